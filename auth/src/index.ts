@@ -1,0 +1,14 @@
+import { connectMongo, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { readConfig } from './config';
+import { User } from './models/user';
+
+void runService({
+  name: 'auth',
+  config: readConfig,
+  start: async (config) => {
+    await connectMongo(config.MONGO_URI);
+    await User.init(); // the unique email index must exist before the first signup
+    return { app: buildApp(config), usesMongo: true };
+  },
+});

@@ -1,0 +1,24 @@
+import { useEffect, useState } from 'react';
+
+const utc = new Intl.DateTimeFormat('en-US', {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/**
+ * A date in the viewer's locale and time zone. The server cannot know
+ * either, so it prints UTC; the browser swaps in the local form after
+ * hydration (no hydration mismatch).
+ */
+export default function LocalTime({ iso }: { iso: string }) {
+  const date = new Date(iso);
+  const valid = !Number.isNaN(date.getTime());
+  const [text, setText] = useState(() => (valid ? `${utc.format(date)} UTC` : iso));
+  useEffect(() => {
+    if (valid) {
+      setText(new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(date));
+    }
+  }, [iso]);
+  return <time dateTime={valid ? date.toISOString() : undefined}>{text}</time>;
+}

@@ -1,0 +1,176 @@
+import Head from 'next/head';
+import dynamic from 'next/dynamic';
+import Link from 'next/link';
+import { useRouter } from 'next/router';
+import { useState } from 'react';
+import type { RequestFailure } from '../../api/errors';
+import type { Order } from '../../api/types';
+import ErrorAlert from '../../components/ErrorAlert';
+import LocalTime from '../../components/LocalTime';
+import StatusBadge from '../../components/StatusBadge';
+import { useNow } from '../../hooks/use-now';
+import { useRequest } from '../../hooks/use-request';
+import { stripePublishableKey } from '../../lib/config';
+import { formatPrice } from '../../lib/format';
+import { fetchData, withSession, type SessionProps } from '../../lib/session';
+
+// Stripe's code is only downloaded where it is used, and only in the browser.
+const StripeCardForm = dynamic(() => import('../../components/StripeCardForm'), {
+  ssr: false,
+  loading: () => (
+    <p className="muted" role="status">
+      Loading the card form…
+    </p>
+  ),
+});
+
+/** The test token Stripe (and stripe-mock) accept for a successful Visa charge. */
+const TEST_TOKEN = 'tok_visa';
+
+interface Props extends SessionProps {
+  order: Order | null;
+  loadError: RequestFailure | null;
+  /** The server's clock when the order was read, for the countdown. */
+  serverNow: number;
+  stripeKey: string | null;
+}
+
+export const getServerSideProps = withSession({ requireAuth: true }, async ({ ctx, client }) => {
+  const id = String(ctx.params?.id ?? '');
+  const { data, failure } = await fetchData(client.get<Order>(`/api/orders/${encodeURIComponent(id)}`));
+  return { order: data, loadError: failure, serverNow: Date.now(), stripeKey: stripePublishableKey() };
+});
+
+export default function OrderPage({ order, loadError, serverNow, stripeKey }: Props) {
+  if (!order) {
+    const notFound = loadError?.status === 404;
+    return (
+      <>
+        <Head>
+          <title>{notFound ? 'Order not found' : 'Order'} · Ticketing</title>
+        </Head>
+        <section className="card">
+          <h1>{notFound ? 'Order not found' : 'Could not load this order'}</h1>
+          <ErrorAlert errors={loadError?.errors} />
+          <p>
+            <Link href="/orders">Back to my orders</Link>
+          </p>
+        </section>
+      </>
+    );
+  }
+  return <OrderView key={order.id} initial={order} serverNow={serverNow} stripeKey={stripeKey} />;
+}
+
+function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNow: number; stripeKey: string | null }) {
+  const router = useRouter();
+  const [order, setOrder] = useState(initial);
+  const now = useNow(serverNow);
+  const payment = useRequest();
+  const cancellation = useRequest();
+  const busy = payment.pending || cancellation.pending;
+
+  const expiresAt = Date.parse(order.expiresAt);
+  const secondsLeft = Number.isNaN(expiresAt) ? 0 : Math.max(0, Math.ceil((expiresAt - now) / 1000));
+  const open = order.status === 'created' && secondsLeft > 0;
+  const expired = order.status === 'cancelled' || (order.status === 'created' && secondsLeft === 0);
+  const price = order.ticket ? formatPrice(order.ticket.price) : '';
+
+  const pay = (token: string) =>
+    payment.run(
+      (client) => client.post<{ id: string }>('/api/payments', { token, orderId: order.id }),
+      () => router.push('/orders'),
+    );
+
+  const cancel = () =>
+    void cancellation.run(
+      (client) => client.delete(`/api/orders/${order.id}`),
+      () => setOrder((o) => ({ ...o, status: 'cancelled' })),
+    );
+
+  return (
+    <>
+      <Head>
+        <title>{`Order: ${order.ticket?.title ?? order.id} · Ticketing`}</title>
+      </Head>
+      <section className="card">
+        <p className="eyebrow">Order</p>
+        <h1>{order.ticket?.title ?? 'Ticket'}</h1>
+        <dl className="facts">
+          <div>
+            <dt>Price</dt>
+            <dd className="price">{price}</dd>
+          </div>
+          <div>
+            <dt>Status</dt>
+            <dd>
+              <StatusBadge status={order.status} />
+            </dd>
+          </div>
+          {order.status === 'created' && (
+            <div>
+              <dt>Reserved until</dt>
+              <dd>
+                <LocalTime iso={order.expiresAt} />
+              </dd>
+            </div>
+          )}
+        </dl>
+
+        {order.status === 'complete' && (
+          <p className="success" role="status">
+            Paid. This ticket is yours.
+          </p>
+        )}
+
+        {expired && (
+          <div className="expired" role="status">
+            <p className="expired-title">Order Expired</p>
+            <p className="muted">
+              {order.status === 'cancelled'
+                ? 'This order was cancelled and the ticket was released.'
+                : 'The time to pay has run out and the ticket is being released.'}{' '}
+              {order.ticket && <Link href={`/tickets/${order.ticket.id}`}>See the ticket</Link>}
+            </p>
+          </div>
+        )}
+
+        {open && (
+          <div className="pay">
+            <p className="countdown" role="timer">
+              Time left to pay: {secondsLeft} seconds
+            </p>
+            <ErrorAlert errors={payment.errors} title="Payment failed" />
+            {stripeKey ? (
+              <StripeCardForm stripeKey={stripeKey} amountLabel={price} onToken={pay} pending={payment.pending} disabled={busy} />
+            ) : (
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() => void pay(TEST_TOKEN)}
+                disabled={busy}
+                aria-busy={payment.pending || undefined}
+              >
+                Pay with test card
+              </button>
+            )}
+            <ErrorAlert errors={cancellation.errors} title="Could not cancel the order" />
+            <p className="pay-secondary">
+              <button type="button" className="btn btn-link" onClick={cancel} disabled={busy}>
+                Cancel order
+              </button>
+            </p>
+          </div>
+        )}
+
+        {order.status !== 'created' && order.status !== 'complete' && order.status !== 'cancelled' && (
+          <p className="muted">This order is {order.status}.</p>
+        )}
+
+        <p className="back">
+          <Link href="/orders">← My Orders</Link>
+        </p>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,22 @@
+import { BusConfig } from '../config';
+import { EventBus } from './event-bus';
+import { JetStreamBus } from './jetstream-bus';
+import { StanBus } from './stan-bus';
+
+/** Connects to the transport EVENT_BUS names; services only ever see EventBus. */
+export async function connectBus(config: BusConfig): Promise<EventBus> {
+  const tuning = { ackWaitMs: config.EVENT_ACK_WAIT_MS, maxDeliver: config.EVENT_MAX_DELIVER };
+  if (config.EVENT_BUS === 'jetstream') {
+    const bus = new JetStreamBus({ url: config.NATS_URL, clientId: config.NATS_CLIENT_ID, ...tuning });
+    await bus.connect();
+    return bus;
+  }
+  const bus = new StanBus({
+    url: config.NATS_URL,
+    clusterId: config.NATS_CLUSTER_ID,
+    clientId: config.NATS_CLIENT_ID,
+    ...tuning,
+  });
+  await bus.connect();
+  return bus;
+}

@@ -1,0 +1,37 @@
+import { EventEnvelope, Subjects } from '../events';
+
+/** One delivery of an event to a subscriber. */
+export interface DeliveredMessage {
+  /** Tells the broker the effect is stored; without it the message comes back after the ack wait. */
+  ack(): void;
+  /** 1 on first delivery. */
+  deliveryCount: number;
+}
+
+export type MessageHandler = (envelope: EventEnvelope, msg: DeliveredMessage) => Promise<void>;
+
+export interface SubscriptionOptions {
+  subject: Subjects;
+  /** Durable name shared by every replica of a service: each message is handled once per group. */
+  queueGroup: string;
+  handler: MessageHandler;
+}
+
+export interface EventBus {
+  /** Sends an envelope; resolves once the broker has stored it. */
+  publish(envelope: EventEnvelope): Promise<void>;
+  subscribe(options: SubscriptionOptions): Promise<void>;
+  /** True while the broker connection is up (readiness). */
+  isConnected(): boolean;
+  /** Stops delivering, lets in-flight handlers finish, closes the connection. */
+  close(): Promise<void>;
+}
+
+export interface BusTuning {
+  /** Redelivery delay for an unacked message. */
+  ackWaitMs: number;
+  /** JetStream only: deliveries before the broker gives up on a message. */
+  maxDeliver: number;
+}
+
+export const defaultBusTuning: BusTuning = { ackWaitMs: 5000, maxDeliver: 1000 };

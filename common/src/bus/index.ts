@@ -1,0 +1,6 @@
+export * from './create-bus';
+export * from './event-bus';
+export * from './jetstream-bus';
+export * from './listener';
+export * from './publisher';
+export * from './stan-bus';

@@ -1,0 +1,200 @@
+import nats, { Message, Stan } from 'node-nats-streaming';
+import { EventEnvelope } from '../events';
+import { logger } from '../logger';
+import { BusTuning, EventBus, SubscriptionOptions } from './event-bus';
+
+export interface StanBusOptions extends BusTuning {
+  url: string;
+  clusterId: string;
+  clientId: string;
+}
+
+const RECONNECT_DELAY_MS = 1000;
+const PUBLISH_TIMEOUT_MS = 5000;
+
+/**
+ * NATS Streaming (the design card's transport). node-nats-streaming does not
+ * re-establish a streaming session once the server has dropped it
+ * ('connection_lost'), so this class reconnects and re-subscribes itself.
+ */
+export class StanBus implements EventBus {
+  private stan?: Stan;
+  private connected = false;
+  private closing = false;
+  private readonly subscriptions: SubscriptionOptions[] = [];
+  /** One promise chain per subscription keeps handling in delivery order. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private reconnectTimer?: NodeJS.Timeout;
+
+  constructor(private readonly options: StanBusOptions) {}
+
+  /** Resolves on the first successful connection; keeps retrying until then or until timeoutMs. */
+  async connect(timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.openSession();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, RECONNECT_DELAY_MS));
+      }
+    }
+  }
+
+  private openSession(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const { url, clusterId, clientId } = this.options;
+      const stan = nats.connect(clusterId, clientId, {
+        url,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        connectTimeout: 2000,
+        stanPingInterval: 2000,
+        stanMaxPingOut: 3,
+      });
+      let settled = false;
+      stan.on('connect', () => {
+        settled = true;
+        this.stan = stan;
+        this.connected = true;
+        logger.info({ url, clientId }, 'connected to NATS Streaming');
+        for (const sub of this.subscriptions) this.attach(stan, sub);
+        resolve();
+      });
+      stan.on('error', (err: Error) => {
+        if (!settled) {
+          settled = true;
+          stan.removeAllListeners();
+          try {
+            stan.close();
+          } catch {
+            /* never opened */
+          }
+          reject(err);
+          return;
+        }
+        logger.warn({ err }, 'NATS Streaming error');
+      });
+      stan.on('disconnect', () => {
+        this.connected = false;
+      });
+      stan.on('reconnect', () => {
+        this.connected = true;
+      });
+      stan.on('connection_lost', (err: Error) => {
+        logger.warn({ err }, 'NATS Streaming session lost; reconnecting');
+        this.connected = false;
+        this.scheduleReconnect();
+      });
+      stan.on('close', () => {
+        this.connected = false;
+        if (this.stan === stan) this.scheduleReconnect();
+      });
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing || this.reconnectTimer) return;
+    this.stan = undefined;
+    this.reconnectTimer = setTimeout(async () => {
+      this.reconnectTimer = undefined;
+      if (this.closing) return;
+      try {
+        await this.openSession();
+      } catch (err) {
+        logger.warn({ err }, 'NATS Streaming reconnect failed; retrying');
+        this.scheduleReconnect();
+      }
+    }, RECONNECT_DELAY_MS);
+  }
+
+  private attach(stan: Stan, options: SubscriptionOptions): void {
+    const subOptions = stan
+      .subscriptionOptions()
+      .setManualAckMode(true)
+      .setAckWait(Math.max(1000, this.options.ackWaitMs))
+      .setDeliverAllAvailable()
+      .setDurableName(options.queueGroup);
+    const subscription = stan.subscribe(options.subject, options.queueGroup, subOptions);
+    let chain = Promise.resolve();
+    subscription.on('message', (msg: Message) => {
+      if (this.closing) return; // not acked: another replica (or we, later) get it again
+      chain = chain.then(() => this.deliver(options, msg));
+      this.track(chain);
+    });
+    subscription.on('error', (err: Error) => logger.error({ err, subject: options.subject }, 'subscription error'));
+  }
+
+  private async deliver(options: SubscriptionOptions, msg: Message): Promise<void> {
+    let envelope: EventEnvelope;
+    try {
+      envelope = JSON.parse(String(msg.getData()));
+    } catch (err) {
+      // A message no listener can ever read: ack so it does not come back forever.
+      logger.error({ err, subject: options.subject }, 'unparseable event dropped');
+      msg.ack();
+      return;
+    }
+    await options.handler(envelope, {
+      ack: () => msg.ack(),
+      deliveryCount: msg.isRedelivered() ? 2 : 1,
+    });
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  async subscribe(options: SubscriptionOptions): Promise<void> {
+    this.subscriptions.push(options);
+    if (this.stan && this.connected) this.attach(this.stan, options);
+  }
+
+  publish(envelope: EventEnvelope): Promise<void> {
+    const stan = this.stan;
+    if (!stan || !this.connected) return Promise.reject(new Error('NATS Streaming is not connected'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('NATS Streaming publish timed out')), PUBLISH_TIMEOUT_MS);
+      try {
+        stan.publish(envelope.subject, JSON.stringify(envelope), (err) => {
+          clearTimeout(timer);
+          if (err) reject(err instanceof Error ? err : new Error(String(err)));
+          else resolve();
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await Promise.allSettled([...this.inFlight]);
+    const stan = this.stan;
+    this.stan = undefined;
+    this.connected = false;
+    if (!stan) return;
+    // Closing (not unsubscribing) keeps the durable queue group for the next start.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3000);
+      stan.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      try {
+        stan.close();
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}

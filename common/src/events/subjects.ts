@@ -1,0 +1,25 @@
+export enum Subjects {
+  TicketCreated = 'ticket:created',
+  TicketUpdated = 'ticket:updated',
+  OrderCreated = 'order:created',
+  OrderCancelled = 'order:cancelled',
+  ExpirationComplete = 'expiration:complete',
+  PaymentCreated = 'payment:created',
+}
+
+/** Durable names / queue groups: one per consuming service, shared by its replicas. */
+export enum QueueGroups {
+  Tickets = 'tickets-service',
+  Orders = 'orders-service',
+  Payments = 'payments-service',
+  Expiration = 'expiration-service',
+}
+
+export enum OrderStatus {
+  // Created, ticket reserved, not paid yet.
+  Created = 'created',
+  // Expired, cancelled by its buyer, or the ticket was taken by someone else.
+  Cancelled = 'cancelled',
+  // Paid.
+  Complete = 'complete',
+}

@@ -1,0 +1,11 @@
+/// <reference types="cookie-session" preserve="true" />
+export * from './bus';
+export * from './config';
+export * from './errors';
+export * from './events';
+export * from './http';
+export * from './logger';
+export * from './middlewares';
+export * from './mongo';
+export * from './outbox';
+export * from './service';

@@ -1,0 +1,4 @@
+export * from './current-user';
+export * from './error-handler';
+export * from './request-logging';
+export * from './validate-request';

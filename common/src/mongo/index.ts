@@ -1,0 +1,35 @@
+import mongoose from 'mongoose';
+import { logger } from '../logger';
+
+/** Connects mongoose, retrying while the database is not up yet (containers start in any order). */
+export async function connectMongo(uri: string, options: { dbName?: string; timeoutMs?: number } = {}): Promise<typeof mongoose> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30000);
+  for (;;) {
+    try {
+      await mongoose.connect(uri, { dbName: options.dbName, serverSelectionTimeoutMS: 5000 });
+      logger.info({ db: mongoose.connection.name }, 'connected to MongoDB');
+      return mongoose;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      logger.warn({ err }, 'MongoDB not reachable yet; retrying');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+export const isMongoConnected = () => mongoose.connection.readyState === 1;
+
+/**
+ * The JSON form every model sends to clients: `id` instead of `_id`, and no
+ * internals (the outbox, mongoose's own version key).
+ */
+export const toJSONOptions = {
+  versionKey: false,
+  transform(_doc: unknown, ret: Record<string, any>) {
+    ret.id = String(ret._id);
+    delete ret._id;
+    delete ret.outbox;
+    delete ret.__v;
+    return ret;
+  },
+};

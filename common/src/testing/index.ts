@@ -1,0 +1,4 @@
+export * from './database';
+export * from './in-memory-bus';
+export * from './session';
+export * from './wait';

@@ -1,0 +1,459 @@
+#!/usr/bin/env bash
+# Local infrastructure for Ticketing: FerretDB (MongoDB wire protocol on
+# SQLite), NATS Streaming, NATS JetStream, Redis and stripe-mock, all bound to
+# 127.0.0.1, all living under <repo>/.local/ (override: TICKETING_LOCAL_DIR).
+#
+#   infra.sh install [component...]   install what is missing (idempotent)
+#   infra.sh start   [component...]   start what is not running (idempotent)
+#   infra.sh stop    [component...]   stop what the pid files name
+#   infra.sh status                   one line per component
+#   infra.sh env                      export lines for the services' env
+#   infra.sh release <pid>            end a lease (see below)
+#
+# Components: mongo stan jetstream redis stripe (default: all).
+# `install` with no component also installs chromium (browser tests).
+#
+# Leases (used by scripts/with-infra.js and scripts/test.js): a runner calls
+# `start` with TICKETING_INFRA_LEASE=<its pid>; what that start brings up is
+# marked auto-started. `release <pid>` drops the lease and, when no other live
+# lease remains, stops the auto-started components. Components started by hand
+# (no lease) are never stopped by a release, so concurrent `npm test` runs
+# never pull infrastructure from under each other.
+#
+# Ports (env): MONGO_PORT 27017, STAN_PORT 4222, STAN_MONITOR_PORT 8222,
+# JETSTREAM_PORT 4223, JETSTREAM_MONITOR_PORT 8223, REDIS_PORT 6379,
+# STRIPE_MOCK_PORT 12111, STRIPE_MOCK_HTTPS_PORT 12112.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="${TICKETING_LOCAL_DIR:-$REPO/.local}"
+BIN="$LOCAL/bin"
+DATA="$LOCAL/data"
+LOGS="$LOCAL/logs"
+RUN="$LOCAL/run"
+LEASES="$RUN/leases"
+
+MONGO_PORT="${MONGO_PORT:-27017}"
+STAN_PORT="${STAN_PORT:-4222}"
+STAN_MONITOR_PORT="${STAN_MONITOR_PORT:-8222}"
+JETSTREAM_PORT="${JETSTREAM_PORT:-4223}"
+JETSTREAM_MONITOR_PORT="${JETSTREAM_MONITOR_PORT:-8223}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
+STRIPE_MOCK_HTTPS_PORT="${STRIPE_MOCK_HTTPS_PORT:-12112}"
+START_TIMEOUT="${INFRA_START_TIMEOUT:-30}"
+
+NATS_STREAMING_VERSION="v0.25.6"
+STRIPE_MOCK_FALLBACK_VERSION="v0.203.0"
+FERRETDB_VERSION="v1.24.2"
+
+ALL_COMPONENTS=(mongo stan jetstream redis stripe)
+
+CLEANUP_DIRS=()
+cleanup() { local d; for d in "${CLEANUP_DIRS[@]}"; do rm -rf "$d"; done; }
+trap cleanup EXIT
+
+log() { printf '[infra] %s\n' "$*"; }
+err() { printf '[infra] ERROR: %s\n' "$*" >&2; }
+die() { err "$*"; exit 1; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+go_bin() {
+  if [[ -n "${GO:-}" ]]; then echo "$GO"; return; fi
+  if command -v go >/dev/null 2>&1; then command -v go; return; fi
+  if [[ -x /usr/local/go/bin/go ]]; then echo /usr/local/go/bin/go; return; fi
+  die "Go toolchain not found (set GO=/path/to/go)"
+}
+
+as_root() {
+  if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# ---------------------------------------------------------------- locking --
+LOCKED=0
+lock() {
+  [[ "$LOCKED" == 1 ]] && return
+  mkdir -p "$RUN"
+  exec 9>"$RUN/infra.lock"
+  if ! flock -n 9; then
+    log "waiting for another infra.sh to finish..."
+    flock 9
+  fi
+  LOCKED=1
+}
+
+# ---------------------------------------------------------------- install --
+apt_install() { # pkg...
+  local t0; t0="$(now)"
+  log "installing Debian package(s): $* ..."
+  export DEBIAN_FRONTEND=noninteractive
+  if ! as_root apt-get install -y --no-install-recommends "$@"; then
+    log "apt-get install failed; running apt-get update and retrying"
+    as_root apt-get update
+    as_root apt-get install -y --no-install-recommends "$@"
+  fi
+  log "installed $* in $(elapsed "$t0")"
+}
+
+have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
+have_nats() { command -v nats-server >/dev/null 2>&1 || [[ -x /usr/sbin/nats-server ]]; }
+have_chromium() { [[ -x /usr/bin/chromium ]]; }
+
+nats_server_bin() {
+  if command -v nats-server >/dev/null 2>&1; then command -v nats-server; else echo /usr/sbin/nats-server; fi
+}
+
+go_install() { # name module@version
+  local name="$1" target="$2" t0 go
+  t0="$(now)"; go="$(go_bin)"
+  log "building $name ($target) ..."
+  mkdir -p "$BIN"
+  (cd "${TMPDIR:-/tmp}" && GOBIN="$BIN" GOFLAGS="${GOFLAGS:-} -buildvcs=false" "$go" install "$target")
+  log "built $name in $(elapsed "$t0")"
+}
+
+install_stan() {
+  [[ -x "$BIN/nats-streaming-server" ]] && return
+  go_install nats-streaming-server "github.com/nats-io/nats-streaming-server@$NATS_STREAMING_VERSION"
+}
+
+install_stripe() {
+  [[ -x "$BIN/stripe-mock" ]] && return
+  if ! go_install stripe-mock "github.com/stripe/stripe-mock@latest"; then
+    log "stripe-mock@latest failed; falling back to $STRIPE_MOCK_FALLBACK_VERSION"
+    go_install stripe-mock "github.com/stripe/stripe-mock@$STRIPE_MOCK_FALLBACK_VERSION"
+  fi
+}
+
+# `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` fails behind
+# this proxy (it answers 403 to the @v/list deprecation lookup), so fetch the
+# module source and build it in place. version.txt must be filled in or the
+# binary panics at start.
+install_mongo() {
+  [[ -x "$BIN/ferretdb" ]] && return
+  local t0 go tmp src
+  t0="$(now)"; go="$(go_bin)"
+  log "building ferretdb $FERRETDB_VERSION from source (1-2 min on a fresh machine) ..."
+  tmp="$(mktemp -d "${TMPDIR:-/tmp}/ferretdb-build.XXXXXX")"
+  CLEANUP_DIRS+=("$tmp")
+  local dir=""
+  # Preferred: go mod download (checksum-verified, lands in the module cache).
+  if dir="$(cd "$tmp" && "$go" mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" 2>/dev/null \
+      | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" && [[ -n "$dir" && -d "$dir" ]]; then
+    mkdir -p "$tmp/src"
+    cp -R "$dir" "$tmp/src/FerretDB"
+    src="$tmp/src/FerretDB"
+  else
+    log "go mod download failed; fetching the module zip from proxy.golang.org"
+    command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
+    command -v unzip >/dev/null 2>&1 || apt_install unzip
+    curl -fsSL -o "$tmp/ferretdb.zip" \
+      "https://proxy.golang.org/github.com/%21ferret%21d%21b/%21ferret%21d%21b/@v/$FERRETDB_VERSION.zip"
+    unzip -q "$tmp/ferretdb.zip" -d "$tmp/src"
+    src="$tmp/src/github.com/FerretDB/FerretDB@$FERRETDB_VERSION"
+  fi
+  chmod -R u+w "$tmp/src"
+  printf '%s' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  mkdir -p "$BIN"
+  (cd "$src" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 "$go" build -o "$BIN/ferretdb.tmp" ./cmd/ferretdb)
+  mv -f "$BIN/ferretdb.tmp" "$BIN/ferretdb"
+  rm -rf "$tmp"
+  log "built ferretdb in $(elapsed "$t0")"
+}
+
+install_jetstream() { have_nats || apt_install nats-server; }
+install_redis() { have_redis || apt_install redis-server redis-tools; }
+install_chromium() { have_chromium || apt_install chromium; }
+
+cmd_install() { # component...
+  local comps=("$@") with_chromium=0
+  if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}"); with_chromium=1; fi
+  lock
+  # Debian packages first, in one apt-get call.
+  local pkgs=() c
+  for c in "${comps[@]}"; do
+    case "$c" in
+      jetstream) have_nats || pkgs+=(nats-server) ;;
+      redis) have_redis || pkgs+=(redis-server redis-tools) ;;
+      chromium) with_chromium=1 ;;
+    esac
+  done
+  if [[ "$with_chromium" == 1 ]] && ! have_chromium; then pkgs+=(chromium); fi
+  if [[ ${#pkgs[@]} -gt 0 ]]; then apt_install "${pkgs[@]}"; fi
+  for c in "${comps[@]}"; do
+    case "$c" in
+      mongo) install_mongo ;;
+      stan) install_stan ;;
+      jetstream) install_jetstream ;;
+      redis) install_redis ;;
+      stripe) install_stripe ;;
+      chromium) install_chromium ;;
+    esac
+  done
+  return 0
+}
+
+# ------------------------------------------------------------ processes --
+port_of() {
+  case "$1" in
+    mongo) echo "$MONGO_PORT" ;;
+    stan) echo "$STAN_PORT" ;;
+    jetstream) echo "$JETSTREAM_PORT" ;;
+    redis) echo "$REDIS_PORT" ;;
+    stripe) echo "$STRIPE_MOCK_PORT" ;;
+  esac
+}
+
+# Binary name as it appears in /proc/<pid>/cmdline (guards against pid reuse).
+exe_of() {
+  case "$1" in
+    mongo) echo ferretdb ;;
+    stan) echo nats-streaming-server ;;
+    jetstream) echo nats-server ;;
+    redis) echo redis-server ;;
+    stripe) echo stripe-mock ;;
+  esac
+}
+
+port_open() { # port
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+pid_of() { # component -> pid from pid file if that process is alive and is ours
+  local f="$RUN/$1.pid" pid
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [[ -r "/proc/$pid/cmdline" ]]; then
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$(exe_of "$1")" || return 1
+  fi
+  echo "$pid"
+}
+
+command_for() { # component -> prints NUL-free argv, one per line
+  case "$1" in
+    mongo)
+      printf '%s\n' "$BIN/ferretdb" --handler=sqlite \
+        "--sqlite-url=file:$DATA/ferretdb/" \
+        "--listen-addr=127.0.0.1:$MONGO_PORT" \
+        "--state-dir=$DATA/ferretdb-state" \
+        --telemetry=disable --debug-addr=- --log-level=warn ;;
+    stan)
+      printf '%s\n' "$BIN/nats-streaming-server" -cid ticketing \
+        -a 127.0.0.1 -p "$STAN_PORT" -m "$STAN_MONITOR_PORT" \
+        -store file -dir "$DATA/stan" ;;
+    jetstream)
+      printf '%s\n' "$(nats_server_bin)" -js -a 127.0.0.1 \
+        -p "$JETSTREAM_PORT" -m "$JETSTREAM_MONITOR_PORT" -sd "$DATA/jetstream" ;;
+    redis)
+      printf '%s\n' redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
+        --dir "$DATA/redis" --appendonly yes --daemonize no --save "" ;;
+    stripe)
+      printf '%s\n' "$BIN/stripe-mock" \
+        -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" \
+        -https-addr "127.0.0.1:$STRIPE_MOCK_HTTPS_PORT" ;;
+  esac
+}
+
+# Extra readiness beyond "port accepts connections".
+ready_extra() { # component logfile offset
+  case "$1" in
+    # The embedded NATS server listens before the streaming layer has
+    # recovered its store; clients connecting earlier time out.
+    stan) tail -c +"$(($3 + 1))" "$2" 2>/dev/null | grep -q "Streaming Server is ready" ;;
+    jetstream) tail -c +"$(($3 + 1))" "$2" 2>/dev/null | grep -q "Server is ready" ;;
+    *) return 0 ;;
+  esac
+}
+
+lease_mode() { [[ -n "${TICKETING_INFRA_LEASE:-}" ]]; }
+
+start_one() { # component
+  local c="$1" port pid logf offset t0
+  port="$(port_of "$c")"
+  if pid="$(pid_of "$c")"; then
+    if port_open "$port"; then
+      lease_mode || rm -f "$RUN/$c.auto"  # started by hand: keep it running
+      log "$c already running (pid $pid, port $port)"
+      return 0
+    fi
+    log "$c (pid $pid) does not answer on port $port; restarting it"
+    stop_one "$c" >/dev/null
+  fi
+  rm -f "$RUN/$c.pid"
+  if port_open "$port"; then
+    err "$c: port 127.0.0.1:$port is already in use by a process infra.sh did not start"
+    err "stop that process or move the component (e.g. ${c^^}_PORT / see infra.sh header)"
+    return 1
+  fi
+  mkdir -p "$DATA" "$LOGS" "$RUN"
+  case "$c" in
+    mongo) mkdir -p "$DATA/ferretdb" "$DATA/ferretdb-state" ;;
+    stan) mkdir -p "$DATA/stan" ;;
+    jetstream) mkdir -p "$DATA/jetstream" ;;
+    redis) mkdir -p "$DATA/redis" ;;
+  esac
+  logf="$LOGS/$c.log"
+  touch "$logf"
+  offset="$(stat -c %s "$logf")"
+  printf '\n==== %s: starting %s\n' "$(date -Is)" "$c" >>"$logf"
+  offset="$((offset))"
+  local argv=()
+  mapfile -t argv < <(command_for "$c")
+  t0="$(now)"
+  # New session (setsid) + nohup so it survives the calling shell; the inner
+  # shell writes its own pid then execs, so the pid file names the server.
+  # fd 9 (our lock) must not leak into the daemon.
+  (cd "$DATA" && setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$c.pid" "${argv[@]}" \
+      </dev/null >>"$logf" 2>&1 9>&- &)
+  local deadline=$((SECONDS + START_TIMEOUT))
+  while :; do
+    pid="$(cat "$RUN/$c.pid" 2>/dev/null || true)"
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      err "$c exited during start; last log lines ($logf):"
+      tail -n 30 "$logf" >&2 || true
+      rm -f "$RUN/$c.pid"
+      return 1
+    fi
+    if [[ -n "$pid" ]] && port_open "$port" && ready_extra "$c" "$logf" "$offset"; then break; fi
+    if ((SECONDS >= deadline)); then
+      err "$c did not answer on 127.0.0.1:$port within ${START_TIMEOUT}s; last log lines ($logf):"
+      tail -n 30 "$logf" >&2 || true
+      [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+      rm -f "$RUN/$c.pid"
+      return 1
+    fi
+    sleep 0.1
+  done
+  if lease_mode; then touch "$RUN/$c.auto"; else rm -f "$RUN/$c.auto"; fi
+  log "$c started (pid $pid, port $port) in $(elapsed "$t0")"
+}
+
+stop_one() { # component
+  local c="$1" pid i
+  if pid="$(pid_of "$c")"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$c (pid $pid) ignored SIGTERM for 10s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.2
+    fi
+    log "$c stopped (pid $pid)"
+  else
+    log "$c not running"
+  fi
+  rm -f "$RUN/$c.pid" "$RUN/$c.auto"
+}
+
+check_components() {
+  local c a ok
+  for c in "$@"; do
+    ok=0
+    for a in "${ALL_COMPONENTS[@]}"; do [[ "$c" == "$a" ]] && ok=1; done
+    [[ "$ok" == 1 ]] || die "unknown component '$c' (known: ${ALL_COMPONENTS[*]})"
+  done
+}
+
+live_leases() { # prunes dead leases, prints live ones
+  local f p
+  mkdir -p "$LEASES"
+  for f in "$LEASES"/*; do
+    [[ -e "$f" ]] || continue
+    p="$(basename "$f")"
+    if [[ "$p" =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null; then echo "$p"; else rm -f "$f"; fi
+  done
+}
+
+cmd_start() {
+  local comps=("$@") c failed=0
+  [[ ${#comps[@]} -eq 0 ]] && comps=("${ALL_COMPONENTS[@]}")
+  check_components "${comps[@]}"
+  lock
+  if lease_mode; then
+    mkdir -p "$LEASES"
+    echo "${comps[*]}" >"$LEASES/$TICKETING_INFRA_LEASE"
+  fi
+  cmd_install "${comps[@]}"
+  for c in "${comps[@]}"; do start_one "$c" || failed=1; done
+  [[ "$failed" == 0 ]] || exit 1
+}
+
+cmd_stop() {
+  local comps=("$@") c
+  [[ ${#comps[@]} -eq 0 ]] && comps=("${ALL_COMPONENTS[@]}")
+  check_components "${comps[@]}"
+  lock
+  for c in "${comps[@]}"; do stop_one "$c"; done
+}
+
+cmd_release() { # pid
+  local holder="${1:-}" c others
+  [[ "$holder" =~ ^[0-9]+$ ]] || die "usage: infra.sh release <pid>"
+  lock
+  rm -f "$LEASES/$holder"
+  others="$(live_leases | tr '\n' ' ')"
+  if [[ -n "${others// /}" ]]; then
+    log "other runs still use the infrastructure (pids: ${others% }); leaving it running"
+    return 0
+  fi
+  for c in "${ALL_COMPONENTS[@]}"; do
+    [[ -f "$RUN/$c.auto" ]] && stop_one "$c"
+  done
+  return 0
+}
+
+cmd_status() {
+  local c pid port state
+  for c in "${ALL_COMPONENTS[@]}"; do
+    port="$(port_of "$c")"
+    if pid="$(pid_of "$c")"; then
+      if port_open "$port"; then state=running; else state="running (port not answering)"; fi
+      [[ -f "$RUN/$c.auto" ]] && state="$state, auto"
+    else
+      pid="-"; state=stopped
+    fi
+    printf '%-10s %-34s pid %-8s port %s\n' "$c" "$state" "$pid" "$port"
+  done
+}
+
+cmd_env() {
+  cat <<EOF
+export MONGO_URI=mongodb://127.0.0.1:$MONGO_PORT
+export NATS_STREAMING_URL=nats://127.0.0.1:$STAN_PORT
+export NATS_CLUSTER_ID=ticketing
+export NATS_JETSTREAM_URL=nats://127.0.0.1:$JETSTREAM_PORT
+export REDIS_HOST=127.0.0.1
+export REDIS_PORT=$REDIS_PORT
+export STRIPE_API_BASE=http://127.0.0.1:$STRIPE_MOCK_PORT
+EOF
+}
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
+}
+
+main() {
+  local sub="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  case "$sub" in
+    install)
+      local c
+      for c in "$@"; do [[ "$c" == chromium ]] || check_components "$c"; done
+      cmd_install "$@" ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    release) cmd_release "$@" ;;
+    -h | --help | help) usage ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
