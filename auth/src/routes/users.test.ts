@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { TEST_JWT_KEY, useTestDatabase } from '@ticketing/common/testing';
 import { User } from '../models/user';
-import { testApp } from '../test-app';
+import { testApp } from '../test/app';
 
 useTestDatabase();
 const app = testApp();
