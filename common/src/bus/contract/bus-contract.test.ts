@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import { Subjects, TicketCreatedEvent } from '../../events';
+import { outboxPlugin, OutboxRelay, stageEvent, WithOutbox } from '../../outbox';
+import { useTestDatabase, waitFor } from '../../testing';
+import { EventBus } from '../event-bus';
+import { JetStreamBus } from '../jetstream-bus';
+import { Listener, ListenerMessage } from '../listener';
+import { Publisher } from '../publisher';
+import { StanBus } from '../stan-bus';
+import { BrokerProcess } from './brokers';
+
+/*
+ * The contract every transport honours, checked against real brokers that
+ * the test starts itself (so it can stop and restart them).
+ */
+
+jest.setTimeout(60000);
+useTestDatabase();
+
+const ACK_WAIT_MS = 1000;
+
+type Data = TicketCreatedEvent['data'];
+type Behaviour = (data: Data, msg: ListenerMessage) => Promise<'ack' | 'skip'>;
+
+class TicketCreatedPublisher extends Publisher<TicketCreatedEvent> {
+  readonly subject = Subjects.TicketCreated;
+}
+
+/** Records what it handles for one test (events are told apart by title). */
+class RecordingListener extends Listener<TicketCreatedEvent> {
+  readonly subject = Subjects.TicketCreated;
+  readonly received: Array<{ data: Data; deliveryCount: number; at: number; eventId: string }> = [];
+
+  constructor(
+    bus: EventBus,
+    readonly queueGroupName: string,
+    private readonly marker: string,
+    private readonly behaviour: Behaviour = async () => 'ack',
+  ) {
+    super(bus);
+  }
+
+  async onMessage(data: Data, msg: ListenerMessage): Promise<void> {
+    // Deliver-all-available replays earlier tests' events to a new group: not ours, just ack.
+    if (data.title !== this.marker) return msg.ack();
+    this.received.push({ data, deliveryCount: msg.deliveryCount, at: Date.now(), eventId: msg.eventId });
+    if ((await this.behaviour(data, msg)) === 'ack') msg.ack();
+  }
+}
+
+interface ProcessedEvent {
+  eventId: string;
+}
+const ProcessedEventModel = mongoose.model<ProcessedEvent>(
+  'ContractProcessedEvent',
+  new mongoose.Schema<ProcessedEvent>({ eventId: { type: String, required: true, unique: true } }),
+);
+
+interface ContractTicket extends WithOutbox {
+  title: string;
+}
+const ContractTicketModel = mongoose.model<ContractTicket>(
+  'ContractTicket',
+  new mongoose.Schema<ContractTicket>({ title: String }).plugin(outboxPlugin),
+);
+
+const ticket = (title: string, n = 0): Data => ({
+  id: new mongoose.Types.ObjectId().toHexString(),
+  version: 0,
+  title,
+  price: 10 + n,
+  userId: 'user-1',
+});
+
+describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kind) => {
+  const broker = new BrokerProcess(kind);
+  let buses: EventBus[] = [];
+
+  const openBus = async (): Promise<EventBus> => {
+    const clientId = `contract-${randomUUID().slice(0, 8)}`;
+    const tuning = { ackWaitMs: ACK_WAIT_MS, maxDeliver: 100 };
+    const bus =
+      kind === 'stan'
+        ? new StanBus({ url: broker.url, clusterId: broker.clusterId, clientId, ...tuning })
+        : new JetStreamBus({ url: broker.url, clientId, ...tuning });
+    await bus.connect(15000);
+    buses.push(bus);
+    return bus;
+  };
+  const marker = () => `t-${randomUUID()}`;
+  const group = () => `group-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(() => broker.start());
+  afterEach(async () => {
+    await Promise.all(buses.map((b) => b.close()));
+    buses = [];
+  });
+  afterAll(() => broker.destroy());
+
+  it('delivers a typed event to a listener with equal data', async () => {
+    const bus = await openBus();
+    const m = marker();
+    const listener = new RecordingListener(bus, group(), m);
+    await listener.listen();
+    const data = ticket(m);
+    const envelope = await new TicketCreatedPublisher(bus).publish(data);
+
+    await waitFor(() => listener.received.length === 1);
+    expect(listener.received[0].data).toEqual(data);
+    expect(listener.received[0].eventId).toBe(envelope.id);
+    expect(listener.received[0].deliveryCount).toBe(1);
+  });
+
+  it('shares the work of one queue group: each message is handled once', async () => {
+    const [a, b, publisherBus] = await Promise.all([openBus(), openBus(), openBus()]);
+    const m = marker();
+    const g = group();
+    const first = new RecordingListener(a, g, m);
+    const second = new RecordingListener(b, g, m);
+    await first.listen();
+    await second.listen();
+
+    const publisher = new TicketCreatedPublisher(publisherBus);
+    for (let i = 0; i < 20; i += 1) await publisher.publish(ticket(m, i));
+
+    const all = () => [...first.received, ...second.received];
+    await waitFor(() => all().length >= 20);
+    await new Promise((r) => setTimeout(r, ACK_WAIT_MS + 500)); // nothing more may arrive
+    const prices = all().map((r) => r.data.price);
+    expect(prices).toHaveLength(20);
+    expect(new Set(prices).size).toBe(20);
+  });
+
+  it('redelivers a message that was not acked after the ack wait', async () => {
+    const bus = await openBus();
+    const m = marker();
+    let deliveries = 0;
+    const listener = new RecordingListener(bus, group(), m, async () => (++deliveries === 1 ? 'skip' : 'ack'));
+    await listener.listen();
+    await new TicketCreatedPublisher(bus).publish(ticket(m));
+
+    await waitFor(() => listener.received.length === 2, 15000);
+    const [first, second] = listener.received;
+    expect(second.data).toEqual(first.data);
+    expect(second.eventId).toBe(first.eventId);
+    expect(second.deliveryCount).toBeGreaterThan(1);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(ACK_WAIT_MS - 100);
+  });
+
+  it('delivers to a listener what was published while it was down (durability)', async () => {
+    const m = marker();
+    const g = group();
+    const early = await openBus();
+    await new RecordingListener(early, g, m).listen(); // creates the durable subscription
+    await early.close();
+
+    const publisherBus = await openBus();
+    const publisher = new TicketCreatedPublisher(publisherBus);
+    for (let i = 0; i < 3; i += 1) await publisher.publish(ticket(m, i));
+
+    const late = new RecordingListener(await openBus(), g, m);
+    await late.listen();
+    await waitFor(() => late.received.length === 3, 15000);
+    expect(late.received.map((r) => r.data.price).sort()).toEqual([10, 11, 12]);
+  });
+
+  it('survives a listener that throws: the message comes back', async () => {
+    const bus = await openBus();
+    const m = marker();
+    let deliveries = 0;
+    const listener = new RecordingListener(bus, group(), m, async () => {
+      deliveries += 1;
+      if (deliveries === 1) throw new Error('database hiccup');
+      return 'ack';
+    });
+    await listener.listen();
+    await new TicketCreatedPublisher(bus).publish(ticket(m));
+
+    await waitFor(() => listener.received.length === 2, 15000);
+    expect(listener.received[1].eventId).toBe(listener.received[0].eventId);
+    // The process is alive and the bus still works.
+    expect(bus.isConnected()).toBe(true);
+  });
+
+  it('delivers an event staged while the broker was down once it is back (reliable publishing)', async () => {
+    const listenerBus = await openBus();
+    const m = marker();
+    const listener = new RecordingListener(listenerBus, group(), m);
+    await listener.listen();
+    const relayBus = await openBus();
+    const relay = new OutboxRelay(relayBus, [ContractTicketModel], { pollIntervalMs: 200, maxBackoffMs: 500 });
+
+    await broker.stop();
+    const doc = new ContractTicketModel({ title: m });
+    stageEvent(doc, Subjects.TicketCreated, ticket(m));
+    await doc.save();
+    await expect(relay.flush()).rejects.toThrow();
+    // The event waits in the record, not lost.
+    expect((await ContractTicketModel.findById(doc.id))!.outbox).toHaveLength(1);
+
+    relay.start();
+    await broker.start();
+    try {
+      await waitFor(() => listener.received.length === 1, 30000);
+      await waitFor(async () => (await ContractTicketModel.findById(doc.id))!.outbox.length === 0);
+    } finally {
+      await relay.stop();
+    }
+    expect(listener.received[0].data.title).toBe(m);
+  });
+
+  it('records a message delivered twice only once in an idempotent listener', async () => {
+    const bus = await openBus();
+    const m = marker();
+    let handled = 0;
+    const listener = new RecordingListener(bus, group(), m, async (_data, msg) => {
+      handled += 1;
+      try {
+        await ProcessedEventModel.create({ eventId: msg.eventId });
+      } catch (err: any) {
+        if (err?.code !== 11000) throw err; // already processed: just ack
+      }
+      return 'ack';
+    });
+    await listener.listen();
+    await ProcessedEventModel.init();
+
+    const envelope = await new TicketCreatedPublisher(bus).publish(ticket(m));
+    await bus.publish(envelope); // the same event again, as a relay retry would send it
+
+    await waitFor(() => handled >= 1);
+    await new Promise((r) => setTimeout(r, ACK_WAIT_MS + 500));
+    // JetStream drops the duplicate by msgID; NATS Streaming delivers it and the listener absorbs it.
+    expect(handled).toBe(kind === 'jetstream' ? 1 : 2);
+    expect(await ProcessedEventModel.countDocuments({ eventId: envelope.id })).toBe(1);
+  });
+});

@@ -1,0 +1,105 @@
+import { Request, Response, Router } from 'express';
+import { body } from 'express-validator';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { BadRequestError } from '../errors';
+import { requireAuth, validateIdParam, validateRequest } from '../middlewares';
+import { signin, TEST_JWT_KEY } from '../testing';
+import { createServiceApp, lifecycle } from './app';
+
+const router = Router();
+router.get('/api/things/private', requireAuth, (req: Request, res: Response) => {
+  res.send({ user: req.currentUser!.email });
+});
+router.get('/api/things/:id', validateIdParam(), (req: Request, res: Response) => {
+  res.send({ id: req.params.id });
+});
+router.post(
+  '/api/things',
+  [body('title').notEmpty().withMessage('Title is required'), body('price').isFloat({ gt: 0 }).withMessage('Price must be greater than 0')],
+  validateRequest,
+  (_req: Request, res: Response) => {
+    res.status(201).send({});
+  },
+);
+router.get('/api/things-bad', () => {
+  throw new BadRequestError('Nope');
+});
+router.get('/api/things-crash', async () => {
+  throw new Error('secret internal detail');
+});
+router.get('/api/things-cast', async () => {
+  throw new mongoose.Error.CastError('ObjectId', 'zzz', 'ticketId');
+});
+
+let ready = true;
+const app = createServiceApp({
+  routers: [router],
+  readiness: { db: () => ready },
+  session: { jwtKey: TEST_JWT_KEY, secureCookie: false },
+});
+
+describe('the common service app', () => {
+  it('answers the contract error shape for a thrown CustomError', async () => {
+    const res = await request(app).get('/api/things-bad').expect(400);
+    expect(res.body).toEqual({ errors: [{ message: 'Nope' }] });
+  });
+
+  it('gives one entry per failing field', async () => {
+    const res = await request(app).post('/api/things').send({ price: -1 }).expect(400);
+    expect(res.body).toEqual({
+      errors: [
+        { message: 'Title is required', field: 'title' },
+        { message: 'Price must be greater than 0', field: 'price' },
+      ],
+    });
+  });
+
+  it('answers malformed JSON with 400, not 500', async () => {
+    const res = await request(app).post('/api/things').set('Content-Type', 'application/json').send('{oops').expect(400);
+    expect(res.body).toEqual({ errors: [{ message: 'Request body is not valid JSON' }] });
+  });
+
+  it('answers a malformed id in the path with 404 and in a query/body with 400', async () => {
+    expect((await request(app).get('/api/things/not-an-id').expect(404)).body).toEqual({
+      errors: [{ message: 'Not Found' }],
+    });
+    await request(app).get(`/api/things/${new mongoose.Types.ObjectId().toHexString()}`).expect(200);
+    expect((await request(app).get('/api/things-cast').expect(400)).body.errors[0].field).toBe('ticketId');
+  });
+
+  it('hides internals of a real fault behind 500 Something went wrong, with a request id', async () => {
+    const res = await request(app).get('/api/things-crash').expect(500);
+    expect(res.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
+    expect(JSON.stringify(res.body)).not.toContain('secret');
+    expect(res.get('x-request-id')).toMatch(/^[\w-]+$/);
+  });
+
+  it('keeps a sane incoming request id', async () => {
+    const res = await request(app).get('/api/nothing').set('x-request-id', 'abc-123');
+    expect(res.get('x-request-id')).toBe('abc-123');
+  });
+
+  it('answers unknown routes with 404 Not Found', async () => {
+    expect((await request(app).delete('/api/nothing').expect(404)).body).toEqual({ errors: [{ message: 'Not Found' }] });
+  });
+
+  it('requires a session where asked: 401 Not authorized, then the user', async () => {
+    expect((await request(app).get('/api/things/private').expect(401)).body).toEqual({
+      errors: [{ message: 'Not authorized' }],
+    });
+    const res = await request(app).get('/api/things/private').set('Cookie', signin({ email: 'a@b.co' })).expect(200);
+    expect(res.body).toEqual({ user: 'a@b.co' });
+  });
+
+  it('reports readiness from its checks and fails it while shutting down', async () => {
+    await request(app).get('/readyz').expect(200);
+    ready = false;
+    expect((await request(app).get('/readyz').expect(503)).body.checks).toEqual({ db: false });
+    ready = true;
+    lifecycle.shuttingDown = true;
+    await request(app).get('/readyz').expect(503);
+    lifecycle.shuttingDown = false;
+    await request(app).get('/healthz').expect(200);
+  });
+});
