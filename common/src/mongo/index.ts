@@ -33,3 +33,5 @@ export const toJSONOptions = {
     return ret;
   },
 };
+
+export * from './record-lock';

@@ -2,6 +2,7 @@ import { Model } from 'mongoose';
 import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
+import { recordLockKey, withRecordLock } from '../mongo/record-lock';
 import { OutboxEntry, offOutboxStaged, onOutboxStaged } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -122,7 +123,10 @@ export class OutboxRelay {
       await this.bus.publish(toEnvelope(entry));
       published += 1;
       // Remove it only if it is still first: another relay may have done it already.
-      const result = await model.collection.updateOne({ _id: id, 'outbox.0.id': entry.id } as any, { $pop: { outbox: -1 } });
+      // Under the record's lock: on FerretDB an unserialised $pop can erase a concurrent save.
+      const result = await withRecordLock(recordLockKey(model.collection.name, id), () =>
+        model.collection.updateOne({ _id: id, 'outbox.0.id': entry.id } as any, { $pop: { outbox: -1 } }),
+      );
       if (result.modifiedCount === 0) break;
     }
     return published;

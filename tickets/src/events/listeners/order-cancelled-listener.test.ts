@@ -1,0 +1,99 @@
+import request from 'supertest';
+import { Subjects } from '@ticketing/common';
+import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { Ticket } from '../../models/ticket';
+import { buildTicket, createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
+import { OrderCancelledListener } from './order-cancelled-listener';
+import { OrderCreatedListener } from './order-created-listener';
+
+useTestDatabase();
+const { app, bus, relay, published } = testService();
+beforeAll(async () => {
+  await new OrderCreatedListener(bus).listen();
+  await new OrderCancelledListener(bus).listen();
+});
+beforeEach(() => bus.clear());
+
+const cancelled = (orderId: string, ticketId: string) => ({ id: orderId, version: 1, ticket: { id: ticketId } });
+
+/** A ticket created through the API and locked by an order through order:created. */
+async function reservedTicket() {
+  const created = await createTicket(app, { title: 'Concert', price: 20 });
+  const order = orderCreatedData(created.ticket);
+  expect(await bus.deliver(Subjects.OrderCreated, order)).toBe(true);
+  await relay.flush();
+  bus.clear();
+  return { ...created, orderId: order.id };
+}
+
+describe('OrderCancelledListener (order:cancelled)', () => {
+  it('subscribes to order:cancelled in the tickets-service queue group', () => {
+    const listener = new OrderCancelledListener(bus);
+    expect(listener.subject).toBe('order:cancelled');
+    expect(listener.queueGroupName).toBe('tickets-service');
+  });
+
+  it('unlocks the ticket held by that order, bumps the version and acks', async () => {
+    const { ticket, orderId, cookie } = await reservedTicket();
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(orderId, ticket.id))).toBe(true);
+    const stored = await Ticket.findById(ticket.id);
+    expect(stored!.orderId).toBeUndefined();
+    expect(stored).toMatchObject({ version: 2, status: 'available' });
+    // Listed again, and the owner may edit it again.
+    expect((await request(app).get('/api/tickets').expect(200)).body.map((t: { id: string }) => t.id)).toEqual([ticket.id]);
+    await request(app).put(`/api/tickets/${ticket.id}`).set('Cookie', cookie).send({ title: 'Back', price: 21 }).expect(200);
+  });
+
+  it('publishes ticket:updated without an orderId', async () => {
+    const { ticket, orderId, userId } = await reservedTicket();
+    await bus.deliver(Subjects.OrderCancelled, cancelled(orderId, ticket.id));
+    const updates = await published(Subjects.TicketUpdated);
+    expect(updates).toEqual([{ id: ticket.id, version: 2, title: 'Concert', price: 20, userId }]);
+    expect('orderId' in updates[0]).toBe(false);
+  });
+
+  it('leaves the state as after one delivery when the same message comes twice', async () => {
+    const { ticket, orderId } = await reservedTicket();
+    const eventId = newId();
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(orderId, ticket.id), { id: eventId })).toBe(true);
+    await relay.flush();
+    const once = await ticketState(ticket.id);
+    expect(bus.published).toHaveLength(1);
+
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(orderId, ticket.id), { id: eventId, deliveryCount: 2 })).toBe(true);
+    await relay.flush();
+    expect(await ticketState(ticket.id)).toEqual(once);
+    expect(bus.published).toHaveLength(1);
+  });
+
+  it('does not release a ticket held by another (newer) order', async () => {
+    const { ticket, orderId } = await reservedTicket();
+    const before = await Ticket.findById(ticket.id);
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(newId(), ticket.id))).toBe(true);
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ orderId, version: before!.version });
+    expect(await published(Subjects.TicketUpdated)).toEqual([]);
+  });
+
+  it('does not release a sold ticket, even for the order that bought it', async () => {
+    const orderId = newId();
+    const ticket = await buildTicket({ orderId, soldAt: new Date() });
+    const before = await ticketState(ticket.id);
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(orderId, ticket.id))).toBe(true);
+    expect(await ticketState(ticket.id)).toEqual(before);
+    expect(await published(Subjects.TicketUpdated)).toEqual([]);
+  });
+
+  it('acks a cancel for a ticket that is not locked, changing nothing the API shows and publishing nothing', async () => {
+    const { ticket } = await createTicket(app);
+    await relay.flush();
+    bus.clear();
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(newId(), ticket.id))).toBe(true);
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ version: 0, status: 'available' });
+    expect(await published(Subjects.TicketUpdated)).toEqual([]);
+  });
+
+  it('acks and ignores a cancel for an unknown ticket', async () => {
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(newId(), newId()))).toBe(true);
+    expect(bus.published).toEqual([]);
+  });
+});

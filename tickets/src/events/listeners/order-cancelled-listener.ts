@@ -1,0 +1,40 @@
+import { Listener, ListenerMessage, logger, OrderCancelledEvent, Subjects, withRecordLock } from '@ticketing/common';
+import { Ticket, ticketLockKey, TicketStatus } from '../../models/ticket';
+import { retryOnVersionConflict } from '../retry';
+import { queueGroupName } from './queue-group-name';
+
+/**
+ * Releases the ticket, but only if the cancelled order is the one holding
+ * it: a cancel never frees a ticket locked by a newer order, nor a sold one.
+ * Every cancel is remembered on the ticket, so an order:created arriving
+ * after its own order:cancelled does not lock the ticket for good.
+ */
+export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
+  readonly subject = Subjects.OrderCancelled;
+  readonly queueGroupName = queueGroupName;
+
+  async onMessage(data: OrderCancelledEvent['data'], msg: ListenerMessage): Promise<void> {
+    await retryOnVersionConflict(async () => {
+      const ticket = await Ticket.findById(data.ticket.id);
+      if (!ticket) {
+        logger.error({ ticketId: data.ticket.id, orderId: data.id }, 'order:cancelled for an unknown ticket ignored');
+        return;
+      }
+      if (ticket.orderId === data.id && ticket.status === TicketStatus.Sold) {
+        logger.error({ ticketId: ticket.id, orderId: data.id }, 'order:cancelled for the order that bought the ticket ignored');
+        return;
+      }
+      if (ticket.orderId === data.id) {
+        ticket.cancelledOrderIds.addToSet(data.id);
+        ticket.set({ orderId: undefined });
+        await ticket.saveWithEvent();
+      } else if (!ticket.cancelledOrderIds.includes(data.id)) {
+        // Bookkeeping only: nothing replicated changed, so no version, no event.
+        await withRecordLock(ticketLockKey(ticket._id), () =>
+          Ticket.updateOne({ _id: ticket._id }, { $addToSet: { cancelledOrderIds: data.id } }),
+        );
+      }
+    });
+    msg.ack();
+  }
+}

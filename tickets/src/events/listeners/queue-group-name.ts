@@ -1,0 +1,3 @@
+import { QueueGroups } from '@ticketing/common';
+
+export const queueGroupName = QueueGroups.Tickets;

@@ -1,0 +1,20 @@
+import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { readConfig } from './config';
+import { startListeners } from './events/listeners';
+import { Ticket } from './models/ticket';
+
+void runService({
+  name: 'tickets',
+  config: readConfig,
+  start: async (config) => {
+    await connectMongo(config.MONGO_URI);
+    await Ticket.init();
+    const bus = await connectBus(config);
+    await startListeners(bus);
+    // Publishes what routes and listeners staged in the tickets' outbox.
+    const relay = new OutboxRelay(bus, [Ticket]);
+    relay.start();
+    return { app: buildApp(config, bus), bus, usesMongo: true, stoppers: [() => relay.stop()] };
+  },
+});

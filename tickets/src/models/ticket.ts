@@ -1,0 +1,135 @@
+import mongoose from 'mongoose';
+import {
+  EventData,
+  outboxPlugin,
+  recordLockKey,
+  stageEvent,
+  Subjects,
+  toJSONOptions,
+  withRecordLock,
+  WithOutbox,
+} from '@ticketing/common';
+
+export enum TicketStatus {
+  /** Listed and free to order. */
+  Available = 'available',
+  /** Locked by an order that is not paid yet. */
+  Reserved = 'reserved',
+  /** Paid for: locked for good. */
+  Sold = 'sold',
+}
+
+export interface TicketAttrs {
+  title: string;
+  /** Dollars, at most two decimals. */
+  price: number;
+  userId: string;
+}
+
+export interface TicketDoc extends mongoose.Document, TicketAttrs, WithOutbox {
+  /** Bumped by every change; mongoose checks it on save (optimistic concurrency). */
+  version: number;
+  /** The order holding the lock (kept once sold: the order that bought it). */
+  orderId?: string;
+  /** When payment:created for the locking order arrived. */
+  soldAt?: Date;
+  /**
+   * Orders known to be cancelled. Lets a late
+   * order:created for an already-cancelled order be ignored, and a late
+   * payment:created for it be recognised, since events on different subjects
+   * may arrive in any order.
+   */
+  cancelledOrderIds: mongoose.Types.Array<string>;
+  createdAt: Date;
+  updatedAt: Date;
+  readonly status: TicketStatus;
+  /**
+   * Saves the pending changes together with the event announcing them
+   * (ticket:created for a new ticket, ticket:updated otherwise) in one
+   * single-document write, under the ticket's write lock. Throws mongoose's
+   * VersionError if the ticket changed since it was loaded.
+   */
+  saveWithEvent(): Promise<this>;
+}
+
+const ticketSchema = new mongoose.Schema<TicketDoc>(
+  {
+    title: { type: String, required: true, trim: true },
+    price: { type: Number, required: true, min: 0.01 },
+    userId: { type: String, required: true },
+    orderId: { type: String },
+    soldAt: { type: Date },
+    cancelledOrderIds: { type: [String], default: [] },
+  },
+  {
+    versionKey: 'version',
+    optimisticConcurrency: true,
+    timestamps: true,
+    toJSON: {
+      ...toJSONOptions,
+      // Built from the document: the response shape of the contract, plus status.
+      transform(doc: TicketDoc) {
+        return {
+          id: String(doc._id),
+          title: doc.title,
+          price: doc.price,
+          userId: doc.userId,
+          version: doc.version,
+          ...(doc.orderId ? { orderId: doc.orderId } : {}),
+          status: doc.status,
+        };
+      },
+    },
+  },
+);
+
+ticketSchema.plugin(outboxPlugin);
+
+// Newest first, for the listing and for /mine.
+ticketSchema.index({ createdAt: -1 });
+ticketSchema.index({ userId: 1 });
+ticketSchema.index({ orderId: 1 });
+
+ticketSchema.virtual('status').get(function status(this: TicketDoc): TicketStatus {
+  if (this.soldAt) return TicketStatus.Sold;
+  if (this.orderId) return TicketStatus.Reserved;
+  return TicketStatus.Available;
+});
+
+ticketSchema.method('saveWithEvent', async function saveWithEvent(this: TicketDoc) {
+  if (this.isNew) {
+    // The version mongoose stores on insert.
+    const data: EventData<Subjects.TicketCreated> = {
+      id: this.id,
+      version: 0,
+      title: this.title,
+      price: this.price,
+      userId: this.userId,
+    };
+    stageEvent(this, Subjects.TicketCreated, data);
+  } else {
+    // optimisticConcurrency increments the version by one on this save.
+    const data: EventData<Subjects.TicketUpdated> = {
+      id: this.id,
+      version: this.version + 1,
+      title: this.title,
+      price: this.price,
+      userId: this.userId,
+      ...(this.orderId ? { orderId: this.orderId } : {}),
+    };
+    stageEvent(this, Subjects.TicketUpdated, data);
+  }
+  // The read that led here stays outside the lock: a stale one fails the version filter.
+  return withRecordLock(ticketLockKey(this._id), () => this.save());
+});
+
+/** Filter: tickets anyone may order. */
+export const availableFilter = { orderId: null, soldAt: null };
+
+export const Ticket = mongoose.model<TicketDoc>('Ticket', ticketSchema);
+
+/**
+ * Every write of a ticket runs under this key, the one the outbox relay takes
+ * too (see withRecordLock: FerretDB's updates are not atomic).
+ */
+export const ticketLockKey = (id: unknown) => recordLockKey(Ticket.collection.name, id);

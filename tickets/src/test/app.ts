@@ -1,0 +1,67 @@
+import { EventData, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
+import { InMemoryBus, newId, signin, TEST_JWT_KEY } from '@ticketing/common/testing';
+import request from 'supertest';
+import { buildApp } from '../app';
+import { Ticket, TicketDoc } from '../models/ticket';
+
+/**
+ * The service as tests drive it: the app (plain-http cookies, the test JWT
+ * key), an in-memory bus, and an outbox relay that publishes to it when a
+ * test calls `flush()` (it is never started: no timers).
+ */
+export function testService() {
+  const bus = new InMemoryBus();
+  const relay = new OutboxRelay(bus, [Ticket]);
+  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false }, bus);
+  /** Publishes what is staged, then returns the data published on a subject. */
+  const published = async <S extends Subjects>(subject: S): Promise<EventData<S>[]> => {
+    await relay.flush();
+    return bus.publishedData(subject);
+  };
+  return { app, bus, relay, published };
+}
+
+/** Creates a ticket through the API; returns its JSON and its owner's cookie. */
+export async function createTicket(
+  app: Parameters<typeof request>[0],
+  attrs: { title?: string; price?: number | string; userId?: string } = {},
+) {
+  const userId = attrs.userId ?? newId();
+  const cookie = signin({ id: userId });
+  const res = await request(app)
+    .post('/api/tickets')
+    .set('Cookie', cookie)
+    .send({ title: attrs.title ?? 'Concert', price: attrs.price ?? 20 })
+    .expect(201);
+  return { ticket: res.body as { id: string; title: string; price: number; userId: string; version: number }, cookie, userId };
+}
+
+/** Stores a ticket straight in the database (no event staged). */
+export async function buildTicket(
+  attrs: Partial<{ title: string; price: number; userId: string; orderId: string; soldAt: Date }> = {},
+): Promise<TicketDoc> {
+  const ticket = new Ticket({ title: 'Concert', price: 20, userId: newId(), ...attrs });
+  await ticket.save();
+  return ticket;
+}
+
+/** The stored ticket without its outbox and timestamps: "the state" for idempotency checks. */
+export async function ticketState(id: string) {
+  const doc = await Ticket.findById(id).lean();
+  if (!doc) return null;
+  const { outbox: _outbox, updatedAt: _updatedAt, ...state } = doc as Record<string, unknown>;
+  return state;
+}
+
+/** order:created data for a ticket, as the orders service publishes it. */
+export const orderCreatedData = (
+  ticket: { id: string; price: number },
+  orderId: string = newId(),
+): EventData<Subjects.OrderCreated> => ({
+  id: orderId,
+  version: 0,
+  status: OrderStatus.Created,
+  userId: newId(),
+  expiresAt: new Date(Date.now() + 15 * 60 * 1000).toISOString(),
+  ticket: { id: ticket.id, price: ticket.price },
+});
