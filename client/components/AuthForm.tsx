@@ -14,8 +14,9 @@ interface Props {
 }
 
 const TEXT = {
-  signup: { title: 'Sign Up', other: 'signin', otherText: 'Already have an account?', otherLink: 'Sign In' },
-  signin: { title: 'Sign In', other: 'signup', otherText: 'New here?', otherLink: 'Create an account' },
+  // The other form's link avoids the words "Sign In"/"Sign Up": those name the header links.
+  signup: { title: 'Sign Up', other: 'signin', otherLink: 'I already have an account' },
+  signin: { title: 'Sign In', other: 'signup', otherLink: 'I need an account' },
 } as const;
 
 /** The sign-up and sign-in form: POST /api/users/{signup,signin}, then on to `?redirect=` or `/`. */
@@ -71,7 +72,7 @@ export default function AuthForm({ mode }: Props) {
         </button>
       </form>
       <p className="muted form-switch">
-        {text.otherText} <Link href={otherHref}>{text.otherLink}</Link>
+        <Link href={otherHref}>{text.otherLink}</Link>
       </p>
     </section>
   );

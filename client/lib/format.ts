@@ -13,6 +13,6 @@ export function formatPrice(price: number): string {
  */
 export function parsePriceInput(raw: string): number | string {
   const text = raw.trim().replace(/^\$/, '').replace(/,/g, '');
-  if (/^\d+(\.\d+)?$|^\.\d+$/.test(text)) return Number(text);
+  if (/^-?(\d+(\.\d*)?|\.\d+)$/.test(text)) return Number(text);
   return raw.trim();
 }

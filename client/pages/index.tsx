@@ -89,7 +89,7 @@ export default function LandingPage({ tickets, q, limit, offset, hasNext, loadEr
           ) : (
             <p>
               No tickets for sale yet.{' '}
-              {currentUser ? <Link href="/tickets/new">Sell one</Link> : <Link href="/auth/signup">Sign up to sell one</Link>}
+              {currentUser ? <Link href="/tickets/new">Sell one</Link> : <Link href="/auth/signup">Create an account to sell one</Link>}
             </p>
           )}
         </div>

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import type { RequestFailure } from '../../api/errors';
 import type { Order } from '../../api/types';
 import ErrorAlert from '../../components/ErrorAlert';
+import ErrorBoundary from '../../components/ErrorBoundary';
 import LocalTime from '../../components/LocalTime';
 import StatusBadge from '../../components/StatusBadge';
 import { useNow } from '../../hooks/use-now';
@@ -53,7 +54,7 @@ export default function OrderPage({ order, loadError, serverNow, stripeKey }: Pr
           <h1>{notFound ? 'Order not found' : 'Could not load this order'}</h1>
           <ErrorAlert errors={loadError?.errors} />
           <p>
-            <Link href="/orders">Back to my orders</Link>
+            <Link href="/orders">See all orders</Link>
           </p>
         </section>
       </>
@@ -142,7 +143,15 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
             </p>
             <ErrorAlert errors={payment.errors} title="Payment failed" />
             {stripeKey ? (
-              <StripeCardForm stripeKey={stripeKey} amountLabel={price} onToken={pay} pending={payment.pending} disabled={busy} />
+              <ErrorBoundary title="The card form failed">
+                <StripeCardForm
+                  stripeKey={stripeKey}
+                  amountLabel={price}
+                  onToken={pay}
+                  pending={payment.pending}
+                  disabled={busy}
+                />
+              </ErrorBoundary>
             ) : (
               <button
                 type="button"
@@ -168,7 +177,7 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
         )}
 
         <p className="back">
-          <Link href="/orders">← My Orders</Link>
+          <Link href="/orders">← All orders</Link>
         </p>
       </section>
     </>

@@ -37,7 +37,7 @@ export default function MyOrdersPage({ orders, loadError, serverNow }: Props) {
           {orders.map((order) => {
             const payable = order.status === 'created' && Date.parse(order.expiresAt) > serverNow;
             return (
-              <li key={order.id} className="row">
+              <li key={order.id} className="row row-with-meta">
                 <span className="row-main">
                   <Link href={`/orders/${order.id}`} className="row-title">
                     {order.ticket?.title ?? 'Ticket'}

@@ -26,7 +26,7 @@ export default function MyTicketsPage({ tickets, loadError }: Props) {
       <div className="page-head">
         <h1>My Tickets</h1>
         <Link href="/tickets/new" className="btn btn-primary">
-          Sell Tickets
+          List a ticket
         </Link>
       </div>
       <ErrorAlert errors={loadError?.errors} title="Could not load your tickets" />
@@ -38,7 +38,7 @@ export default function MyTicketsPage({ tickets, loadError }: Props) {
       {tickets.length > 0 && (
         <ul className="list" aria-label="My tickets">
           {tickets.map((ticket) => (
-            <li key={ticket.id} className="row">
+            <li key={ticket.id} className="row row-with-meta">
               <Link href={`/tickets/${ticket.id}`} className="row-title">
                 {ticket.title}
               </Link>
