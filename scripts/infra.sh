@@ -75,7 +75,7 @@ LOCKED=0
 lock() {
   [[ "$LOCKED" == 1 ]] && return
   mkdir -p "$RUN"
-  exec 9>"$RUN/infra.lock"
+  exec 9>"$RUN/infra.flock"
   if ! flock -n 9; then
     log "waiting for another infra.sh to finish..."
     flock 9
@@ -164,7 +164,7 @@ install_mongo() {
 
 install_jetstream() { have_nats || apt_install nats-server; }
 install_redis() { have_redis || apt_install redis-server redis-tools; }
-install_chromium() { have_chromium || apt_install chromium; }
+install_chromium() { have_chromium || apt_install chromium fonts-liberation; }
 
 cmd_install() { # component...
   local comps=("$@") with_chromium=0
@@ -179,7 +179,8 @@ cmd_install() { # component...
       chromium) with_chromium=1 ;;
     esac
   done
-  if [[ "$with_chromium" == 1 ]] && ! have_chromium; then pkgs+=(chromium); fi
+  # fonts-liberation is only a Recommends of chromium; pages need real fonts.
+  if [[ "$with_chromium" == 1 ]] && ! have_chromium; then pkgs+=(chromium fonts-liberation); fi
   if [[ ${#pkgs[@]} -gt 0 ]]; then apt_install "${pkgs[@]}"; fi
   for c in "${comps[@]}"; do
     case "$c" in
@@ -216,6 +217,15 @@ exe_of() {
   esac
 }
 
+# kill -0 also succeeds on a zombie (an exited daemon not yet reaped by its
+# new parent, which here can take seconds): treat zombies as gone.
+alive() { # pid
+  kill -0 "$1" 2>/dev/null || return 1
+  local st
+  st="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)"
+  [[ "$st" != Z && "$st" != X ]]
+}
+
 port_open() { # port
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
@@ -225,7 +235,7 @@ pid_of() { # component -> pid from pid file if that process is alive and is ours
   [[ -f "$f" ]] || return 1
   pid="$(cat "$f" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   if [[ -r "/proc/$pid/cmdline" ]]; then
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$(exe_of "$1")" || return 1
   fi
@@ -285,7 +295,7 @@ start_one() { # component
   rm -f "$RUN/$c.pid"
   if port_open "$port"; then
     err "$c: port 127.0.0.1:$port is already in use by a process infra.sh did not start"
-    err "stop that process or move the component (e.g. ${c^^}_PORT / see infra.sh header)"
+    err "stop that process, or move $c to another port (port variables: see the infra.sh header)"
     return 1
   fi
   mkdir -p "$DATA" "$LOGS" "$RUN"
@@ -299,28 +309,33 @@ start_one() { # component
   touch "$logf"
   offset="$(stat -c %s "$logf")"
   printf '\n==== %s: starting %s\n' "$(date -Is)" "$c" >>"$logf"
-  offset="$((offset))"
   local argv=()
   mapfile -t argv < <(command_for "$c")
   t0="$(now)"
   # New session (setsid) + nohup so it survives the calling shell; the inner
   # shell writes its own pid then execs, so the pid file names the server.
-  # fd 9 (our lock) must not leak into the daemon.
-  (cd "$DATA" && setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$c.pid" "${argv[@]}" \
-      </dev/null >>"$logf" 2>&1 9>&- &)
+  # fd 9 (our lock) must not leak into the daemon nor into any shell that
+  # waits on it: the background subshell closes it first, then execs setsid,
+  # so no shell lingers holding the lock.
+  (
+    exec 9>&-
+    cd "$DATA"
+    exec setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$c.pid" "${argv[@]}" \
+      </dev/null >>"$logf" 2>&1
+  ) &
   local deadline=$((SECONDS + START_TIMEOUT))
   while :; do
     pid="$(cat "$RUN/$c.pid" 2>/dev/null || true)"
-    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+    if [[ -n "$pid" ]] && ! alive "$pid"; then
       err "$c exited during start; last log lines ($logf):"
-      tail -n 30 "$logf" >&2 || true
+      tail -c +"$((offset + 1))" "$logf" | tail -n 30 >&2 || true
       rm -f "$RUN/$c.pid"
       return 1
     fi
     if [[ -n "$pid" ]] && port_open "$port" && ready_extra "$c" "$logf" "$offset"; then break; fi
     if ((SECONDS >= deadline)); then
       err "$c did not answer on 127.0.0.1:$port within ${START_TIMEOUT}s; last log lines ($logf):"
-      tail -n 30 "$logf" >&2 || true
+      tail -c +"$((offset + 1))" "$logf" | tail -n 30 >&2 || true
       [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
       rm -f "$RUN/$c.pid"
       return 1
@@ -336,10 +351,10 @@ stop_one() { # component
   if pid="$(pid_of "$c")"; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       log "$c (pid $pid) ignored SIGTERM for 10s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
@@ -366,7 +381,7 @@ live_leases() { # prunes dead leases, prints live ones
   for f in "$LEASES"/*; do
     [[ -e "$f" ]] || continue
     p="$(basename "$f")"
-    if [[ "$p" =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null; then echo "$p"; else rm -f "$f"; fi
+    if [[ "$p" =~ ^[0-9]+$ ]] && alive "$p"; then echo "$p"; else rm -f "$f"; fi
   done
 }
 
