@@ -1,0 +1,24 @@
+import { busConfig, httpConfig, loadConfig, mongoConfig, sessionConfig, z } from '@ticketing/common';
+
+/** The Stripe secret key, and optionally where the API lives (stripe-mock for local runs and tests). */
+export const stripeConfig = z.object({
+  STRIPE_KEY: z
+    .string({ required_error: 'STRIPE_KEY must be defined' })
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'STRIPE_KEY must be a Stripe secret key (sk_test_..., sk_live_...)'),
+  STRIPE_API_BASE: z
+    .string()
+    .url('STRIPE_API_BASE must be a URL, e.g. http://127.0.0.1:12111')
+    .refine((v) => /^https?:\/\/[^/]+\/?$/.test(v), 'STRIPE_API_BASE must be http(s)://host[:port] with no path')
+    .optional(),
+});
+
+export type StripeConfig = z.infer<typeof stripeConfig>;
+
+export const configSchema = z.intersection(
+  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(stripeConfig),
+  busConfig,
+);
+
+export type PaymentsConfig = z.infer<typeof configSchema>;
+
+export const readConfig = (): PaymentsConfig => loadConfig(configSchema);

@@ -1,0 +1,33 @@
+import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { readConfig } from './config';
+import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
+import { OrderCreatedListener } from './events/listeners/order-created-listener';
+import { Order } from './models/order';
+import { Payment } from './models/payment';
+import { PaymentReconciler } from './services/reconciler';
+import { createStripe } from './stripe';
+
+void runService({
+  name: 'payments',
+  config: readConfig,
+  start: async (config) => {
+    await connectMongo(config.MONGO_URI);
+    // The unique attempt key index must exist before the first payment.
+    await Promise.all([Order.init(), Payment.init()]);
+    const bus = await connectBus(config);
+    const stripe = createStripe(config);
+    await new OrderCreatedListener(bus).listen();
+    await new OrderCancelledListener(bus, stripe).listen();
+    const relay = new OutboxRelay(bus, [Payment]);
+    relay.start();
+    const reconciler = new PaymentReconciler(stripe);
+    reconciler.start();
+    return {
+      app: buildApp(config, { stripe, bus }),
+      bus,
+      usesMongo: true,
+      stoppers: [() => reconciler.stop(), () => relay.stop()],
+    };
+  },
+});

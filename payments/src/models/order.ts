@@ -1,0 +1,45 @@
+import mongoose from 'mongoose';
+import { OrderStatus, toJSONOptions } from '@ticketing/common';
+
+/**
+ * The payments service's replica of an order, fed by order:created and
+ * order:cancelled. `version` is the orders service's version, written
+ * explicitly (no mongoose auto-increment): an event applies only on top of
+ * `version - 1`.
+ */
+export interface OrderAttrs {
+  id: string;
+  userId: string;
+  /** The ticket's price in dollars, at most two decimals. */
+  price: number;
+  status: OrderStatus;
+  version: number;
+  expiresAt: Date;
+}
+
+export interface OrderDoc extends mongoose.Document {
+  userId: string;
+  price: number;
+  status: OrderStatus;
+  version: number;
+  expiresAt: Date;
+}
+
+interface OrderModel extends mongoose.Model<OrderDoc> {
+  build(attrs: OrderAttrs): OrderDoc;
+}
+
+const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
+  {
+    userId: { type: String, required: true },
+    price: { type: Number, required: true, min: 0 },
+    status: { type: String, required: true, enum: Object.values(OrderStatus) },
+    version: { type: Number, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, toJSON: toJSONOptions },
+);
+
+orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest });
+
+export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);

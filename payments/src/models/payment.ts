@@ -1,0 +1,85 @@
+import mongoose from 'mongoose';
+import { outboxPlugin, toJSONOptions, WithOutbox } from '@ticketing/common';
+
+export enum PaymentStatus {
+  /** The attempt is claimed and its charge sent (or about to be); outcome not recorded yet. */
+  Pending = 'pending',
+  Succeeded = 'succeeded',
+  /** Declined or refused by Stripe: nothing was charged; the order stays payable. */
+  Failed = 'failed',
+  /** Charged, then refunded because the order was cancelled meanwhile. */
+  Refunded = 'refunded',
+}
+
+/** One charge attempt for an order, and what became of it. */
+export interface PaymentAttrs {
+  orderId: string;
+  /**
+   * The Stripe idempotency key of the attempt. Unique: one key is one
+   * outcome at Stripe, so it is one record here.
+   */
+  attemptKey: string;
+  /** The Stripe charge id (a declined charge has one too, when Stripe made it). */
+  stripeId?: string;
+  /** Integer cents. */
+  amount: number;
+  status: PaymentStatus;
+  /** The card token, kept while the attempt is pending so it can be replayed with the same parameters. */
+  token?: string;
+  failureMessage?: string;
+}
+
+export interface PaymentDoc extends mongoose.Document, PaymentAttrs, WithOutbox {
+  stripeRefundId?: string;
+  /** Set once the order is known to be cancelled and until the refund is recorded. */
+  refundDue?: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface PaymentModel extends mongoose.Model<PaymentDoc> {
+  build(attrs: PaymentAttrs): PaymentDoc;
+}
+
+const paymentSchema = new mongoose.Schema<PaymentDoc, PaymentModel>(
+  {
+    orderId: { type: String, required: true },
+    attemptKey: { type: String, required: true },
+    stripeId: {
+      type: String,
+      required(this: PaymentDoc) {
+        return this.status === PaymentStatus.Succeeded || this.status === PaymentStatus.Refunded;
+      },
+    },
+    amount: { type: Number, required: true, min: 0 },
+    status: { type: String, required: true, enum: Object.values(PaymentStatus) },
+    token: { type: String },
+    stripeRefundId: { type: String },
+    refundDue: { type: Boolean },
+    failureMessage: { type: String },
+  },
+  {
+    timestamps: true,
+    toJSON: {
+      ...toJSONOptions,
+      transform(doc: unknown, ret: Record<string, any>) {
+        toJSONOptions.transform(doc, ret);
+        delete ret.token;
+        return ret;
+      },
+    },
+  },
+);
+
+// The database, not a read-then-write, decides which of two concurrent
+// requests with one key records its outcome.
+paymentSchema.index({ attemptKey: 1 }, { unique: true });
+paymentSchema.index({ orderId: 1, status: 1 });
+paymentSchema.index({ status: 1, createdAt: 1 });
+paymentSchema.index({ refundDue: 1 });
+// outboxPlugin takes an untyped Schema; the typed one is the same object.
+outboxPlugin(paymentSchema as unknown as mongoose.Schema);
+
+paymentSchema.statics.build = (attrs: PaymentAttrs) => new Payment(attrs);
+
+export const Payment = mongoose.model<PaymentDoc, PaymentModel>('Payment', paymentSchema);

@@ -1,0 +1,312 @@
+import { OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
+import { InMemoryBus, newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import request from 'supertest';
+import { OrderCancelledListener } from '../events/listeners/order-cancelled-listener';
+import { Order } from '../models/order';
+import { Payment, PaymentStatus } from '../models/payment';
+import { testApp } from '../test/app';
+import { createOrder, createSucceededPayment } from '../test/orders';
+import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe } from '../test/stripe';
+
+useTestDatabase();
+requireStripeMock();
+
+const { stripe, http } = testStripe();
+const app = testApp(stripe);
+const bus = new InMemoryBus();
+const relay = new OutboxRelay(bus, [Payment]);
+
+beforeAll(async () => {
+  await new OrderCancelledListener(bus, stripe).listen();
+});
+
+beforeEach(() => {
+  http.reset();
+  bus.clear();
+});
+
+const pay = (cookie: string[] | undefined, body: object) => {
+  const req = request(app).post('/api/payments');
+  if (cookie) req.set('Cookie', cookie);
+  return req.send(body);
+};
+
+/** An order the signed-in buyer may pay, and the buyer's cookie. */
+async function payableOrder(attrs: Parameters<typeof createOrder>[0] = {}) {
+  const userId = newId();
+  const order = await createOrder({ userId, ...attrs });
+  return { order, orderId: order.id as string, cookie: signin({ id: userId }) };
+}
+
+const charges = () => http.to('POST', '/v1/charges');
+const refunds = () => http.to('POST', '/v1/refunds');
+
+describe('POST /api/payments', () => {
+  describe('request checks', () => {
+    it('answers 401 when signed out', async () => {
+      const res = await pay(undefined, { token: 'tok_visa', orderId: newId() }).expect(401);
+      expect(res.body).toEqual({ errors: [{ message: 'Not authorized' }] });
+    });
+
+    it('requires token and orderId, one error per field', async () => {
+      const res = await pay(signin(), {}).expect(400);
+      expect(res.body).toEqual({
+        errors: [
+          { message: 'Token must be provided', field: 'token' },
+          { message: 'OrderId must be provided', field: 'orderId' },
+        ],
+      });
+    });
+
+    it('rejects an empty token', async () => {
+      const res = await pay(signin(), { token: '  ', orderId: newId() }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Token must be provided', field: 'token' }] });
+    });
+
+    it('answers a malformed orderId in the body with 400 on the field', async () => {
+      const res = await pay(signin(), { token: 'tok_visa', orderId: 'not-an-id' }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'OrderId must be provided', field: 'orderId' }] });
+    });
+
+    it('answers 404 for an order it does not know', async () => {
+      const res = await pay(signin(), { token: 'tok_visa', orderId: newId() }).expect(404);
+      expect(res.body).toEqual({ errors: [{ message: 'Not Found' }] });
+      expect(http.requests).toHaveLength(0);
+    });
+
+    it('answers 401 when the order is someone else’s, and charges nothing', async () => {
+      const { orderId } = await payableOrder();
+      const res = await pay(signin(), { token: 'tok_visa', orderId }).expect(401);
+      expect(res.body).toEqual({ errors: [{ message: 'Not authorized' }] });
+      expect(http.requests).toHaveLength(0);
+    });
+
+    it('refuses a cancelled order', async () => {
+      const { orderId, cookie } = await payableOrder({ status: OrderStatus.Cancelled, version: 1 });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Cannot pay for a cancelled order' }] });
+      expect(http.requests).toHaveLength(0);
+    });
+
+    it('refuses an order already paid', async () => {
+      const { orderId, cookie } = await payableOrder();
+      await createSucceededPayment(orderId);
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has already been paid' }] });
+      expect(http.requests).toHaveLength(0);
+    });
+
+    it('refuses an expired order that is not cancelled yet', async () => {
+      const { orderId, cookie } = await payableOrder({ expiresAt: new Date(Date.now() - 1000) });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has expired' }] });
+      expect(http.requests).toHaveLength(0);
+      expect(await Payment.countDocuments()).toBe(0);
+    });
+  });
+
+  describe('a successful charge', () => {
+    it('charges the price in cents with a key derived from the order, records the payment, publishes payment:created', async () => {
+      const { orderId, cookie } = await payableOrder({ price: 19.99 });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(201);
+      expect(res.body).toEqual({ id: expect.any(String) });
+
+      // What went to Stripe, read back from the SDK's HTTP client.
+      expect(charges()).toHaveLength(1);
+      const [sent] = charges();
+      expect(sent.headers['idempotency-key']).toBe(`payment-${orderId}-0`);
+      expect(sent.headers.authorization).toBe('Bearer sk_test_ticketingPayments');
+      expect(Object.fromEntries(sent.params)).toMatchObject({
+        amount: '1999',
+        currency: 'usd',
+        source: 'tok_visa',
+        'metadata[orderId]': orderId,
+      });
+      expect(sent.status).toBe(200);
+
+      const payment = await Payment.findById(res.body.id);
+      expect(payment).toMatchObject({ orderId, amount: 1999, status: PaymentStatus.Succeeded, attemptKey: `payment-${orderId}-0` });
+      expect(payment!.stripeId).toMatch(/^ch_/);
+      expect(payment!.token).toBeUndefined();
+
+      expect(await relay.flush()).toBe(1);
+      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: res.body.id, orderId, stripeId: payment!.stripeId }]);
+    });
+
+    it.each([
+      [0.29, '29'],
+      [19.99, '1999'],
+      [1234.56, '123456'],
+      [0.1 + 0.2, '30'],
+      [20, '2000'],
+    ])('sends the price %p as %s cents', async (price, cents) => {
+      const { orderId, cookie } = await payableOrder({ price });
+      await pay(cookie, { token: 'tok_visa', orderId }).expect(201);
+      expect(charges()[0].params.get('amount')).toBe(cents);
+      expect((await Payment.findOne({ orderId }))!.amount).toBe(Number(cents));
+    });
+
+    it('does not charge a retried request again once the order is paid', async () => {
+      const { orderId, cookie } = await payableOrder();
+      await pay(cookie, { token: 'tok_visa', orderId }).expect(201);
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has already been paid' }] });
+      expect(charges()).toHaveLength(1);
+      expect(await relay.flush()).toBe(1);
+    });
+
+    it('sends one charge for concurrent submissions of one order', async () => {
+      const { orderId, cookie } = await payableOrder();
+      const results = await Promise.all([1, 2, 3].map(() => pay(cookie, { token: 'tok_visa', orderId })));
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses[0]).toBe(201);
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      for (const r of results.filter((x) => x.status !== 201)) {
+        expect([
+          [{ message: 'A payment for this order is already in progress' }],
+          [{ message: 'Order has already been paid' }],
+        ]).toContainEqual(r.body.errors);
+      }
+      expect(charges()).toHaveLength(1);
+      expect(await Payment.countDocuments({ orderId })).toBe(1);
+      await relay.flush();
+      expect(bus.publishedData(Subjects.PaymentCreated)).toHaveLength(1);
+    });
+
+    it('reuses the idempotency key when the SDK retries after a Stripe error', async () => {
+      const retrying = testStripe({ maxNetworkRetries: 1 });
+      retrying.http.answer('POST', '/v1/charges', 500, apiError());
+      const { orderId, cookie } = await payableOrder();
+      await request(testApp(retrying.stripe)).post('/api/payments').set('Cookie', cookie).send({ token: 'tok_visa', orderId }).expect(201);
+      const sent = retrying.http.to('POST', '/v1/charges');
+      expect(sent.map((r) => r.status)).toEqual([500, 200]);
+      expect(sent.map((r) => r.headers['idempotency-key'])).toEqual([`payment-${orderId}-0`, `payment-${orderId}-0`]);
+    });
+  });
+
+  describe('a declined card', () => {
+    it('answers 402 with the issuer’s message, records a failed payment, publishes nothing', async () => {
+      const { orderId, cookie } = await payableOrder();
+      const declined = cardDeclined();
+      http.answer('POST', '/v1/charges', 402, declined);
+
+      const res = await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
+      expect(res.body).toEqual({ errors: [{ message: 'Your card was declined.' }] });
+
+      expect(charges()[0].headers['idempotency-key']).toBe(`payment-${orderId}-0`);
+      const payment = await Payment.findOne({ orderId });
+      expect(payment).toMatchObject({
+        status: PaymentStatus.Failed,
+        stripeId: declined.error.charge,
+        failureMessage: 'Your card was declined.',
+        amount: 2000,
+      });
+      expect(await relay.flush()).toBe(0);
+      expect(bus.published).toHaveLength(0);
+    });
+
+    it('passes on the issuer’s own reason', async () => {
+      const { orderId, cookie } = await payableOrder();
+      http.answer('POST', '/v1/charges', 402, cardDeclined('Your card has insufficient funds.', 'insufficient_funds'));
+      const res = await pay(cookie, { token: 'tok_chargeDeclinedInsufficientFunds', orderId }).expect(402);
+      expect(res.body).toEqual({ errors: [{ message: 'Your card has insufficient funds.' }] });
+    });
+
+    it('leaves the order payable: another card, under the next key, goes through', async () => {
+      const { orderId, cookie } = await payableOrder();
+      http.answer('POST', '/v1/charges', 402, cardDeclined());
+      await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
+
+      const res = await pay(cookie, { token: 'tok_mastercard', orderId }).expect(201);
+      expect(charges().map((r) => [r.headers['idempotency-key'], r.params.get('source')])).toEqual([
+        [`payment-${orderId}-0`, 'tok_chargeDeclined'],
+        [`payment-${orderId}-1`, 'tok_mastercard'],
+      ]);
+      const statuses = (await Payment.find({ orderId }).sort({ createdAt: 1 })).map((p) => p.status);
+      expect(statuses).toEqual([PaymentStatus.Failed, PaymentStatus.Succeeded]);
+      await relay.flush();
+      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: res.body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+    });
+  });
+
+  describe('other refusals from Stripe', () => {
+    it('answers a token Stripe does not know with 400 and Stripe’s message; the order stays payable', async () => {
+      const { orderId, cookie } = await payableOrder();
+      http.answer('POST', '/v1/charges', 400, invalidRequest("No such token: 'tok_bogus'", { code: 'resource_missing', param: 'source' }));
+      const res = await pay(cookie, { token: 'tok_bogus', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: "No such token: 'tok_bogus'" }] });
+      expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Failed });
+      await pay(cookie, { token: 'tok_visa', orderId }).expect(201);
+      expect(charges()[1].headers['idempotency-key']).toBe(`payment-${orderId}-1`);
+    });
+
+    it('answers 500 when Stripe fails, keeps the attempt pending and refuses a second attempt meanwhile', async () => {
+      const { orderId, cookie } = await payableOrder();
+      http.answer('POST', '/v1/charges', 500, apiError('Stripe is having trouble'));
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(500);
+      expect(res.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
+      // The outcome is unknown: the attempt keeps its key until the reconciler replays it.
+      expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Pending, token: 'tok_visa' });
+
+      const again = await pay(cookie, { token: 'tok_mastercard', orderId }).expect(409);
+      expect(again.body).toEqual({ errors: [{ message: 'A payment for this order is already in progress' }] });
+      expect(charges()).toHaveLength(1);
+    });
+    it('keeps the attempt when Stripe holds its key with other parameters (never gives a used key up)', async () => {
+      const { orderId, cookie } = await payableOrder();
+      http.answer('POST', '/v1/charges', 400, {
+        error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' },
+      });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(409);
+      expect(res.body).toEqual({ errors: [{ message: 'A payment for this order is already in progress' }] });
+      expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Pending, attemptKey: `payment-${orderId}-0` });
+    });
+  });
+
+  describe('an order cancelled while its charge is in flight', () => {
+    it('refunds the charge through Stripe, records the refund and answers 400', async () => {
+      const { order, orderId, cookie } = await payableOrder();
+      let acked: boolean | undefined;
+      // Expiration cancels the order while Stripe processes the charge: the listener
+      // runs to completion (nothing to refund yet) before the route sees the charge.
+      http.during('POST', '/v1/charges', async () => {
+        acked = await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: order.version + 1, ticket: { id: newId() } });
+      });
+
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Cannot pay for a cancelled order' }] });
+      expect(acked).toBe(true);
+      expect((await Order.findById(orderId))!.status).toBe(OrderStatus.Cancelled);
+
+      const payment = await Payment.findOne({ orderId });
+      expect(payment).toMatchObject({ status: PaymentStatus.Refunded, stripeRefundId: expect.stringMatching(/^re_/) });
+      expect(payment!.refundDue).toBeUndefined();
+      expect(refunds()).toHaveLength(1);
+      expect(refunds()[0].params.get('charge')).toBe(payment!.stripeId);
+      expect(refunds()[0].headers['idempotency-key']).toBe(`refund-${payment!.stripeId}`);
+    });
+
+    it('answers 400 and leaves the refund due when Stripe refuses the refund for now', async () => {
+      const { order, orderId, cookie } = await payableOrder();
+      http.during('POST', '/v1/charges', async () => {
+        await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: order.version + 1, ticket: { id: newId() } });
+      });
+      http.answer('POST', '/v1/refunds', 500, apiError());
+
+      await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Succeeded, refundDue: true });
+    });
+  });
+});
+
+describe('health and unknown routes', () => {
+  it('answers /healthz and /readyz', async () => {
+    await request(app).get('/healthz').expect(200);
+    await request(app).get('/readyz').expect(200);
+  });
+
+  it('answers an unknown route with 404 Not Found', async () => {
+    const res = await request(app).get('/api/payments/nope').expect(404);
+    expect(res.body).toEqual({ errors: [{ message: 'Not Found' }] });
+  });
+});
