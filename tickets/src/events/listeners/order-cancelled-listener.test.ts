@@ -74,12 +74,21 @@ describe('OrderCancelledListener (order:cancelled)', () => {
     expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
 
-  it('does not release a sold ticket, even for the order that bought it', async () => {
+  it('voids the sale when the order that bought the ticket is cancelled (payment lost the race with expiration)', async () => {
     const orderId = newId();
     const ticket = await buildTicket({ orderId, soldAt: new Date() });
-    const before = await ticketState(ticket.id);
     expect(await bus.deliver(Subjects.OrderCancelled, cancelled(orderId, ticket.id))).toBe(true);
-    expect(await ticketState(ticket.id)).toEqual(before);
+    const after = await Ticket.findById(ticket.id);
+    expect(after!.status).toBe('available');
+    expect(after!.orderId).toBeUndefined();
+    expect(await published(Subjects.TicketUpdated)).toEqual([expect.not.objectContaining({ orderId: expect.anything() })]);
+  });
+
+  it('does not release a sold ticket for another order', async () => {
+    const orderId = newId();
+    const ticket = await buildTicket({ orderId, soldAt: new Date() });
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(newId(), ticket.id))).toBe(true);
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ orderId, version: ticket.version, status: 'sold' });
     expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
 

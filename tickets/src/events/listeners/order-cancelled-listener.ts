@@ -5,7 +5,10 @@ import { queueGroupName } from './queue-group-name';
 
 /**
  * Releases the ticket, but only if the cancelled order is the one holding
- * it: a cancel never frees a ticket locked by a newer order, nor a sold one.
+ * it: a cancel never frees a ticket locked by a newer order. Orders never
+ * cancels a completed order, so a cancel for the order that bought the ticket
+ * means the payment lost the race with expiration (payments refunds it): the
+ * sale is void and the ticket is for sale again.
  * Every cancel is remembered on the ticket, so an order:created arriving
  * after its own order:cancelled does not lock the ticket for good.
  */
@@ -20,13 +23,12 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
         logger.error({ ticketId: data.ticket.id, orderId: data.id }, 'order:cancelled for an unknown ticket ignored');
         return;
       }
-      if (ticket.orderId === data.id && ticket.status === TicketStatus.Sold) {
-        logger.error({ ticketId: ticket.id, orderId: data.id }, 'order:cancelled for the order that bought the ticket ignored');
-        return;
-      }
       if (ticket.orderId === data.id) {
+        if (ticket.status === TicketStatus.Sold) {
+          logger.warn({ ticketId: ticket.id, orderId: data.id }, 'payment lost the race with expiration; sale voided');
+        }
         ticket.cancelledOrderIds.addToSet(data.id);
-        ticket.set({ orderId: undefined });
+        ticket.set({ orderId: undefined, soldAt: undefined });
         await ticket.saveWithEvent();
       } else if (!ticket.cancelledOrderIds.includes(data.id)) {
         // Bookkeeping only: nothing replicated changed, so no version, no event.
