@@ -1,0 +1,89 @@
+// skaffold.yaml: current schema, one artifact per image from the
+// repository root, manifests from infra/k8s, the dev and jetstream profiles.
+import fs from 'node:fs';
+import { globToRegex, isIgnored, parseDockerfile, parseDockerignore, stage } from './lib/dockerfile';
+import { IMAGES, imageOf, listFiles, readRepoFile, repoPath } from './lib/repo';
+import { activeProfiles, applyProfiles, loadSkaffold, SKAFFOLD_API_VERSION, skaffoldSchemaErrors } from './lib/skaffold';
+import yaml from 'js-yaml';
+
+const cfg = loadSkaffold();
+
+describe('skaffold.yaml', () => {
+  it(`uses the current schema (${SKAFFOLD_API_VERSION}) and only fields it defines`, () => {
+    expect(cfg.apiVersion).toBe(SKAFFOLD_API_VERSION);
+    expect(cfg.kind).toBe('Config');
+    expect(skaffoldSchemaErrors(yaml.load(readRepoFile('skaffold.yaml')))).toEqual([]);
+  });
+
+  it('the schema check rejects what skaffold would reject', () => {
+    expect(skaffoldSchemaErrors({ apiVersion: 'x', kind: 'Config', build: { local: { useBuildKit: true } } })).toEqual([
+      '.build.local.useBuildKit: unknown field',
+    ]);
+    expect(skaffoldSchemaErrors({ apiVersion: 'x', kind: 'Config', build: { artifacts: [{ image: 'a', docker: { dockerfile: 1 } }] } })).toEqual([
+      '.build.artifacts[0].docker.dockerfile: expected a string',
+    ]);
+  });
+
+  it('builds one artifact per image, each from the repository root with its own Dockerfile', () => {
+    expect(cfg.build.artifacts.map((a) => a.image)).toEqual(IMAGES.map(imageOf));
+    for (const a of cfg.build.artifacts) {
+      const name = a.image.replace('ticketing/', '');
+      expect(a.context ?? '.').toBe('.');
+      expect(a.docker?.dockerfile).toBe(`${name}/Dockerfile`);
+      expect(a.docker?.target).toBeUndefined(); // the last stage: production
+    }
+    expect(cfg.build.local).toMatchObject({ push: false, useBuildkit: true });
+  });
+
+  it('deploys the manifests of infra/k8s with kustomize (application, then the event bus)', () => {
+    expect(cfg.manifests.kustomize?.paths).toEqual(['infra/k8s', 'infra/k8s/bus/stan']);
+    expect(cfg.manifests.rawYaml).toBeUndefined();
+    for (const p of cfg.manifests.kustomize!.paths) expect(fs.existsSync(repoPath(p, 'kustomization.yaml'))).toBe(true);
+  });
+
+  it('has a jetstream profile that swaps only the event bus', () => {
+    const js = applyProfiles(cfg, ['jetstream']);
+    expect(js.manifests.kustomize?.paths).toEqual(['infra/k8s', 'infra/k8s/bus/jetstream']);
+    expect(js.build).toEqual(cfg.build);
+  });
+
+  it('has a dev profile, on by itself in `skaffold dev`, that builds the dev stages and deploys infra/k8s-dev', () => {
+    expect(activeProfiles(cfg, 'dev', [])).toEqual(['dev']);
+    const dev = applyProfiles(cfg, ['dev']);
+    expect(dev.manifests.kustomize?.paths).toEqual(['infra/k8s-dev', 'infra/k8s/bus/stan']);
+    expect(dev.build.artifacts.map((a) => a.image)).toEqual(IMAGES.map(imageOf));
+    expect(dev.build.local).toEqual(cfg.build.local);
+    for (const a of dev.build.artifacts) {
+      const main = cfg.build.artifacts.find((m) => m.image === a.image)!;
+      expect({ ...a, docker: { ...a.docker, target: undefined }, sync: undefined }).toEqual({ ...main, docker: { ...main.docker, target: undefined }, sync: undefined });
+      expect(a.docker?.target).toBe('dev');
+    }
+  });
+
+  describe.each(IMAGES.map((n) => [n]))('file sync for %s', (name) => {
+    const art = applyProfiles(cfg, ['dev']).build.artifacts.find((a) => a.image === imageOf(name))!;
+    const ignore = parseDockerignore(readRepoFile(`${name}/Dockerfile.dockerignore`));
+    const dev = stage(parseDockerfile(readRepoFile(`${name}/Dockerfile`)), 'dev');
+
+    it("syncs TypeScript sources of this image's workspace that the image contains", () => {
+      const rules = art.sync?.manual ?? [];
+      expect(rules.length).toBeGreaterThan(0);
+      expect(rules.some((r) => /\*\*\/\*\.ts$/.test(r.src))).toBe(true);
+      for (const r of rules) {
+        expect(r.src.startsWith(`${name}/`)).toBe(true);
+        // skaffold only syncs files that are part of the image's build context
+        const files = listFiles(name, (f) => globToRegex(r.src).test(f) && !f.includes('/node_modules/') && !f.includes('/.next/'));
+        const sent = files.filter((f) => !isIgnored(ignore, f));
+        expect({ rule: r.src, syncable: sent.length > 0 }).toEqual({ rule: r.src, syncable: true });
+      }
+    });
+
+    it('copies them where the dev stage keeps its sources (dest + path in the context)', () => {
+      const workdir = dev.instructions.filter((i) => i.keyword === 'WORKDIR').pop()!.args;
+      for (const r of art.sync!.manual!) {
+        expect(r.strip).toBeUndefined();
+        expect(`${r.dest}/${name}`).toBe(workdir);
+      }
+    });
+  });
+});
