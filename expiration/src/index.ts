@@ -1,0 +1,24 @@
+import { connectBus, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { readConfig } from './config';
+import { OrderCreatedListener } from './events/listeners/order-created-listener';
+import { ExpirationCompletePublisher } from './events/publishers/expiration-complete-publisher';
+import { closeExpirationQueue, createExpirationQueue, processExpirations } from './queues/expiration-queue';
+
+void runService({
+  name: 'expiration',
+  config: readConfig,
+  start: async (config) => {
+    const bus = await connectBus(config);
+    const queue = createExpirationQueue({ redis: { host: config.REDIS_HOST, port: config.REDIS_PORT } });
+    await queue.isReady();
+    processExpirations(queue, new ExpirationCompletePublisher(bus));
+    await new OrderCreatedListener(bus, queue).listen();
+    return {
+      app: buildApp(queue, bus),
+      bus,
+      // Before the bus drains: running jobs finish their publish, nothing new starts.
+      stoppers: [() => closeExpirationQueue(queue)],
+    };
+  },
+});

@@ -1,0 +1,40 @@
+import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { readConfig } from './config';
+import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
+import { PaymentCreatedListener } from './events/listeners/payment-created-listener';
+import { TicketCreatedListener } from './events/listeners/ticket-created-listener';
+import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
+import { Order } from './models/order';
+import { Ticket } from './models/ticket';
+import { OrderSweeper } from './services/order-sweeper';
+
+void runService({
+  name: 'orders',
+  config: readConfig,
+  start: async (config) => {
+    await connectMongo(config.MONGO_URI);
+    await Promise.all([Order.init(), Ticket.init()]);
+    const bus = await connectBus(config);
+
+    await new TicketCreatedListener(bus).listen();
+    await new TicketUpdatedListener(bus).listen();
+    await new ExpirationCompleteListener(bus).listen();
+    await new PaymentCreatedListener(bus).listen();
+
+    const relay = new OutboxRelay(bus, [Order]);
+    relay.start();
+    const sweeper = new OrderSweeper({
+      intervalMs: config.ORDER_SWEEP_INTERVAL_MS,
+      graceMs: config.ORDER_SWEEP_GRACE_SECONDS * 1000,
+    });
+    sweeper.start();
+
+    return {
+      app: buildApp(config, bus),
+      bus,
+      usesMongo: true,
+      stoppers: [() => sweeper.stop(), () => relay.stop()],
+    };
+  },
+});

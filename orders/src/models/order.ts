@@ -1,0 +1,69 @@
+import mongoose from 'mongoose';
+import { OrderStatus, outboxPlugin, toJSONOptions, WithOutbox } from '@ticketing/common';
+import { TicketDoc } from './ticket';
+
+export { OrderStatus };
+
+export interface OrderAttrs {
+  /** Pre-generated so the ticket can be reserved for the order before the order is written. */
+  id: mongoose.Types.ObjectId;
+  userId: string;
+  status: OrderStatus;
+  expiresAt: Date;
+  ticket: TicketDoc;
+}
+
+export interface OrderDoc extends mongoose.Document, WithOutbox {
+  userId: string;
+  status: OrderStatus;
+  expiresAt: Date;
+  ticket: TicketDoc;
+  version: number;
+  createdAt: Date;
+}
+
+interface OrderModel extends mongoose.Model<OrderDoc> {
+  build(attrs: OrderAttrs): OrderDoc;
+}
+
+const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
+  {
+    userId: { type: String, required: true },
+    status: { type: String, required: true, enum: Object.values(OrderStatus), default: OrderStatus.Created },
+    expiresAt: { type: mongoose.Schema.Types.Date, required: true },
+    ticket: { type: mongoose.Schema.Types.ObjectId, ref: 'Ticket', required: true },
+    // Sorting only ("newest first"); not part of the response.
+    createdAt: { type: Date, default: () => new Date() },
+  },
+  {
+    // Every version is published (order:created at 0, order:cancelled at +1),
+    // so the replicas in tickets and payments never wait for one they cannot get.
+    versionKey: 'version',
+    optimisticConcurrency: true,
+    toJSON: {
+      ...toJSONOptions,
+      versionKey: true,
+      transform(doc: unknown, ret: Record<string, any>) {
+        toJSONOptions.transform(doc, ret);
+        delete ret.createdAt;
+        return ret;
+      },
+    },
+  },
+);
+
+// (called directly: the typed schema does not fit the plugin signature of the untyped one)
+outboxPlugin(orderSchema as unknown as mongoose.Schema);
+orderSchema.index({ userId: 1, createdAt: -1 });
+orderSchema.index({ status: 1, expiresAt: 1 });
+
+orderSchema.statics.build = (attrs: OrderAttrs) =>
+  new Order({
+    _id: attrs.id,
+    userId: attrs.userId,
+    status: attrs.status,
+    expiresAt: attrs.expiresAt,
+    ticket: attrs.ticket,
+  });
+
+export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);

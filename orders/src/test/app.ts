@@ -1,0 +1,46 @@
+import { EventBus, OutboxRelay } from '@ticketing/common';
+import { InMemoryBus, newId, TEST_JWT_KEY } from '@ticketing/common/testing';
+import { buildApp, OrdersAppConfig } from '../app';
+import { Order } from '../models/order';
+import { Ticket, TicketAttrs, TicketDoc } from '../models/ticket';
+import { placeOrder } from '../services/orders';
+
+export const TEST_WINDOW_SECONDS = 900;
+
+/** The app as tests drive it: plain-http cookies, the test JWT key, the default 15-minute window. */
+export const testApp = (bus: EventBus, overrides: Partial<OrdersAppConfig> = {}) =>
+  buildApp(
+    {
+      JWT_KEY: TEST_JWT_KEY,
+      JWT_TTL_SECONDS: 3600,
+      COOKIE_SECURE: false,
+      EXPIRATION_WINDOW_SECONDS: TEST_WINDOW_SECONDS,
+      ...overrides,
+    },
+    bus,
+  );
+
+/** An in-memory bus and a relay over the orders outbox: `await relay.flush()` publishes what was staged. */
+export function testBus(): { bus: InMemoryBus; relay: OutboxRelay } {
+  const bus = new InMemoryBus();
+  return { bus, relay: new OutboxRelay(bus, [Order]) };
+}
+
+/** A ticket in the replica, as ticket:created would have put it there. */
+export async function createTicket(attrs: Partial<TicketAttrs> = {}): Promise<TicketDoc> {
+  const ticket = Ticket.build({ id: newId(), title: 'concert', price: 20, userId: newId(), version: 0, ...attrs });
+  await ticket.save();
+  return ticket;
+}
+
+/** An order placed the way POST /api/orders places it (ticket reserved, order:created staged). */
+export async function createOrder(options: { ticket?: TicketDoc; userId?: string; windowSeconds?: number; now?: Date } = {}) {
+  const ticket = options.ticket ?? (await createTicket());
+  const order = await placeOrder({
+    ticketId: ticket.id,
+    userId: options.userId ?? newId(),
+    windowSeconds: options.windowSeconds ?? TEST_WINDOW_SECONDS,
+    now: options.now,
+  });
+  return { order, ticket };
+}
