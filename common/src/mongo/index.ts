@@ -1,5 +1,10 @@
 import mongoose from 'mongoose';
 import { logger } from '../logger';
+import { recordLockPlugin } from './record-lock';
+
+// Every schema of every service, compiled after this module loads (models
+// import common first), gets the per-record write lock (see record-lock.ts).
+mongoose.plugin(recordLockPlugin);
 
 /** Connects mongoose, retrying while the database is not up yet (containers start in any order). */
 export async function connectMongo(uri: string, options: { dbName?: string; timeoutMs?: number } = {}): Promise<typeof mongoose> {

@@ -2,7 +2,8 @@ import mongoose from 'mongoose';
 import { Subjects } from '../events';
 import { OutboxRelay, outboxPlugin, stageEvent, WithOutbox } from '../outbox';
 import { InMemoryBus, useTestDatabase } from '../testing';
-import { recordLockKey, withRecordLock } from './record-lock';
+import './index'; // registers recordLockPlugin for every schema, as in the services
+import { withRecordLock } from './record-lock';
 
 useTestDatabase();
 
@@ -39,6 +40,16 @@ describe('withRecordLock', () => {
     await expect(withRecordLock('k', async () => 'next')).resolves.toBe('next');
   });
 
+  it('lets exactly one of many concurrent conditional updates of one record win', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const { id } = await Gig.create({ title: 'free' });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => Gig.findOneAndUpdate({ _id: id, title: 'free' }, { $set: { title: `taken-${i}` } })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    }
+  });
+
   it('makes version-conditioned saves loaded at one version conflict even when concurrent', async () => {
     for (let round = 0; round < 5; round += 1) {
       const { id } = await Gig.create({ title: 'a' });
@@ -46,7 +57,7 @@ describe('withRecordLock', () => {
       const results = await Promise.allSettled(
         copies.map((copy, i) => {
           copy!.title = `t${i}`;
-          return withRecordLock(recordLockKey(Gig.collection.name, id), () => copy!.save());
+          return copy!.save(); // the global recordLockPlugin takes the record's lock
         }),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -66,7 +77,7 @@ describe('withRecordLock', () => {
       await gig.save();
       gig.title = 'b';
       stageEvent(gig, Subjects.TicketUpdated, { id: gig.id, version: 1, title: 'b', price: 1, userId: 'u' });
-      await Promise.all([relay.flush(), withRecordLock(recordLockKey(Gig.collection.name, gig.id), () => gig.save())]);
+      await Promise.all([relay.flush(), gig.save()]);
       await relay.flush();
       expect((await Gig.findById(gig.id))!.title).toBe('b');
       expect(bus.publishedData(Subjects.TicketUpdated).filter((d) => d.id === gig.id)).toHaveLength(1);

@@ -10,26 +10,94 @@
  * makes those writes one-at-a-time, so conditions hold again. The read that
  * decides a write may stay outside the lock: a stale decision still fails its
  * version filter. On mongod, whose single-document updates are atomic, the
- * lock is redundant and cheap. It does not coordinate separate processes.
+ * lock is redundant and cheap. It does not coordinate separate processes:
+ * where one winner across processes matters, use a unique index insert,
+ * which FerretDB does enforce atomically.
  */
+import mongoose, { Schema } from 'mongoose';
+
 const tails = new Map<string, Promise<void>>();
 
-export async function withRecordLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+/** Waits for the key, then holds it until the returned release is called (once is enough). */
+export async function acquireRecordLock(key: string): Promise<() => void> {
   const previous = tails.get(key) ?? Promise.resolve();
-  let release!: () => void;
+  let resolveTail!: () => void;
   const tail = new Promise<void>((resolve) => {
-    release = resolve;
+    resolveTail = resolve;
   });
   const mine = previous.then(() => tail);
   tails.set(key, mine);
   await previous;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    resolveTail();
+    if (tails.get(key) === mine) tails.delete(key);
+  };
+}
+
+export async function withRecordLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const release = await acquireRecordLock(key);
   try {
     return await fn();
   } finally {
     release();
-    if (tails.get(key) === mine) tails.delete(key);
   }
 }
 
 /** The lock key of one document of a collection. */
 export const recordLockKey = (collectionName: string, id: unknown) => `${collectionName}:${String(id)}`;
+
+const RELEASE = Symbol('recordLockRelease');
+type Holder = { [RELEASE]?: () => void };
+
+/** The single record a query filter names by _id, if it names exactly one. */
+function singleId(filter: Record<string, unknown> | undefined): unknown {
+  const id = filter?._id;
+  if (typeof id === 'string' || id instanceof mongoose.Types.ObjectId) return id;
+  return undefined;
+}
+
+const release = (holder: Holder) => {
+  holder[RELEASE]?.();
+  delete holder[RELEASE];
+};
+
+const QUERY_WRITES = ['findOneAndUpdate', 'updateOne', 'findOneAndDelete', 'deleteOne', 'findOneAndReplace', 'replaceOne'] as const;
+
+/**
+ * Takes the record's lock around every mongoose write that names one
+ * existing record (save of a loaded document; updateOne/findOneAndUpdate/
+ * deleteOne... with an _id filter), so no service has to remember to.
+ * Registered for every schema by common (see ./index.ts).
+ */
+export function recordLockPlugin(schema: Schema): void {
+  schema.pre('save', async function lockBeforeSave() {
+    // Subdocuments are written with their parent; a new record overwrites nothing.
+    if (this.$isSubdocument || this.isNew) return;
+    const key = recordLockKey((this.constructor as mongoose.Model<unknown>).collection.name, this._id);
+    (this as unknown as Holder)[RELEASE] = await acquireRecordLock(key);
+  });
+  schema.post('save', function unlockAfterSave() {
+    release(this as unknown as Holder);
+  });
+  schema.post('save', function unlockAfterFailedSave(err: unknown, doc: unknown, next: (err?: any) => void) {
+    release((doc ?? this) as Holder);
+    next(err);
+  });
+  for (const op of QUERY_WRITES) {
+    schema.pre(op, async function lockBeforeWrite(this: mongoose.Query<unknown, unknown>) {
+      const id = singleId(this.getFilter());
+      if (id === undefined) return;
+      (this as unknown as Holder)[RELEASE] = await acquireRecordLock(recordLockKey(this.model.collection.name, id));
+    });
+    schema.post(op, function unlockAfterWrite(this: mongoose.Query<unknown, unknown>) {
+      release(this as unknown as Holder);
+    });
+    schema.post(op, function unlockAfterFailedWrite(this: mongoose.Query<unknown, unknown>, err: unknown, _res: unknown, next: (err?: any) => void) {
+      release(this as unknown as Holder);
+      next(err);
+    });
+  }
+}

@@ -2,11 +2,9 @@ import mongoose from 'mongoose';
 import {
   EventData,
   outboxPlugin,
-  recordLockKey,
   stageEvent,
   Subjects,
   toJSONOptions,
-  withRecordLock,
   WithOutbox,
 } from '@ticketing/common';
 
@@ -119,8 +117,8 @@ ticketSchema.method('saveWithEvent', async function saveWithEvent(this: TicketDo
     };
     stageEvent(this, Subjects.TicketUpdated, data);
   }
-  // The read that led here stays outside the lock: a stale one fails the version filter.
-  return withRecordLock(ticketLockKey(this._id), () => this.save());
+  // common's recordLockPlugin serialises this save with the relay; a stale read fails the version filter.
+  return this.save();
 });
 
 /** Filter: tickets anyone may order. */
@@ -128,8 +126,3 @@ export const availableFilter = { orderId: null, soldAt: null };
 
 export const Ticket = mongoose.model<TicketDoc>('Ticket', ticketSchema);
 
-/**
- * Every write of a ticket runs under this key, the one the outbox relay takes
- * too (see withRecordLock: FerretDB's updates are not atomic).
- */
-export const ticketLockKey = (id: unknown) => recordLockKey(Ticket.collection.name, id);

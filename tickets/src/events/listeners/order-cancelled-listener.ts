@@ -1,5 +1,5 @@
-import { Listener, ListenerMessage, logger, OrderCancelledEvent, Subjects, withRecordLock } from '@ticketing/common';
-import { Ticket, ticketLockKey, TicketStatus } from '../../models/ticket';
+import { Listener, ListenerMessage, logger, OrderCancelledEvent, Subjects } from '@ticketing/common';
+import { Ticket, TicketStatus } from '../../models/ticket';
 import { retryOnVersionConflict } from '../retry';
 import { queueGroupName } from './queue-group-name';
 
@@ -32,9 +32,7 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
         await ticket.saveWithEvent();
       } else if (!ticket.cancelledOrderIds.includes(data.id)) {
         // Bookkeeping only: nothing replicated changed, so no version, no event.
-        await withRecordLock(ticketLockKey(ticket._id), () =>
-          Ticket.updateOne({ _id: ticket._id }, { $addToSet: { cancelledOrderIds: data.id } }),
-        );
+        await Ticket.updateOne({ _id: ticket._id }, { $addToSet: { cancelledOrderIds: data.id } });
       }
     });
     msg.ack();
