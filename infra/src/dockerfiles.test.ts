@@ -1,29 +1,42 @@
-// The per-image Dockerfiles and their ignore files, read statically. Their
+// The images' Dockerfiles and their ignore files, read statically, each as
+// skaffold builds it: the services' one Dockerfile (services.Dockerfile) once
+// per service with that service's build arguments, the client's own. Their
 // npm and copy steps are replayed for real in production-image.test.ts.
 import fs from 'node:fs';
-import { copyParts, Dockerfile, envPairs, execForm, isIgnored, lineage, parseDockerfile, parseDockerignore, stage } from './lib/dockerfile';
+import { copyParts, Dockerfile, envPairs, execForm, expandedRun, isIgnored, lineage, parseDockerfile, parseDockerignore, stage } from './lib/dockerfile';
+import { imageBuild } from './lib/images';
 import { workloads } from './lib/model';
-import { IMAGES, imageOf, readRepoFile, repoPath, SERVICES, workspaces } from './lib/repo';
+import { IMAGES, imageOf, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE, workspaces } from './lib/repo';
 import { activeProfiles, applyProfiles, loadSkaffold } from './lib/skaffold';
 import { kustomizeBuild } from './lib/kustomize';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const load = (name: string): Dockerfile => parseDockerfile(readRepoFile(`${name}/Dockerfile`));
-const ignoreOf = (name: string) => parseDockerignore(readRepoFile(`${name}/Dockerfile.dockerignore`));
+/** The Dockerfile of an image, read with the build arguments skaffold passes for it. */
+const load = (name: string): Dockerfile => imageBuild(name).dockerfile;
+const ignoreOf = (name: string) => parseDockerignore(readRepoFile(imageBuild(name).ignoreFile));
+/** The Dockerfile an image must build from: the services share one, the client has its own. */
+const expectedDockerfile = (name: string) => ((SERVICES as readonly string[]).includes(name) ? SERVICES_DOCKERFILE : `${name}/Dockerfile`);
 const deployment = (name: string) =>
   workloads(kustomizeBuild('infra/k8s').objects).find((w) => w.pod.containers.some((c) => c.image === imageOf(name)))!;
 
 /** The uid of the official node images' `node` user. */
 const NODE_USER_UID = 1000;
 
-describe.each(IMAGES.map((n) => [n]))('%s/Dockerfile', (name) => {
-  const df = load(name);
+describe.each(IMAGES.map((n) => [n, expectedDockerfile(n)]))('the Dockerfile of %s (%s)', (name, dockerfile) => {
+  const { dockerfile: df, ignoreFile, buildArgs } = imageBuild(name);
   const runtime = df.stages[df.stages.length - 1];
   const instr = (s: { instructions: any[] }, keyword: string) => s.instructions.filter((i) => i.keyword === keyword);
 
-  it('has its own ignore file beside it (the context is the repository root)', () => {
-    expect(fs.existsSync(repoPath(`${name}/Dockerfile.dockerignore`))).toBe(true);
+  it('has an ignore file named after it, beside it (the context is the repository root, which has none)', () => {
+    expect(ignoreFile).toBe(`${dockerfile}.dockerignore`);
+    expect(fs.existsSync(repoPath(ignoreFile))).toBe(true);
+    expect(fs.existsSync(repoPath('.dockerignore'))).toBe(false);
+  });
+
+  it('uses every build argument skaffold passes, and every variable it expands is in scope', () => {
+    expect(Object.keys(buildArgs).filter((a) => !df.declaredArgs.includes(a))).toEqual([]);
+    expect(df.undefinedVars).toEqual([]);
   });
 
   it('starts every stage from the pinned Node 20 image or an earlier stage', () => {
@@ -85,7 +98,7 @@ describe.each(IMAGES.map((n) => [n]))('%s/Dockerfile', (name) => {
     for (const names of [[], ['dev']]) {
       const art = applyProfiles(cfg, names).build.artifacts.find((a) => a.image === imageOf(name))!;
       expect(art.context ?? '.').toBe('.');
-      expect(art.docker?.dockerfile).toBe(`${name}/Dockerfile`);
+      expect(art.docker?.dockerfile).toBe(dockerfile);
       const target = art.docker?.target ?? runtime.name;
       expect(df.stages.map((s) => s.name)).toContain(target);
     }
@@ -135,13 +148,60 @@ function filesUnder(rel: string): string[] {
   });
 }
 
-describe.each(SERVICES.map((s) => [s]))('%s/Dockerfile (TypeScript service)', (svc) => {
+describe(`${SERVICES_DOCKERFILE}, the one Dockerfile of the TypeScript services`, () => {
+  it('is what skaffold builds every service with, told apart by the build argument SERVICE only', () => {
+    for (const profiles of [[], ['dev']]) {
+      for (const svc of SERVICES) {
+        const { artifact } = imageBuild(svc, profiles);
+        expect({ svc, dockerfile: artifact.docker?.dockerfile, buildArgs: artifact.docker?.buildArgs }).toEqual({
+          svc,
+          dockerfile: SERVICES_DOCKERFILE,
+          buildArgs: { SERVICE: svc },
+        });
+      }
+    }
+  });
+
+  it('replaces the per-service Dockerfiles and ignore files (one place for the logic)', () => {
+    const left = SERVICES.flatMap((svc) => [`${svc}/Dockerfile`, `${svc}/Dockerfile.dockerignore`]).filter((f) => fs.existsSync(repoPath(f)));
+    expect(left).toEqual([]);
+  });
+
+  it('declares SERVICE without a default, so that a build that forgets it fails at its COPYs', () => {
+    const df = parseDockerfile(readRepoFile(SERVICES_DOCKERFILE));
+    expect(df.declaredArgs).toContain('SERVICE');
+    // read without the argument: SERVICE is unset, and the build stage then
+    // asks the context for files that are not in it
+    expect(df.undefinedVars.map((v) => v.name)).toContain('SERVICE');
+    const ignore = parseDockerignore(readRepoFile(`${SERVICES_DOCKERFILE}.dockerignore`));
+    const missing = stage(df, 'build')
+      .instructions.filter((i) => i.keyword === 'COPY' && !i.flags.from)
+      .flatMap((i) => copyParts(i).sources)
+      .filter((src) => !fs.existsSync(repoPath(src)) || isIgnored(ignore, src.replace(/^\/+/, '')));
+    expect(missing.length).toBeGreaterThan(0);
+  });
+
+  it("sends the services' and common's sources, and nothing of the other workspaces but their package.json", () => {
+    const ignore = parseDockerignore(readRepoFile(`${SERVICES_DOCKERFILE}.dockerignore`));
+    for (const ws of [...SERVICES, 'common']) {
+      for (const f of [`${ws}/src/index.ts`, `${ws}/tsconfig.json`, `${ws}/package.json`]) {
+        expect({ f, ignored: isIgnored(ignore, f) }).toEqual({ f, ignored: false });
+      }
+      expect({ f: `${ws}/src/a.test.ts`, ignored: isIgnored(ignore, `${ws}/src/a.test.ts`) }).toEqual({ f: `${ws}/src/a.test.ts`, ignored: true });
+    }
+    for (const f of ['client/pages/index.tsx', 'infra/src/lib/repo.ts', 'e2e/src/x.ts', 'scripts/infra.sh', 'skaffold.yaml', SERVICES_DOCKERFILE]) {
+      expect({ f, ignored: isIgnored(ignore, f) }).toEqual({ f, ignored: true });
+    }
+  });
+});
+
+describe.each(SERVICES.map((s) => [s]))('the Dockerfile of %s (TypeScript service)', (svc) => {
   const df = load(svc);
   const runtime = stage(df, 'runtime');
 
   it('compiles with tsc -b, and starts the compiled entry point its package.json starts', () => {
     const build = stage(df, 'build');
-    expect(build.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toEqual([`node_modules/.bin/tsc -b ${svc}`]);
+    expect(build.instructions.filter((i) => i.keyword === 'RUN').map(expandedRun)).toEqual([`node_modules/.bin/tsc -b ${svc}`]);
     const tsconfig = JSON.parse(readRepoFile(`${svc}/tsconfig.json`));
     expect([tsconfig.compilerOptions.rootDir, tsconfig.compilerOptions.outDir]).toEqual(['src', 'dist']);
     const workdir = runtime.instructions.filter((i) => i.keyword === 'WORKDIR').pop()!.args;
@@ -153,9 +213,20 @@ describe.each(SERVICES.map((s) => [s]))('%s/Dockerfile (TypeScript service)', (s
   });
 
   it('installs production dependencies with npm ci --omit=dev for this workspace', () => {
-    const runs = stage(df, 'prod-deps').instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const runs = stage(df, 'prod-deps').instructions.filter((i) => i.keyword === 'RUN').map(expandedRun);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatch(new RegExp(`^npm ci --omit=dev --workspace ${svc}\\b`));
+  });
+
+  it('compiles, and installs the dependencies of, its own workspace and common only', () => {
+    const deps = stage(df, 'deps').instructions.filter((i) => i.keyword === 'RUN').map(expandedRun);
+    expect(deps).toHaveLength(1);
+    expect(deps[0]).toMatch(new RegExp(`^npm ci --workspace common --workspace ${svc} --include-workspace-root\\b`));
+    const copied = ['build', 'runtime'].flatMap((n) =>
+      stage(df, n).instructions.filter((i) => i.keyword === 'COPY').flatMap((i) => copyParts(i).sources),
+    );
+    const services = copied.map((src) => src.replace(/^\/app\//, '').split('/')[0]).filter((w) => (SERVICES as readonly string[]).includes(w));
+    expect([...new Set(services)]).toEqual([svc]);
   });
 
   it("syncs a service's src/**/*.ts into the dev stage's sources", () => {
@@ -167,7 +238,7 @@ describe.each(SERVICES.map((s) => [s]))('%s/Dockerfile (TypeScript service)', (s
   });
 });
 
-describe('client/Dockerfile (Next.js)', () => {
+describe('the Dockerfile of client (Next.js)', () => {
   const df = load('client');
 
   it("builds Next's standalone output: the build stage's env makes next.config.js say so", () => {

@@ -1,5 +1,7 @@
 // Every production image, assembled without Docker and started: the
-// Dockerfile is replayed into a temporary folder (its `npm ci --omit=dev`
+// Dockerfile skaffold builds it from, read with the artifact's build
+// arguments (the services' shared services.Dockerfile with SERVICE=<name>),
+// is replayed into a temporary folder (its `npm ci --omit=dev`
 // really runs there; the compiled output comes from the build stage's own
 // command, run in the repository), then the final stage's CMD is started
 // with node from its WORKDIR, with the image's ENV and the env its
@@ -13,11 +15,11 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDockerfile } from './lib/dockerfile';
 import { buildImage, BuiltImage } from './lib/image-builder';
+import { imageBuild } from './lib/images';
 import { kustomizeBuild } from './lib/kustomize';
 import { resolveEnv, workloads } from './lib/model';
-import { IMAGES, imageOf, readRepoFile, REPO } from './lib/repo';
+import { IMAGES, imageOf, REPO } from './lib/repo';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -120,11 +122,14 @@ describe.each(IMAGES.map((n) => [n]))('the production image of %s', (name) => {
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('is assembled by replaying its Dockerfile', () => {
+  it('is assembled by replaying its Dockerfile with its build arguments', () => {
     const t0 = Date.now();
+    const build = imageBuild(name);
+    // the production image: the last stage, the one skaffold run builds
+    expect(build.target).toBe(build.dockerfile.stages[build.dockerfile.stages.length - 1].name);
     image = buildImage({
-      dockerfile: parseDockerfile(readRepoFile(`${name}/Dockerfile`)),
-      ignoreFile: `${name}/Dockerfile.dockerignore`,
+      dockerfile: build.dockerfile,
+      ignoreFile: build.ignoreFile,
       scratch,
       // the TypeScript services compile in the repository (the same `tsc -b`
       // as `npm run build`); the client builds from scratch, in its own copy,
@@ -133,7 +138,7 @@ describe.each(IMAGES.map((n) => [n]))('the production image of %s', (name) => {
       allowRun: /^(npm ci |npm run build --workspace client$|node_modules\/\.bin\/tsc -b \w+$)/,
     });
     expect(image.cmd[0]).toBe('node');
-    console.log(`${name}: image assembled in ${((Date.now() - t0) / 1000).toFixed(1)}s\n  ${image.log.join('\n  ')}`);
+    console.log(`${name}: image assembled from ${build.dockerfilePath} ${JSON.stringify(build.buildArgs)} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n  ${image.log.join('\n  ')}`);
   });
 
   it('holds production dependencies only', () => {

@@ -1,8 +1,11 @@
 // skaffold.yaml: current schema, one artifact per image from the
-// repository root, manifests from infra/k8s, the dev and jetstream profiles.
+// repository root (the services from their one Dockerfile with SERVICE set,
+// the client from its own), manifests from infra/k8s, the dev and jetstream
+// profiles.
 import fs from 'node:fs';
-import { globToRegex, isIgnored, parseDockerfile, parseDockerignore, stage } from './lib/dockerfile';
-import { IMAGES, imageOf, listFiles, readRepoFile, repoPath } from './lib/repo';
+import { globToRegex, isIgnored, parseDockerignore, stage } from './lib/dockerfile';
+import { imageBuild } from './lib/images';
+import { IMAGES, imageOf, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 import { activeProfiles, applyProfiles, loadSkaffold, SKAFFOLD_API_VERSION, skaffoldSchemaErrors } from './lib/skaffold';
 import yaml from 'js-yaml';
 
@@ -24,12 +27,18 @@ describe('skaffold.yaml', () => {
     ]);
   });
 
-  it('builds one artifact per image, each from the repository root with its own Dockerfile', () => {
+  it('builds one artifact per image from the repository root: the services from their one Dockerfile, told apart by SERVICE; the client from its own', () => {
     expect(cfg.build.artifacts.map((a) => a.image)).toEqual(IMAGES.map(imageOf));
     for (const a of cfg.build.artifacts) {
       const name = a.image.replace('ticketing/', '');
+      const service = (SERVICES as readonly string[]).includes(name);
       expect(a.context ?? '.').toBe('.');
-      expect(a.docker?.dockerfile).toBe(`${name}/Dockerfile`);
+      expect({ name, dockerfile: a.docker?.dockerfile, buildArgs: a.docker?.buildArgs }).toEqual({
+        name,
+        dockerfile: service ? SERVICES_DOCKERFILE : `${name}/Dockerfile`,
+        buildArgs: service ? { SERVICE: name } : undefined,
+      });
+      expect(fs.existsSync(repoPath(a.docker!.dockerfile!))).toBe(true);
       expect(a.docker?.target).toBeUndefined(); // the last stage: production
     }
     expect(cfg.build.local).toMatchObject({ push: false, useBuildkit: true });
@@ -61,9 +70,11 @@ describe('skaffold.yaml', () => {
   });
 
   describe.each(IMAGES.map((n) => [n]))('file sync for %s', (name) => {
-    const art = applyProfiles(cfg, ['dev']).build.artifacts.find((a) => a.image === imageOf(name))!;
-    const ignore = parseDockerignore(readRepoFile(`${name}/Dockerfile.dockerignore`));
-    const dev = stage(parseDockerfile(readRepoFile(`${name}/Dockerfile`)), 'dev');
+    // the dev image: its Dockerfile read with the dev artifact's build arguments
+    const build = imageBuild(name, ['dev']);
+    const art = build.artifact;
+    const ignore = parseDockerignore(readRepoFile(build.ignoreFile));
+    const dev = stage(build.dockerfile, build.target);
 
     it("syncs TypeScript sources of this image's workspace that the image contains", () => {
       const rules = art.sync?.manual ?? [];

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { globToRegex } from './lib/dockerfile';
-import { isObject, listFiles, readRepoFile, repoPath, SERVICES } from './lib/repo';
+import { imageBuild } from './lib/images';
+import { IMAGES, isObject, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -67,12 +68,14 @@ describe('GitHub workflows', () => {
   it('infra: this suite runs on changes to the manifests, skaffold, Dockerfiles, service sources and workflows', () => {
     const wf = workflows['infra.yml'];
     expect(testedWorkspaces(wf)).toEqual(['infra']);
+    // every Dockerfile skaffold builds from, and the ignore file BuildKit reads for it
+    const dockerfiles = [...new Set(IMAGES.flatMap((n) => [imageBuild(n).dockerfilePath, imageBuild(n).ignoreFile]))];
+    expect(dockerfiles).toEqual(expect.arrayContaining([SERVICES_DOCKERFILE, `${SERVICES_DOCKERFILE}.dockerignore`, 'client/Dockerfile']));
     for (const changed of [
       'infra/k8s/auth.yaml',
       'infra/k8s/bus/stan/nats-streaming.yaml',
       'skaffold.yaml',
-      'auth/Dockerfile',
-      'client/Dockerfile.dockerignore',
+      ...dockerfiles,
       'orders/src/config.ts',
       'common/src/http/app.ts',
       'client/next.config.js',

@@ -5,8 +5,21 @@ export interface Instruction {
   keyword: string;
   /** Flags such as --from=build or --mount=type=cache,target=/root/.npm. */
   flags: Record<string, string>;
-  /** The arguments after the flags, as written (continuations joined). */
+  /**
+   * The arguments after the flags (continuations joined), with variables
+   * substituted where BuildKit substitutes them (COPY, WORKDIR, ENV, ...).
+   * RUN and CMD keep them as written: the shell expands those, from the
+   * environment (`env`).
+   */
   args: string;
+  /** The arguments as written. */
+  raw: string;
+  /**
+   * For RUN: the environment BuildKit gives the command, as far as this
+   * Dockerfile sets it (the stage's ENV, inherited through FROM, and the
+   * ARGs in scope that have a value).
+   */
+  env: Record<string, string>;
   line: number;
 }
 
@@ -21,12 +34,55 @@ export interface Stage {
 
 export interface Dockerfile {
   directives: Record<string, string>;
-  /** ARGs declared before the first FROM, with their defaults. */
+  /** ARGs declared before the first FROM, with their values (build argument, else default). */
   globalArgs: Record<string, string>;
+  /** Every ARG name the Dockerfile declares, before the first FROM or in a stage. */
+  declaredArgs: string[];
+  /** The build arguments it was read with. */
+  buildArgs: Record<string, string>;
+  /**
+   * Variables an instruction BuildKit expands refers to without having them
+   * in scope (BuildKit substitutes an empty string, silently): an ARG used in
+   * a stage that does not declare it, a build argument nobody passed, a typo.
+   */
+  undefinedVars: Array<{ line: number; name: string }>;
   stages: Stage[];
 }
 
-export function parseDockerfile(text: string): Dockerfile {
+/** Instructions whose arguments BuildKit expands variables in (RUN, CMD, ENTRYPOINT: the shell does). */
+const EXPANDED = new Set(['ADD', 'COPY', 'ENV', 'EXPOSE', 'FROM', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR', 'ARG']);
+
+/** Variables the base image's config sets, which a Dockerfile may use without declaring them. */
+const BASE_IMAGE_ENV = ['PATH', 'HOME', 'NODE_VERSION', 'YARN_VERSION'];
+
+/**
+ * `$NAME`, `${NAME}`, `${NAME:-word}` and `${NAME:+word}` replaced from
+ * `vars`; a name not in `vars` becomes the empty string and is reported
+ * through `missing`. `\$` stays a literal `$`.
+ */
+export function expandVars(text: string, vars: Record<string, string>, missing: (name: string) => void = () => {}): string {
+  return text.replace(/\\\$|\$\{(\w+)(?::([-+])([^}]*))?\}|\$(\w+)/g, (m, braced?: string, op?: string, word?: string, bare?: string) => {
+    if (m === '\\$') return '$';
+    const name = (braced ?? bare)!;
+    const set = Object.prototype.hasOwnProperty.call(vars, name);
+    const value = set ? vars[name] : '';
+    if (op === '-') return value !== '' ? value : word!;
+    if (op === '+') return value !== '' ? word! : '';
+    if (!set && !BASE_IMAGE_ENV.includes(name)) missing(name);
+    return value;
+  });
+}
+
+/**
+ * A Dockerfile as BuildKit reads it for these build arguments: directives,
+ * stages, instructions with their variables substituted. As in BuildKit, an
+ * ARG before the first FROM is visible to FROM lines only, unless a stage
+ * declares it again (`ARG NAME`, taking the global value); a stage's ARGs
+ * end with the stage (a stage built FROM it does not see them), its ENV
+ * carries over to stages built FROM it; a build argument overrides an ARG's
+ * default; an ARG without a default and without a build argument is unset.
+ */
+export function parseDockerfile(text: string, buildArgs: Record<string, string> = {}): Dockerfile {
   const directives: Record<string, string> = {};
   const logical: Array<{ text: string; line: number }> = [];
   const lines = text.split('\n');
@@ -56,7 +112,29 @@ export function parseDockerfile(text: string): Dockerfile {
   if (current) logical.push(current);
 
   const globalArgs: Record<string, string> = {};
+  const declaredArgs: string[] = [];
+  const undefinedVars: Array<{ line: number; name: string }> = [];
   const stages: Stage[] = [];
+  /** Per stage: the ENV it ends with (inherited by stages FROM it). */
+  const stageEnv = new Map<string, Record<string, string>>();
+  let args: Record<string, string> = {}; // ARGs in scope in the current stage
+  let env: Record<string, string> = {}; // ENV in force in the current stage
+  /**
+   * An ARG into `scope`: the build argument, else its default (expanded in
+   * `visible`, what is in scope there), else for a stage's `ARG NAME` the
+   * global ARG's value (`outer`), else unset.
+   */
+  const declare = (spec: string, line: number, scope: Record<string, string>, visible: Record<string, string>, outer: Record<string, string>) => {
+    const a = /^(\w+)(?:=(.*))?$/.exec(spec);
+    if (!a) throw new Error(`line ${line}: cannot read ARG ${spec}`);
+    const [, name, def] = a;
+    if (!declaredArgs.includes(name)) declaredArgs.push(name);
+    if (name in buildArgs) scope[name] = buildArgs[name];
+    else if (def !== undefined) scope[name] = expandVars(unquote(def), visible, (n) => undefinedVars.push({ line, name: n }));
+    else if (name in outer) scope[name] = outer[name];
+    else delete scope[name]; // declared, but unset
+  };
+
   for (const { text: t, line } of logical) {
     const m = /^(\S+)\s*(.*)$/.exec(t)!;
     const keyword = m[1].toUpperCase();
@@ -69,22 +147,49 @@ export function parseDockerfile(text: string): Dockerfile {
         rest = rest.slice(f[0].length);
       }
     }
-    const instruction: Instruction = { keyword, flags, args: rest.trim(), line };
+    const raw = rest.trim();
     if (keyword === 'FROM') {
-      const parts = instruction.args.split(/\s+/);
+      const parts = raw.split(/\s+/);
       const fromRaw = parts[0];
       const name = parts.length >= 3 && parts[1].toUpperCase() === 'AS' ? parts[2] : String(stages.length);
-      const from = fromRaw.replace(/\$\{?(\w+)\}?/g, (_, v: string) => globalArgs[v] ?? '');
+      const from = expandVars(fromRaw, globalArgs, (n) => undefinedVars.push({ line, name: n }));
       stages.push({ name, from, fromRaw, instructions: [] });
-    } else if (stages.length === 0) {
-      if (keyword !== 'ARG') throw new Error(`line ${line}: ${keyword} before the first FROM`);
-      const a = /^(\w+)(?:=(.*))?$/.exec(instruction.args)!;
-      globalArgs[a[1]] = a[2] ?? '';
-    } else {
-      stages[stages.length - 1].instructions.push(instruction);
+      args = {};
+      env = { ...(stageEnv.get(from) ?? {}) };
+      stageEnv.set(name, env);
+      continue;
     }
+    if (stages.length === 0) {
+      if (keyword !== 'ARG') throw new Error(`line ${line}: ${keyword} before the first FROM`);
+      declare(raw, line, globalArgs, globalArgs, {});
+      continue;
+    }
+    const scope = { ...args, ...env }; // an ENV wins over an ARG of the same name
+    const missing = (n: string) => undefinedVars.push({ line, name: n });
+    const instruction: Instruction = {
+      keyword,
+      flags,
+      args: EXPANDED.has(keyword) && keyword !== 'ARG' ? expandVars(raw, scope, missing) : raw,
+      raw,
+      env: keyword === 'RUN' ? scope : {},
+      line,
+    };
+    if (keyword === 'ARG') declare(raw, line, args, scope, globalArgs);
+    if (keyword === 'ENV') Object.assign(env, envPairs(instruction));
+    stages[stages.length - 1].instructions.push(instruction);
   }
-  return { directives, globalArgs, stages };
+  return { directives, globalArgs, declaredArgs, buildArgs, undefinedVars, stages };
+}
+
+const unquote = (v: string) => v.replace(/^"(.*)"$/, '$1');
+
+/**
+ * A RUN command with its environment's variables expanded the way `sh`
+ * would for the plain forms this repository writes (`$NAME`, `${NAME}`):
+ * what actually runs, for reading and for checks.
+ */
+export function expandedRun(i: Instruction): string {
+  return expandVars(i.raw, i.env);
 }
 
 /** COPY's sources and destination (shell form). */

@@ -5,11 +5,13 @@
 // repository itself stands for them (their COPYs from the context keep every
 // path, so the repository is a superset of that stage's /app), and their
 // RUN commands are executed in the repository instead (e.g. `tsc -b auth`,
-// which `npm run build` does anyway).
+// which `npm run build` does anyway). The Dockerfile comes parsed with the
+// build arguments of the image (parseDockerfile), so COPY and WORKDIR are
+// already expanded, and each RUN gets the ARGs in scope as its environment.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyParts, Dockerfile, envPairs, execForm, isIgnored, parseDockerignore, Stage } from './dockerfile';
+import { copyParts, Dockerfile, envPairs, execForm, expandedRun, Instruction, isIgnored, parseDockerignore, Stage } from './dockerfile';
 import { REPO } from './repo';
 
 export interface BuiltImage {
@@ -89,9 +91,9 @@ export function buildImage(opts: BuildOptions): BuiltImage {
             if (mapped !== src) throw new Error(`stage ${s.name}: COPY ${src} ${dest} moves files, so the repository cannot stand for it`);
           }
         } else if (i.keyword === 'RUN') {
-          if (!opts.allowRun.test(i.args)) throw new Error(`stage ${s.name}: will not run "${i.args}"`);
-          log.push(`[${s.name}, in the repository] ${i.args}`);
-          execFileSync('sh', ['-c', i.args], { cwd: REPO, stdio: 'pipe', env: cleanEnv({}) });
+          const command = allowed(opts, s, i);
+          log.push(`[${s.name}, in the repository] ${command}`);
+          execFileSync('sh', ['-c', i.raw], { cwd: REPO, stdio: 'pipe', env: cleanEnv(i.env) });
         }
       }
       continue;
@@ -144,9 +146,9 @@ export function buildImage(opts: BuildOptions): BuiltImage {
           break;
         }
         case 'RUN': {
-          if (!opts.allowRun.test(i.args)) throw new Error(`stage ${s.name}: will not run "${i.args}"`);
-          log.push(`[${s.name}, in ${host(root, workdir)}] ${i.args}`);
-          execFileSync('sh', ['-c', i.args], { cwd: host(root, workdir), stdio: 'pipe', env: cleanEnv(env) });
+          const command = allowed(opts, s, i);
+          log.push(`[${s.name}, in ${host(root, workdir)}] ${command}`);
+          execFileSync('sh', ['-c', i.raw], { cwd: host(root, workdir), stdio: 'pipe', env: cleanEnv({ ...env, ...i.env }) });
           break;
         }
         case 'CMD':
@@ -164,6 +166,17 @@ export function buildImage(opts: BuildOptions): BuiltImage {
     last = { root, cwd: host(root, workdir), cmd, env, log };
   }
   return last!;
+}
+
+/**
+ * The command a RUN will execute, its variables expanded (what `allowRun`
+ * judges), or throws. The shell runs it as written, with the instruction's
+ * environment (ENV and the ARGs in scope), as BuildKit does.
+ */
+function allowed(opts: BuildOptions, s: Stage, i: Instruction): string {
+  const command = expandedRun(i);
+  if (!opts.allowRun.test(command)) throw new Error(`stage ${s.name}: will not run "${command}"`);
+  return command;
 }
 
 /** The WORKDIR in force at the end of a stage, through the stages it builds on. */

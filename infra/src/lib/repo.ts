@@ -18,6 +18,12 @@ export function workspaces(): string[] {
 export const SERVICES = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
 export type Service = (typeof SERVICES)[number];
 
+/**
+ * The one Dockerfile of the TypeScript services, the service chosen by its
+ * build argument SERVICE; the client has its own, client/Dockerfile.
+ */
+export const SERVICES_DOCKERFILE = 'services.Dockerfile';
+
 /** Everything that ships as an image: the services and the client. */
 export const IMAGES = [...SERVICES, 'client'] as const;
 export type ImageName = (typeof IMAGES)[number];

@@ -131,7 +131,7 @@ export interface Artifact {
   image: string;
   context?: string;
   sync?: { manual?: SyncRule[] };
-  docker?: { dockerfile?: string; target?: string };
+  docker?: { dockerfile?: string; target?: string; buildArgs?: Record<string, string> };
 }
 
 export interface SkaffoldConfig {
