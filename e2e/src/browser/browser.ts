@@ -1,0 +1,163 @@
+// A person at a browser: Debian's chromium driven by playwright-core (never a
+// downloaded browser), one browser context (own cookies) per person, and a
+// full-page screenshot of every page visited, numbered in visiting order,
+// under e2e/screenshots/ (git-ignored).
+import fs from 'fs';
+import path from 'path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'screenshots');
+
+export function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (bash scripts/infra.sh install chromium, or apt-get install chromium)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Numbers the screenshots of the whole suite: 01-..., 02-... */
+export class Camera {
+  private n = 0;
+  readonly taken: string[] = [];
+
+  constructor(readonly dir = SCREENSHOT_DIR) {
+    fs.mkdirSync(dir, { recursive: true });
+    // This run's pictures only.
+    for (const f of fs.readdirSync(dir)) if (f.endsWith('.png')) fs.rmSync(path.join(dir, f), { force: true });
+  }
+
+  async shoot(page: Page, name: string): Promise<string> {
+    this.n += 1;
+    const file = `${String(this.n).padStart(2, '0')}-${name.replace(/[^a-z0-9-]+/gi, '-').toLowerCase()}.png`;
+    await page.screenshot({ path: path.join(this.dir, file), fullPage: true });
+    this.taken.push(file);
+    return file;
+  }
+}
+
+/** Problems a page reported by itself: uncaught exceptions and console errors. */
+export interface PageProblem {
+  who: string;
+  url: string;
+  text: string;
+}
+
+export class Person {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly problems: PageProblem[] = [];
+
+  private constructor(
+    readonly name: string,
+    context: BrowserContext,
+    page: Page,
+    readonly camera: Camera,
+    readonly email: string,
+    readonly password: string,
+  ) {
+    this.context = context;
+    this.page = page;
+    page.on('pageerror', (err) => this.problems.push({ who: name, url: page.url(), text: `uncaught: ${err.message}` }));
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      // The browser's own line for an HTTP error answer (the page shows the
+      // API's message itself, which the tests check).
+      if (/^Failed to load resource: the server responded with a status of/.test(msg.text())) return;
+      this.problems.push({ who: name, url: page.url(), text: `console.error: ${msg.text()}` });
+    });
+  }
+
+  static async open(browser: Browser, origin: string, camera: Camera, name: string, stamp: string): Promise<Person> {
+    const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 800 } });
+    context.setDefaultTimeout(15000);
+    context.setDefaultNavigationTimeout(30000);
+    const page = await context.newPage();
+    return new Person(name, context, page, camera, `${name}-${stamp}@example.com`, 'pass-1234');
+  }
+
+  /** A full-page picture of where this person is now: `<nn>-<person>-<what>.png`. */
+  shot(what: string): Promise<string> {
+    return this.camera.shoot(this.page, `${this.name}-${what}`);
+  }
+
+  /** The path part of the current address (`/orders/abc`). */
+  path(): string {
+    return new URL(this.page.url()).pathname;
+  }
+
+  async goto(pathname: string): Promise<void> {
+    await this.page.goto(pathname, { waitUntil: 'load' });
+  }
+
+  button(name: string): Locator {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+
+  /** A link in the site header. */
+  navLink(name: string): Locator {
+    return this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+  }
+
+  heading(name: string | RegExp): Locator {
+    return this.page.getByRole('heading', { level: 1, name });
+  }
+
+  /** Clicks a header link and waits for the page it leads to. */
+  async follow(link: string, expectedPath: string | RegExp): Promise<void> {
+    await this.navLink(link).click();
+    await this.page.waitForURL((u) => matchPath(u.pathname, expectedPath));
+  }
+
+  /** Fills the sign-up / sign-in form on the current page and submits it. */
+  async submitCredentials(button: 'Sign Up' | 'Sign In', email = this.email, password = this.password): Promise<void> {
+    await this.page.getByLabel('Email', { exact: true }).fill(email);
+    await this.page.getByLabel('Password', { exact: true }).fill(password);
+    await this.button(button).click();
+  }
+
+  /** Waits until the header says this person is signed in (the Sign Out link is there). */
+  async waitSignedIn(): Promise<void> {
+    await this.navLink('Sign Out').waitFor();
+    const shown = await this.page.locator('.nav-user').textContent();
+    if (shown?.trim() !== this.email) throw new Error(`${this.name}: header shows "${shown}", expected ${this.email}`);
+  }
+
+  /** A row (ticket or order) of a list, found by the title its link carries. */
+  row(title: string): Locator {
+    return this.page.locator('li.row').filter({ has: this.page.getByRole('link', { name: title, exact: true }) });
+  }
+
+  /**
+   * Reloads until `check` passes (a person pressing F5 while the system
+   * catches up with an event), at most `timeoutMs`. Returns the reloads used.
+   */
+  async reloadUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (let reloads = 0; ; reloads++) {
+      if (await check()) return reloads;
+      if (Date.now() > deadline) throw new Error(`${this.name}: ${what} not seen after ${reloads} reloads in ${timeoutMs / 1000}s (at ${this.page.url()})`);
+      await this.page.waitForTimeout(750);
+      await this.page.reload({ waitUntil: 'load' });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+}
+
+export function matchPath(pathname: string, expected: string | RegExp): boolean {
+  return typeof expected === 'string' ? pathname === expected : expected.test(pathname);
+}
