@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The root `npm test`:
 //   1. scripts/infra.sh install, then start (under a lease: see infra.sh);
-//   2. type check and build: tsc -b over the TypeScript workspaces;
+//   2. type check and build: tsc -b over the TypeScript workspaces, then a
+//      type check of the tests (tsconfig.tests.json);
 //   3. every workspace's jest suite, one after the other, all of them even
 //      when one fails;
 //   4. release the infrastructure (what this run started is stopped, what was
@@ -83,6 +84,14 @@ async function main() {
     if (buildable.length > 0) {
       await step(`build: tsc -b ${buildable.join(' ')}`, async () => {
         const r = await run('npx', ['tsc', '-b', ...buildable], { cwd: REPO, env, stdio: 'inherit', onSpawn: track });
+        return r.code === 0;
+      });
+    }
+
+    // 2b. the tests themselves are TypeScript strict too (builds exclude them; ts-jest only transpiles)
+    if (has('.', 'tsconfig.tests.json')) {
+      await step('type check: tests', async () => {
+        const r = await run('npx', ['tsc', '-p', 'tsconfig.tests.json'], { cwd: REPO, env, stdio: 'inherit', onSpawn: track });
         return r.code === 0;
       });
     }

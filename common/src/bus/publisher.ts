@@ -11,8 +11,8 @@ export function envelopeOf<T extends Event>(subject: T['subject'], data: T['data
     subject,
     time: new Date().toISOString(),
     ...(requestId ? { requestId } : {}),
-    data: data as EventEnvelope<T['subject']>['data'],
-  };
+    data,
+  } as EventEnvelope<T['subject']>;
 }
 
 /**

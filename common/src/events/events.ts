@@ -56,14 +56,20 @@ export type Event =
 /** The data an event of subject S carries. */
 export type EventData<S extends Subjects> = Extract<Event, { subject: S }>['data'];
 
-/** What travels on the wire: the data plus what the bus needs to deliver it once and trace it. */
-export interface EventEnvelope<S extends Subjects = Subjects> {
-  /** Unique per event; duplicates on the wire share it. */
-  id: string;
-  subject: S;
-  /** ISO 8601 time the event was recorded. */
-  time: string;
-  /** The request that caused it, for log correlation. */
-  requestId?: string;
-  data: EventData<S>;
-}
+/**
+ * What travels on the wire: the data plus what the bus needs to deliver it
+ * once and trace it. Distributes over subjects, so EventEnvelope (all
+ * subjects) is the union of each subject's envelope.
+ */
+export type EventEnvelope<S extends Subjects = Subjects> = S extends Subjects
+  ? {
+      /** Unique per event; duplicates on the wire share it. */
+      id: string;
+      subject: S;
+      /** ISO 8601 time the event was recorded. */
+      time: string;
+      /** The request that caused it, for log correlation. */
+      requestId?: string;
+      data: EventData<S>;
+    }
+  : never;

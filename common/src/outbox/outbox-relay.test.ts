@@ -25,7 +25,7 @@ describe('OutboxRelay', () => {
       await seat.save();
     });
     expect(await relay.flush()).toBe(2);
-    expect(bus.published.map((e) => [e.subject, e.data.version, e.requestId])).toEqual([
+    expect(bus.published.map((e) => [e.subject, (e.data as { version: number }).version, e.requestId])).toEqual([
       [Subjects.TicketCreated, 0, 'req-1'],
       [Subjects.TicketUpdated, 1, 'req-1'],
     ]);

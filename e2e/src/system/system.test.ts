@@ -2,7 +2,7 @@
 // gateway over HTTP as a browser would: sign up, list, buy, the lock, pay,
 // completion, and an expiring lock that frees the ticket for the next buyer.
 // Once per transport (NATS Streaming, then JetStream).
-import { startTestSystem, TestSystem, TRANSPORTS } from './harness';
+import { startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
 import { eventually, show, User } from './user';
 
 // Short enough to watch an order expire, long enough to pay before it does.
@@ -31,7 +31,7 @@ describe.each(TRANSPORTS)('the whole system on %s', (eventBus) => {
   };
 
   beforeAll(async () => {
-    sys = await startTestSystem(eventBus, WINDOW_SECONDS);
+    sys = await startSystemUnderTest(eventBus, WINDOW_SECONDS);
     origin = `http://localhost:${sys.system.url.split(':').pop()}`;
     seller = new User(origin, `seller-${stamp}@example.com`);
     buyer = new User(origin, `buyer-${stamp}@example.com`);

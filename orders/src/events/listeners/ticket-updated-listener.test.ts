@@ -10,8 +10,8 @@ const { bus } = testBus();
 beforeAll(() => new TicketUpdatedListener(bus).listen());
 beforeEach(() => bus.clear());
 
-const updated = (ticket: { id: string; userId: string }, version: number, overrides: Record<string, unknown> = {}) => ({
-  id: ticket.id,
+const updated = (ticket: { id?: unknown; userId: string }, version: number, overrides: Record<string, unknown> = {}) => ({
+  id: String(ticket.id),
   version,
   title: `title v${version}`,
   price: 10 + version,

@@ -37,7 +37,7 @@ describe('order:created listener', () => {
   it('acks a duplicate delivery and keeps one replica, unchanged', async () => {
     const data = orderCreated();
     await bus.deliver(Subjects.OrderCreated, data, { id: 'evt-1' });
-    const envelope = { id: 'evt-1', subject: Subjects.OrderCreated, time: new Date().toISOString(), data };
+    const envelope = { id: 'evt-1', subject: Subjects.OrderCreated as const, time: new Date().toISOString(), data };
     expect(await bus.deliverEnvelope(envelope, 2)).toBe(true);
     expect(await Order.countDocuments({ _id: data.id })).toBe(1);
     expect((await Order.findById(data.id))!.toJSON()).toMatchObject({ version: 0, status: OrderStatus.Created, price: 19.99 });
