@@ -125,11 +125,20 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     for (let i = 0; i < 20; i += 1) await publisher.publish(ticket(m, i));
 
     const all = () => [...first.received, ...second.received];
-    await waitFor(() => all().length >= 20);
+    await waitFor(() => new Set(all().map((r) => r.data.price)).size >= 20);
     await new Promise((r) => setTimeout(r, ACK_WAIT_MS + 500)); // nothing more may arrive
-    const prices = all().map((r) => r.data.price);
-    expect(prices).toHaveLength(20);
-    expect(new Set(prices).size).toBe(20);
+    // The group gets each message once: no message went to both members.
+    // (At-least-once still allows a redelivery when an ack is late under
+    // load; that is a later delivery, not a second member's copy.)
+    const firstDeliveries = all()
+      .filter((r) => r.deliveryCount === 1)
+      .map((r) => r.data.price);
+    expect(firstDeliveries).toHaveLength(20);
+    expect(new Set(firstDeliveries).size).toBe(20);
+    process.stdout.write(
+      `${kind}: queue group split 20 messages ${first.received.length}/${second.received.length}` +
+        ` (${all().length - 20} redelivered)\n`,
+    );
   });
 
   it('redelivers a message that was not acked after the ack wait', async () => {
