@@ -72,6 +72,10 @@ describe.each(TRANSPORTS)('the whole system on %s', (eventBus) => {
         const page = await anonymous.get('/');
         expect(page.status).toBe(200);
         expect(page.headers.get('content-type')).toMatch(/text\/html/);
+        // An /api path no service owns falls through to the client, which answers as the API would.
+        const orphan = await anonymous.get('/api/nothing-here');
+        expect(orphan.status).toBe(404);
+        expect(orphan.body).toEqual({ errors: [{ message: 'Not Found' }] });
       }
     }),
   );
