@@ -25,6 +25,8 @@ export class StanBus implements EventBus {
   /** One promise chain per subscription keeps handling in delivery order. */
   private readonly inFlight = new Set<Promise<void>>();
   private reconnectTimer?: NodeJS.Timeout;
+  /** Deliveries so far of messages not acked yet, by queue group, subject and sequence. */
+  private readonly deliveries = new Map<string, number>();
 
   constructor(private readonly options: StanBusOptions) {}
 
@@ -127,19 +129,37 @@ export class StanBus implements EventBus {
   }
 
   private async deliver(options: SubscriptionOptions, msg: Message): Promise<void> {
+    // NATS Streaming counts no deliveries and has no max-deliver: count them
+    // here (per process) so a message no listener can ever apply is given up
+    // after maxDeliver attempts, as JetStream does, instead of forever.
+    const key = `${options.queueGroup}:${options.subject}:${msg.getSequence()}`;
+    const deliveryCount = (this.deliveries.get(key) ?? (msg.isRedelivered() ? 1 : 0)) + 1;
+    if (deliveryCount > this.options.maxDeliver) {
+      logger.error({ subject: options.subject, sequence: msg.getSequence(), deliveryCount }, 'event given up after max deliveries');
+      this.deliveries.delete(key);
+      msg.ack();
+      return;
+    }
+    // Only messages still waiting for a redelivery stay counted.
+    this.deliveries.set(key, deliveryCount);
+    const ack = () => {
+      this.deliveries.delete(key);
+      msg.ack();
+    };
+    await this.dispatch(options, msg, ack, deliveryCount);
+  }
+
+  private async dispatch(options: SubscriptionOptions, msg: Message, ack: () => void, deliveryCount: number): Promise<void> {
     let envelope: EventEnvelope;
     try {
       envelope = JSON.parse(String(msg.getData()));
     } catch (err) {
       // A message no listener can ever read: ack so it does not come back forever.
       logger.error({ err, subject: options.subject }, 'unparseable event dropped');
-      msg.ack();
+      ack();
       return;
     }
-    await options.handler(envelope, {
-      ack: () => msg.ack(),
-      deliveryCount: msg.isRedelivered() ? 2 : 1,
-    });
+    await options.handler(envelope, { ack, deliveryCount });
   }
 
   private track(p: Promise<void>): void {

@@ -77,9 +77,9 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
   const broker = new BrokerProcess(kind);
   let buses: EventBus[] = [];
 
-  const openBus = async (): Promise<EventBus> => {
+  const openBus = async (maxDeliver = 100): Promise<EventBus> => {
     const clientId = `contract-${randomUUID().slice(0, 8)}`;
-    const tuning = { ackWaitMs: ACK_WAIT_MS, maxDeliver: 100 };
+    const tuning = { ackWaitMs: ACK_WAIT_MS, maxDeliver };
     const bus =
       kind === 'stan'
         ? new StanBus({ url: broker.url, clusterId: broker.clusterId, clientId, ...tuning })
@@ -155,6 +155,18 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     expect(second.eventId).toBe(first.eventId);
     expect(second.deliveryCount).toBeGreaterThan(1);
     expect(second.at - first.at).toBeGreaterThanOrEqual(ACK_WAIT_MS - 100);
+  });
+
+  it('gives up a message no listener can apply after max deliveries', async () => {
+    const bus = await openBus(2);
+    const m = marker();
+    const listener = new RecordingListener(bus, group(), m, async () => 'skip');
+    await listener.listen();
+    await new TicketCreatedPublisher(bus).publish(ticket(m));
+
+    await waitFor(() => listener.received.length === 2, 15000);
+    await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS + 500)); // a third delivery would have come by now
+    expect(listener.received.map((r) => r.deliveryCount)).toEqual([1, 2]);
   });
 
   it('delivers to a listener what was published while it was down (durability)', async () => {
