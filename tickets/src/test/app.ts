@@ -18,7 +18,19 @@ export function testService() {
     await relay.flush();
     return bus.publishedData(subject);
   };
-  return { app, bus, relay, published };
+  /**
+   * A ticket created through the API and locked by an order through
+   * order:created (the test file subscribes the OrderCreatedListener).
+   */
+  const reservedTicket = async () => {
+    const created = await createTicket(app, { title: 'Concert', price: 20 });
+    const order = orderCreatedData(created.ticket);
+    if (!(await bus.deliver(Subjects.OrderCreated, order))) throw new Error('order:created was not acked');
+    await relay.flush();
+    bus.clear();
+    return { ...created, orderId: order.id };
+  };
+  return { app, bus, relay, published, reservedTicket };
 }
 
 /** Creates a ticket through the API; returns its JSON and its owner's cookie. */

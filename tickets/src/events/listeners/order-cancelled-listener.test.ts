@@ -7,7 +7,7 @@ import { OrderCancelledListener } from './order-cancelled-listener';
 import { OrderCreatedListener } from './order-created-listener';
 
 useTestDatabase();
-const { app, bus, relay, published } = testService();
+const { app, bus, relay, published, reservedTicket } = testService();
 beforeAll(async () => {
   await new OrderCreatedListener(bus).listen();
   await new OrderCancelledListener(bus).listen();
@@ -16,15 +16,6 @@ beforeEach(() => bus.clear());
 
 const cancelled = (orderId: string, ticketId: string) => ({ id: orderId, version: 1, ticket: { id: ticketId } });
 
-/** A ticket created through the API and locked by an order through order:created. */
-async function reservedTicket() {
-  const created = await createTicket(app, { title: 'Concert', price: 20 });
-  const order = orderCreatedData(created.ticket);
-  expect(await bus.deliver(Subjects.OrderCreated, order)).toBe(true);
-  await relay.flush();
-  bus.clear();
-  return { ...created, orderId: order.id };
-}
 
 describe('OrderCancelledListener (order:cancelled)', () => {
   it('subscribes to order:cancelled in the tickets-service queue group', () => {

@@ -8,7 +8,7 @@ import { OrderCreatedListener } from './order-created-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
 
 useTestDatabase();
-const { app, bus, relay, published } = testService();
+const { app, bus, relay, published, reservedTicket } = testService();
 beforeAll(async () => {
   await new OrderCreatedListener(bus).listen();
   await new OrderCancelledListener(bus).listen();
@@ -18,14 +18,6 @@ beforeEach(() => bus.clear());
 
 const payment = (orderId: string) => ({ id: newId(), orderId, stripeId: `ch_${newId()}` });
 
-async function reservedTicket() {
-  const created = await createTicket(app, { title: 'Concert', price: 20 });
-  const order = orderCreatedData(created.ticket);
-  expect(await bus.deliver(Subjects.OrderCreated, order)).toBe(true);
-  await relay.flush();
-  bus.clear();
-  return { ...created, orderId: order.id };
-}
 
 describe('PaymentCreatedListener (payment:created)', () => {
   it('subscribes to payment:created in the tickets-service queue group', () => {
