@@ -6,7 +6,7 @@ import { recordLockKey, withRecordLock } from '../mongo/record-lock';
 import { OutboxEntry, offOutboxStaged, onOutboxStaged } from './outbox';
 
 export interface OutboxRelayOptions {
-  /** Fallback scan for events staged by another process or left by a crash. */
+  /** Fallback scan (default 5 s) for events left by a crash or staged by another process; writes in this process wake the relay at once. */
   pollIntervalMs?: number;
   /** Longest wait between retries while the broker is down. */
   maxBackoffMs?: number;
@@ -44,7 +44,7 @@ export class OutboxRelay {
     private readonly models: Model<any>[],
     options: OutboxRelayOptions = {},
   ) {
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 5000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.batchSize = options.batchSize ?? 100;
   }
