@@ -60,6 +60,25 @@ describe('the common service app', () => {
     expect(res.body).toEqual({ errors: [{ message: 'Request body is not valid JSON' }] });
   });
 
+  it('answers a malformed %-escape in the path with 404, not 500', async () => {
+    for (const path of ['/api/things/%E0%A4%A', '/api/things/%ZZ']) {
+      expect((await request(app).get(path).expect(404)).body).toEqual({ errors: [{ message: 'Not Found' }] });
+    }
+  });
+
+  it('answers a body that is not what its Content-Encoding says with 400, not 500', async () => {
+    for (const encoding of ['gzip', 'deflate']) {
+      const res = await request(app)
+        .post('/api/things')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send('{"title":"x","price":1}')
+        .expect(400);
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors[0].message).toEqual(expect.any(String));
+    }
+  });
+
   it('answers a malformed id in the path with 404 and in a query/body with 400', async () => {
     expect((await request(app).get('/api/things/not-an-id').expect(404)).body).toEqual({
       errors: [{ message: 'Not Found' }],

@@ -8,10 +8,19 @@ const reply = (status: number, errors: SerializedError[]) => ({ status, body: { 
 /** Maps what a client got wrong (as detected by libraries) to a 4xx; null for real faults. */
 function classify(err: any): { status: number; body: { errors: SerializedError[] } } | null {
   if (err instanceof CustomError) return reply(err.statusCode, err.serializeErrors());
-  // body-parser: malformed JSON, wrong charset, too large, ...
-  if (err && typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.type) {
-    const message = err.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : err.message;
-    return reply(err.status, [{ message }]);
+  // Express could not decode a path parameter (a malformed %-escape): the path names nothing.
+  if (err instanceof URIError) return reply(404, [{ message: 'Not Found' }]);
+  // body-parser and other http-errors: malformed JSON, a body that is not
+  // what its Content-Encoding says, wrong charset, too large, ...
+  const status = typeof err?.status === 'number' ? err.status : err?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message =
+      err.type === 'entity.parse.failed'
+        ? 'Request body is not valid JSON'
+        : err.expose !== false && typeof err.message === 'string' && err.message
+          ? err.message
+          : 'Bad request';
+    return reply(status, [{ message }]);
   }
   if (err instanceof mongoose.Error.CastError) {
     return reply(400, [{ message: `Invalid ${err.path}`, field: err.path }]);
