@@ -40,3 +40,4 @@ export const toJSONOptions = {
 };
 
 export * from './record-lock';
+export * from './await-replica';

@@ -35,6 +35,14 @@ describe('POST /api/orders', () => {
     expect(await Order.countDocuments()).toBe(0);
   });
 
+  it('waits briefly for a ticket whose ticket:created is still on its way', async () => {
+    const id = newId();
+    // The replica gets the ticket 200 ms after the buyer asked for it.
+    setTimeout(() => void createTicket({ id }), 200);
+    const res = await buy(id).expect(201);
+    expect(res.body.ticket.id).toBe(id);
+  });
+
   it('answers 404 for a ticket it does not know', async () => {
     const res = await buy(newId()).expect(404);
     expect(res.body).toEqual({ errors: [{ message: 'Not Found' }] });

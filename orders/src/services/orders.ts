@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { BadRequestError, logger, NotFoundError, OrderStatus, pushEvent, stageEvent, Subjects } from '@ticketing/common';
+import { awaitReplica, BadRequestError, logger, NotFoundError, OrderStatus, pushEvent, stageEvent, Subjects } from '@ticketing/common';
 import { Order, OrderDoc } from '../models/order';
 import { Ticket } from '../models/ticket';
 
@@ -21,7 +21,8 @@ export interface PlaceOrderInput {
  * the order fails, the reservation is released again.
  */
 export async function placeOrder({ ticketId, userId, windowSeconds, now = new Date() }: PlaceOrderInput): Promise<OrderDoc> {
-  const ticket = await Ticket.findById(ticketId);
+  // The ticket may be a few ms behind its ticket:created event.
+  const ticket = await awaitReplica(() => Ticket.findById(ticketId).exec());
   if (!ticket) throw new NotFoundError();
   if (ticket.userId === userId) throw new BadRequestError('You cannot buy your own ticket');
 
