@@ -37,10 +37,19 @@ describe('POST /api/orders', () => {
 
   it('waits briefly for a ticket whose ticket:created is still on its way', async () => {
     const id = newId();
-    // The replica gets the ticket 200 ms after the buyer asked for it.
-    setTimeout(() => void createTicket({ id }), 200);
-    const res = await buy(id).expect(201);
-    expect(res.body.ticket.id).toBe(id);
+    // The replica gets the ticket 200 ms after the service first looked for it.
+    const findById = Ticket.findById.bind(Ticket);
+    const lookup = jest.spyOn(Ticket, 'findById').mockImplementationOnce(((...args: Parameters<typeof findById>) => {
+      setTimeout(() => void createTicket({ id }), 200);
+      return findById(...args);
+    }) as typeof Ticket.findById);
+    try {
+      const res = await buy(id).expect(201);
+      expect(res.body.ticket.id).toBe(id);
+      expect(lookup.mock.calls.length).toBeGreaterThan(1);
+    } finally {
+      lookup.mockRestore();
+    }
   });
 
   it('answers 404 for a ticket it does not know', async () => {

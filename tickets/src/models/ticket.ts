@@ -50,6 +50,16 @@ export interface TicketDoc extends mongoose.Document, TicketAttrs, WithOutbox {
   saveWithEvent(): Promise<this>;
 }
 
+/** A ticket in responses (SPEC): `{id, title, price, userId, version, orderId?}`. */
+export interface TicketJSON {
+  id: string;
+  title: string;
+  price: number;
+  userId: string;
+  version: number;
+  orderId?: string;
+}
+
 const ticketSchema = new mongoose.Schema<TicketDoc>(
   {
     title: { type: String, required: true, trim: true },
@@ -65,8 +75,9 @@ const ticketSchema = new mongoose.Schema<TicketDoc>(
     timestamps: true,
     toJSON: {
       ...toJSONOptions,
-      // Built from the document: the response shape of the contract, plus status.
-      transform(doc: TicketDoc) {
+      // Built from the document: exactly the contract's ticket shape. Only
+      // GET /api/tickets/mine adds `status` (see routes/mine.ts).
+      transform(doc: TicketDoc): TicketJSON {
         return {
           id: String(doc._id),
           title: doc.title,
@@ -74,7 +85,6 @@ const ticketSchema = new mongoose.Schema<TicketDoc>(
           userId: doc.userId,
           version: doc.version,
           ...(doc.orderId ? { orderId: doc.orderId } : {}),
-          status: doc.status,
         };
       },
     },

@@ -25,7 +25,7 @@ describe('POST /api/tickets', () => {
     await post({ title: 'Concert', price: 20 }, signin({}, 'not-the-key')).expect(401);
   });
 
-  it('creates the ticket for the caller: 201 with the ticket, version 0, stored', async () => {
+  it('creates the ticket for the caller: 201 with the ticket (contract shape, no status), version 0, stored', async () => {
     const userId = newId();
     const res = await post({ title: 'Concert', price: 20 }, signin({ id: userId })).expect(201);
     expect(res.body).toEqual({
@@ -34,7 +34,6 @@ describe('POST /api/tickets', () => {
       price: 20,
       userId,
       version: 0,
-      status: 'available',
     });
     const stored = await Ticket.findById(res.body.id);
     expect(stored).toMatchObject({ title: 'Concert', price: 20, userId, version: 0 });
@@ -114,13 +113,46 @@ describe('POST /api/tickets', () => {
     [10, 10],
     [10.5, 10.5],
     [10.55, 10.55],
-    [1234567.89, 1234567.89],
+    [999999, 999999],
+    [999999.99, 999999.99],
+    ['999999.99', 999999.99],
     ['15.99', 15.99],
     [' 20 ', 20],
   ])('accepts the price %j as %j dollars', async (price, expected) => {
     const res = await post({ title: 'Concert', price }).expect(201);
     expect(res.body.price).toBe(expected);
     expect((await Ticket.findById(res.body.id))!.price).toBe(expected);
+  });
+
+  it.each([
+    ['1e14', 1e14],
+    ['1000000', 1000000],
+    ['"1000000"', '1000000'],
+    ['1000000.5', 1000000.5],
+    ['"1000000.00"', '1000000.00'],
+    ['1234567.89', 1234567.89],
+    ['1e21 (no two-decimal form)', 1e21],
+    ['Number.MAX_VALUE', Number.MAX_VALUE],
+  ])('rejects the price %s: 400 Price must be at most 999999.99 (above Stripe\'s largest charge)', async (_case, price) => {
+    const res = await post({ title: 'Concert', price }).expect(400);
+    expect(res.body).toEqual({ errors: [{ message: 'Price must be at most 999999.99', field: 'price' }] });
+    expect(await Ticket.countDocuments()).toBe(0);
+    expect(await published(Subjects.TicketCreated)).toEqual([]);
+  });
+
+  it('keeps Price must be greater than 0 for a too-precise price above the bound', async () => {
+    const res = await post({ title: 'Concert', price: '1000000.001' }).expect(400);
+    expect(res.body).toEqual({ errors: [{ message: 'Price must be greater than 0', field: 'price' }] });
+  });
+
+  it('reports a too-high price beside a title error', async () => {
+    const res = await post({ title: '', price: 1e14 }).expect(400);
+    expect(res.body).toEqual({
+      errors: [
+        { message: 'Title is required', field: 'title' },
+        { message: 'Price must be at most 999999.99', field: 'price' },
+      ],
+    });
   });
 
   it('reports every failing field', async () => {
@@ -139,8 +171,7 @@ describe('POST /api/tickets', () => {
       { title: 'Concert', price: 20, userId: newId(), version: 7, orderId: newId() },
       signin({ id: userId }),
     ).expect(201);
-    expect(res.body).toEqual(expect.objectContaining({ userId, version: 0, status: 'available' }));
-    expect(res.body.orderId).toBeUndefined();
+    expect(res.body).toEqual({ id: expect.any(String), title: 'Concert', price: 20, userId, version: 0 });
   });
 
   it('answers malformed JSON with 400 in the error shape', async () => {

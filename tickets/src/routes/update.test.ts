@@ -75,12 +75,13 @@ describe('PUT /api/tickets/:id', () => {
     expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
 
-  it('answers 400 Cannot edit a sold ticket to the owner of a sold ticket', async () => {
+  it('answers 400 Cannot edit a reserved ticket to the owner of a sold ticket (it keeps its orderId: locked for good)', async () => {
     const userId = newId();
     const ticket = await buildTicket({ userId, orderId: newId(), soldAt: new Date() });
     const res = await put(ticket.id, { title: 'New', price: 30 }, signin({ id: userId })).expect(400);
-    expect(res.body).toEqual({ errors: [{ message: 'Cannot edit a sold ticket' }] });
-    expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20 });
+    expect(res.body).toEqual({ errors: [{ message: 'Cannot edit a reserved ticket' }] });
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20, version: 0 });
+    expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
 
   it('checks ownership before the lock: a stranger gets 401 for a reserved ticket', async () => {
@@ -103,15 +104,27 @@ describe('PUT /api/tickets/:id', () => {
     expect(badPrice.body).toEqual({ errors: [{ message: 'Price must be greater than 0', field: 'price' }] });
     const tooPrecise = await put(ticket.id, { title: 'New', price: 5.555 }, cookie).expect(400);
     expect(tooPrecise.body).toEqual({ errors: [{ message: 'Price must be greater than 0', field: 'price' }] });
+    const tooHigh = await put(ticket.id, { title: 'New', price: 1e14 }, cookie).expect(400);
+    expect(tooHigh.body).toEqual({ errors: [{ message: 'Price must be at most 999999.99', field: 'price' }] });
+    const million = await put(ticket.id, { title: 'New', price: '1000000' }, cookie).expect(400);
+    expect(million.body).toEqual({ errors: [{ message: 'Price must be at most 999999.99', field: 'price' }] });
     const neither = await put(ticket.id, {}, cookie).expect(400);
     expect(neither.body.errors).toEqual([
       { message: 'Title is required', field: 'title' },
       { message: 'Price must be greater than 0', field: 'price' },
     ]);
     expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20, version: 0 });
+    expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
 
-  it('updates the ticket for its owner: 200 with the new version, stored', async () => {
+  it('accepts the highest price, 999999.99', async () => {
+    const { ticket, cookie } = await createTicket(app);
+    const res = await put(ticket.id, { title: 'Concert', price: 999999.99 }, cookie).expect(200);
+    expect(res.body).toMatchObject({ price: 999999.99, version: 1 });
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ price: 999999.99, version: 1 });
+  });
+
+  it('updates the ticket for its owner: 200 with the new version (contract shape, no status), stored', async () => {
     const { ticket, cookie, userId } = await createTicket(app, { title: 'Concert', price: 20 });
     const res = await put(ticket.id, { title: 'New title', price: 35.5 }, cookie).expect(200);
     expect(res.body).toEqual({
@@ -120,7 +133,6 @@ describe('PUT /api/tickets/:id', () => {
       price: 35.5,
       userId,
       version: 1,
-      status: 'available',
     });
     const shown = await request(app).get(`/api/tickets/${ticket.id}`).expect(200);
     expect(shown.body).toEqual(res.body);

@@ -2,6 +2,7 @@ import { body, query } from 'express-validator';
 
 export const TITLE_REQUIRED = 'Title is required';
 export const PRICE_INVALID = 'Price must be greater than 0';
+export const PRICE_TOO_HIGH = 'Price must be at most 999999.99';
 export const Q_INVALID = 'q must be text of at most 200 characters';
 export const LIMIT_INVALID = 'Limit must be an integer between 1 and 100';
 export const OFFSET_INVALID = 'Offset must be a non-negative integer';
@@ -10,35 +11,56 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 100;
 export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 const MAX_Q_LENGTH = 200;
+/** Stripe's largest charge is $999,999.99: a dearer ticket could never be paid for. */
+export const MAX_PRICE = 999999.99;
 
 /** Dollars: digits, optionally a point and one or two more. No sign, no exponent. */
 const DOLLARS = /^\d+(\.\d{1,2})?$/;
 
 /**
- * A price is a JSON number, or a numeric string as an HTML form sends it,
- * greater than 0 with at most two decimals. Anything else gets the contract's
- * one price message.
+ * The dollars a price stands for, or null when it is not a price: a JSON
+ * number, or a numeric string as an HTML form sends it, greater than 0 with
+ * at most two decimals. The upper bound is checked apart (priceError).
  */
-export function isValidPrice(value: unknown): boolean {
-  let text: string;
+function priceAmount(value: unknown): number | null {
+  let amount: number;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return false;
-    // Shortest round-trip form: 10.1 → "10.1", 10.123 → "10.123", 1e21 → "1e+21".
-    text = String(value);
+    if (!Number.isFinite(value)) return null;
+    amount = value;
+    // Shortest round-trip form: 10.1 → "10.1", 10.123 → "10.123". An integer
+    // has no decimals even when it prints with an exponent (1e21 → "1e+21").
+    if (!Number.isInteger(value) && !DOLLARS.test(String(value))) return null;
   } else if (typeof value === 'string') {
-    text = value.trim();
+    const text = value.trim();
+    if (!DOLLARS.test(text)) return null;
+    amount = Number(text);
   } else {
-    return false;
+    return null;
   }
-  return DOLLARS.test(text) && Number(text) > 0;
+  return amount > 0 ? amount : null;
+}
+
+/**
+ * The contract's message for a bad price, or null for a good one: not a
+ * price (≤ 0, more than two decimals, not a number) → PRICE_INVALID; above
+ * MAX_PRICE → PRICE_TOO_HIGH.
+ */
+export function priceError(value: unknown): string | null {
+  const amount = priceAmount(value);
+  if (amount === null) return PRICE_INVALID;
+  if (amount > MAX_PRICE) return PRICE_TOO_HIGH;
+  return null;
 }
 
 /** Body rules shared by POST and PUT (the contract: "as POST"). */
 export const ticketBodyRules = [
   body('title').isString().withMessage(TITLE_REQUIRED).bail().trim().notEmpty().withMessage(TITLE_REQUIRED),
   body('price')
-    .custom(isValidPrice)
-    .withMessage(PRICE_INVALID)
+    .custom((value: unknown) => {
+      const message = priceError(value);
+      if (message) throw new Error(message);
+      return true;
+    })
     .bail()
     .customSanitizer((v: number | string) => Number(v)),
 ];

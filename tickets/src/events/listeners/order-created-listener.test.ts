@@ -23,17 +23,23 @@ describe('OrderCreatedListener (order:created)', () => {
   });
 
   it('locks the ticket with the order id, bumps the version and acks', async () => {
-    const { ticket } = await createTicket(app);
+    const { ticket, cookie } = await createTicket(app);
     const data = orderCreatedData(ticket);
     expect(await bus.deliver(Subjects.OrderCreated, data)).toBe(true);
     expect(await Ticket.findById(ticket.id)).toMatchObject({ orderId: data.id, version: 1, status: 'reserved' });
-    // Read back through the API: no longer listed, shown as reserved.
+    // Read back through the API: no longer listed, shown with its orderId (the
+    // contract's ticket shape: no status outside /mine), reserved on /mine.
     expect((await request(app).get('/api/tickets').expect(200)).body).toEqual([]);
-    expect((await request(app).get(`/api/tickets/${ticket.id}`).expect(200)).body).toMatchObject({
+    expect((await request(app).get(`/api/tickets/${ticket.id}`).expect(200)).body).toEqual({
+      id: ticket.id,
+      title: ticket.title,
+      price: ticket.price,
+      userId: ticket.userId,
       orderId: data.id,
       version: 1,
-      status: 'reserved',
     });
+    const mine = await request(app).get('/api/tickets/mine').set('Cookie', cookie).expect(200);
+    expect(mine.body).toEqual([expect.objectContaining({ id: ticket.id, orderId: data.id, version: 1, status: 'reserved' })]);
   });
 
   it('publishes ticket:updated with the orderId and the new version', async () => {

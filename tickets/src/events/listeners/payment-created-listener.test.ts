@@ -32,12 +32,17 @@ describe('PaymentCreatedListener (payment:created)', () => {
     const stored = await Ticket.findById(ticket.id);
     expect(stored).toMatchObject({ orderId, version: 2, status: 'sold' });
     expect(stored!.soldAt).toBeInstanceOf(Date);
-    // Through the API: not listed, sold on /mine, not editable.
+    // Through the API: not listed, sold on /mine, not editable (locked for good:
+    // the contract's one message for a locked ticket).
     expect((await request(app).get('/api/tickets').expect(200)).body).toEqual([]);
     const mine = await request(app).get('/api/tickets/mine').set('Cookie', cookie).expect(200);
     expect(mine.body).toEqual([{ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId, status: 'sold' }]);
     const edit = await request(app).put(`/api/tickets/${ticket.id}`).set('Cookie', cookie).send({ title: 'x', price: 1 }).expect(400);
-    expect(edit.body).toEqual({ errors: [{ message: 'Cannot edit a sold ticket' }] });
+    expect(edit.body).toEqual({ errors: [{ message: 'Cannot edit a reserved ticket' }] });
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20, version: 2 });
+    // Shown without status outside /mine.
+    const shown = await request(app).get(`/api/tickets/${ticket.id}`).expect(200);
+    expect(shown.body).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId });
   });
 
   it('publishes ticket:updated with the new version and the orderId', async () => {
