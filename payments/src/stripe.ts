@@ -9,6 +9,9 @@ export function stripeAddress(apiBase: string | undefined): Pick<Stripe.StripeCo
   return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
 }
 
+/** How long the SDK waits for one Stripe request (each of its retries gets as long again). */
+export const STRIPE_TIMEOUT_MS = 20000;
+
 /**
  * The one Stripe client of the process, built from config. Tests pass
  * `httpClient` to watch or script what goes over the wire.
@@ -17,7 +20,7 @@ export function createStripe(config: StripeConfig, overrides: Partial<Stripe.Str
   return new Stripe(config.STRIPE_KEY, {
     // Safe: every POST we make carries our own idempotency key, reused by these retries.
     maxNetworkRetries: 2,
-    timeout: 20000,
+    timeout: STRIPE_TIMEOUT_MS,
     appInfo: { name: 'ticketing-payments' },
     ...stripeAddress(config.STRIPE_API_BASE),
     ...overrides,

@@ -1,9 +1,10 @@
 import { OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { InMemoryBus, newId, signin, useTestDatabase, waitFor } from '@ticketing/common/testing';
 import request from 'supertest';
 import { OrderCancelledListener } from '../events/listeners/order-cancelled-listener';
 import { Order } from '../models/order';
 import { Payment, PaymentStatus } from '../models/payment';
+import { ALREADY_PAID, STILL_PROCESSING } from '../services/charges';
 import { testApp } from '../test/app';
 import { createOrder, createSucceededPayment } from '../test/orders';
 import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe } from '../test/stripe';
@@ -39,6 +40,8 @@ async function payableOrder(attrs: Parameters<typeof createOrder>[0] = {}) {
 }
 
 const charges = () => http.to('POST', '/v1/charges');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const past = () => new Date(Date.now() - 60 * 1000);
 const refunds = () => http.to('POST', '/v1/refunds');
 
 describe('POST /api/payments', () => {
@@ -68,6 +71,23 @@ describe('POST /api/payments', () => {
       expect(res.body).toEqual({ errors: [{ message: 'OrderId must be provided', field: 'orderId' }] });
     });
 
+    it('waits briefly for an order whose order:created is still on its way', async () => {
+      const userId = newId();
+      const id = newId();
+      // The replica gets the order 200 ms after the service first looked for it.
+      const findById = Order.findById.bind(Order);
+      const lookup = jest.spyOn(Order, 'findById').mockImplementationOnce(((...args: Parameters<typeof findById>) => {
+        setTimeout(() => void createOrder({ id, userId }), 200);
+        return findById(...args);
+      }) as typeof Order.findById);
+      try {
+        await pay(signin({ id: userId }), { token: 'tok_visa', orderId: id }).expect(201);
+        expect(lookup.mock.calls.length).toBeGreaterThan(1);
+      } finally {
+        lookup.mockRestore();
+      }
+    });
+
     it('answers 404 for an order it does not know', async () => {
       const res = await pay(signin(), { token: 'tok_visa', orderId: newId() }).expect(404);
       expect(res.body).toEqual({ errors: [{ message: 'Not Found' }] });
@@ -81,10 +101,35 @@ describe('POST /api/payments', () => {
       expect(http.requests).toHaveLength(0);
     });
 
-    it('refuses a cancelled order', async () => {
+    it('refuses an order its buyer cancelled before it expired', async () => {
       const { orderId, cookie } = await payableOrder({ status: OrderStatus.Cancelled, version: 1 });
       const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
       expect(res.body).toEqual({ errors: [{ message: 'Cannot pay for a cancelled order' }] });
+      expect(http.requests).toHaveLength(0);
+    });
+
+    it('answers Order has expired for an order expiration cancelled (status cancelled, expiresAt past)', async () => {
+      const { orderId, cookie } = await payableOrder({ status: OrderStatus.Cancelled, version: 1, expiresAt: past() });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has expired' }] });
+      expect(http.requests).toHaveLength(0);
+      expect(await Payment.countDocuments()).toBe(0);
+    });
+
+    it('answers Order has already been paid before Order has expired', async () => {
+      const { orderId, cookie } = await payableOrder({ status: OrderStatus.Cancelled, version: 1, expiresAt: past() });
+      await createSucceededPayment(orderId);
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has already been paid' }] });
+      expect(http.requests).toHaveLength(0);
+    });
+
+    it('answers Order has expired for an expired order whose payment was refunded (it was not paid)', async () => {
+      const { orderId, cookie } = await payableOrder({ status: OrderStatus.Cancelled, version: 1, expiresAt: past() });
+      const payment = await createSucceededPayment(orderId);
+      await Payment.updateOne({ _id: payment._id }, { $set: { status: PaymentStatus.Refunded, stripeRefundId: 're_test' } });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has expired' }] });
       expect(http.requests).toHaveLength(0);
     });
 
@@ -155,22 +200,18 @@ describe('POST /api/payments', () => {
       expect(await relay.flush()).toBe(1);
     });
 
-    it('sends one charge for concurrent submissions of one order', async () => {
+    it('answers 12 concurrent submissions of one order with one 201 and 11 × Order has already been paid, one charge', async () => {
       const { orderId, cookie } = await payableOrder();
-      const results = await Promise.all([1, 2, 3].map(() => pay(cookie, { token: 'tok_visa', orderId })));
-      const statuses = results.map((r) => r.status).sort();
-      expect(statuses[0]).toBe(201);
-      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      const results = await Promise.all(Array.from({ length: 12 }, () => pay(cookie, { token: 'tok_visa', orderId })));
+      const created = results.filter((r) => r.status === 201);
+      expect(created).toHaveLength(1);
       for (const r of results.filter((x) => x.status !== 201)) {
-        expect([
-          [{ message: 'A payment for this order is already in progress' }],
-          [{ message: 'Order has already been paid' }],
-        ]).toContainEqual(r.body.errors);
+        expect([r.status, r.body]).toEqual([400, { errors: [{ message: 'Order has already been paid' }] }]);
       }
       expect(charges()).toHaveLength(1);
-      expect(await Payment.countDocuments({ orderId })).toBe(1);
-      await relay.flush();
-      expect(bus.publishedData(Subjects.PaymentCreated)).toHaveLength(1);
+      expect(await Payment.find({ orderId })).toEqual([expect.objectContaining({ status: PaymentStatus.Succeeded })]);
+      expect(await relay.flush()).toBe(1);
+      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: created[0].body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
     });
 
     it('reuses the idempotency key when the SDK retries after a Stripe error', async () => {
@@ -240,7 +281,7 @@ describe('POST /api/payments', () => {
       expect(charges()[1].headers['idempotency-key']).toBe(`payment-${orderId}-1`);
     });
 
-    it('answers 500 when Stripe fails, keeps the attempt pending and refuses a second attempt meanwhile', async () => {
+    it('answers 500 when Stripe fails, keeps the attempt pending; a second request waits for it, then answers 503 (not 409)', async () => {
       const { orderId, cookie } = await payableOrder();
       http.answer('POST', '/v1/charges', 500, apiError('Stripe is having trouble'));
       const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(500);
@@ -248,18 +289,101 @@ describe('POST /api/payments', () => {
       // The outcome is unknown: the attempt keeps its key until the reconciler replays it.
       expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Pending, token: 'tok_visa' });
 
-      const again = await pay(cookie, { token: 'tok_mastercard', orderId }).expect(409);
-      expect(again.body).toEqual({ errors: [{ message: 'A payment for this order is already in progress' }] });
+      // The wait is bounded (in production a few seconds more than a Stripe call); short here.
+      const waitingApp = testApp(stripe, { attemptWaitMs: 400, pollIntervalMs: 50 });
+      const started = Date.now();
+      const again = await request(waitingApp).post('/api/payments').set('Cookie', cookie).send({ token: 'tok_mastercard', orderId });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+      expect([again.status, again.body]).toEqual([503, { errors: [{ message: STILL_PROCESSING }] }]);
       expect(charges()).toHaveLength(1);
+      expect(await Payment.countDocuments({ orderId })).toBe(1);
     });
-    it('keeps the attempt when Stripe holds its key with other parameters (never gives a used key up)', async () => {
+
+    it('keeps the attempt when Stripe holds its key with other parameters (never gives a used key up), answering 503', async () => {
       const { orderId, cookie } = await payableOrder();
       http.answer('POST', '/v1/charges', 400, {
         error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' },
       });
-      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(409);
-      expect(res.body).toEqual({ errors: [{ message: 'A payment for this order is already in progress' }] });
+      const res = await pay(cookie, { token: 'tok_visa', orderId });
+      expect([res.status, res.body]).toEqual([503, { errors: [{ message: STILL_PROCESSING }] }]);
       expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Pending, attemptKey: `payment-${orderId}-0` });
+    });
+  });
+
+  describe('a request that finds an attempt for the order in flight', () => {
+    let findOne: jest.SpyInstance;
+    beforeEach(() => {
+      findOne = jest.spyOn(Payment, 'findOne');
+    });
+    afterEach(() => findOne.mockRestore());
+
+    /** Resolves once a request found the attempt key taken and reads the attempt under it. */
+    const someoneReads = (attemptKey: string) =>
+      waitFor(() => findOne.mock.calls.some(([filter]) => (filter as { attemptKey?: string } | undefined)?.attemptKey === attemptKey));
+
+    type Answer = { status: number; body: { id?: string; errors?: unknown } };
+
+    /** While the next charge is in flight, a second request for the order arrives and finds the attempt. */
+    function secondRequestDuringCharge(cookie: string[], orderId: string, token: string): { answer: () => Promise<Answer> } {
+      let second: Promise<Answer> | undefined;
+      http.during('POST', '/v1/charges', async () => {
+        second = pay(cookie, { token, orderId }).then((r) => r);
+        await someoneReads(`payment-${orderId}-0`);
+        // It keeps waiting while the first attempt is pending.
+        await sleep(200);
+      });
+      return { answer: () => second! };
+    }
+
+    it('waits for it; when it succeeded, answers Order has already been paid and charges nothing', async () => {
+      const { orderId, cookie } = await payableOrder();
+      const second = secondRequestDuringCharge(cookie, orderId, 'tok_mastercard');
+      const first = await pay(cookie, { token: 'tok_visa', orderId }).expect(201);
+      const res = await second.answer();
+      expect([res.status, res.body]).toEqual([400, { errors: [{ message: ALREADY_PAID }] }]);
+      expect(charges()).toHaveLength(1);
+      expect(await Payment.countDocuments({ orderId })).toBe(1);
+      await relay.flush();
+      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: first.body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+    });
+
+    it('waits for it; when it was declined, makes its own attempt under the next key', async () => {
+      const { orderId, cookie } = await payableOrder();
+      http.answer('POST', '/v1/charges', 402, cardDeclined());
+      const second = secondRequestDuringCharge(cookie, orderId, 'tok_mastercard');
+      await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
+      const res = await second.answer();
+      expect([res.status, res.body]).toEqual([201, { id: expect.any(String) }]);
+      expect(charges().map((r) => [r.headers['idempotency-key'], r.params.get('source')])).toEqual([
+        [`payment-${orderId}-0`, 'tok_chargeDeclined'],
+        [`payment-${orderId}-1`, 'tok_mastercard'],
+      ]);
+      const statuses = (await Payment.find({ orderId }).sort({ createdAt: 1 })).map((p) => p.status);
+      expect(statuses).toEqual([PaymentStatus.Failed, PaymentStatus.Succeeded]);
+      await relay.flush();
+      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: res.body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+    });
+  });
+
+  describe('an amount Stripe cannot charge', () => {
+    it.each([[1e14], [1000000], [1000000.01]])('answers 400 for a price of %p dollars, without calling Stripe', async (price) => {
+      const { orderId, cookie } = await payableOrder({ price });
+      const res = await pay(cookie, { token: 'tok_visa', orderId });
+      expect([res.status, res.body]).toEqual([400, { errors: [{ message: 'Order amount cannot be charged' }] }]);
+      expect(http.requests).toHaveLength(0);
+      expect(await Payment.countDocuments({ orderId })).toBe(0);
+    });
+
+    it('charges Stripe’s maximum, $999,999.99', async () => {
+      const { orderId, cookie } = await payableOrder({ price: 999999.99 });
+      await pay(cookie, { token: 'tok_visa', orderId }).expect(201);
+      expect(charges()[0].params.get('amount')).toBe('99999999');
+    });
+
+    it('still answers the order’s own state first', async () => {
+      const { orderId, cookie } = await payableOrder({ price: 1e14, expiresAt: past() });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has expired' }] });
     });
   });
 
@@ -284,6 +408,19 @@ describe('POST /api/payments', () => {
       expect(refunds()).toHaveLength(1);
       expect(refunds()[0].params.get('charge')).toBe(payment!.stripeId);
       expect(refunds()[0].headers['idempotency-key']).toBe(`refund-${payment!.stripeId}`);
+    });
+
+    it('answers Order has expired when expiration cancelled it (expiresAt passed during the charge)', async () => {
+      const expiresAt = new Date(Date.now() + 300);
+      const { order, orderId, cookie } = await payableOrder({ expiresAt });
+      http.during('POST', '/v1/charges', async () => {
+        await sleep(expiresAt.getTime() - Date.now() + 10);
+        await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: order.version + 1, ticket: { id: newId() } });
+      });
+      const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Order has expired' }] });
+      expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Refunded });
+      expect(refunds()).toHaveLength(1);
     });
 
     it('answers 400 and leaves the refund due when Stripe refuses the refund for now', async () => {

@@ -2,12 +2,13 @@ import { requireAuth, validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 import Stripe from 'stripe';
-import { payOrder } from '../services/charges';
+import { DEFAULT_PAY_ORDER_OPTIONS, payOrder, PayOrderOptions } from '../services/charges';
 
 const TOKEN_REQUIRED = 'Token must be provided';
 const ORDER_ID_REQUIRED = 'OrderId must be provided';
 
-export function createPaymentRouter(stripe: Stripe): Router {
+export function createPaymentRouter(stripe: Stripe, options: Partial<PayOrderOptions> = {}): Router {
+  const payOptions: PayOrderOptions = { ...DEFAULT_PAY_ORDER_OPTIONS, ...options };
   const router = Router();
   router.post(
     '/api/payments',
@@ -18,11 +19,11 @@ export function createPaymentRouter(stripe: Stripe): Router {
     ],
     validateRequest,
     async (req: Request, res: Response) => {
-      const payment = await payOrder(stripe, {
-        orderId: req.body.orderId,
-        token: req.body.token,
-        userId: req.currentUser!.id,
-      });
+      const payment = await payOrder(
+        stripe,
+        { orderId: req.body.orderId, token: req.body.token, userId: req.currentUser!.id },
+        payOptions,
+      );
       res.status(201).send({ id: payment.id });
     },
   );

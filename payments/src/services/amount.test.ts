@@ -1,4 +1,4 @@
-import { toCents } from './amount';
+import { chargeableCents, MAX_CHARGE_CENTS, toCents } from './amount';
 
 describe('toCents', () => {
   it.each([
@@ -35,5 +35,23 @@ describe('toCents', () => {
 
   it.each([[-1], [Number.NaN], [Number.POSITIVE_INFINITY], [1e-7], [1e21]])('rejects %p', (price) => {
     expect(() => toCents(price)).toThrow(RangeError);
+  });
+});
+
+describe('chargeableCents', () => {
+  it.each([
+    [0.01, 1],
+    [19.99, 1999],
+    [999999.99, 99999999],
+  ])('charges %p dollars as %p cents', (price, cents) => {
+    expect(chargeableCents(price)).toBe(cents);
+  });
+
+  it('allows Stripe’s maximum charge', () => {
+    expect(MAX_CHARGE_CENTS).toBe(99999999);
+  });
+
+  it.each([[1e14], [1000000], [999999.995], [1e21], [0], [-1], [Number.NaN]])('cannot charge %p dollars', (price) => {
+    expect(chargeableCents(price)).toBeUndefined();
   });
 });

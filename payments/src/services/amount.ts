@@ -19,3 +19,23 @@ export function toCents(price: number): number {
   if (!Number.isSafeInteger(cents)) throw new RangeError(`Not a price: ${price}`);
   return cents;
 }
+
+/** The largest amount Stripe charges in one USD charge: $999,999.99. */
+export const MAX_CHARGE_CENTS = 99_999_999;
+
+/**
+ * The price in integer cents if Stripe can charge it (more than zero, at
+ * most MAX_CHARGE_CENTS), otherwise undefined: a price too large for exact
+ * cents (1e14 dollars), in exponent form, or over Stripe's maximum is an
+ * order that cannot be paid, not a server fault.
+ */
+export function chargeableCents(price: number): number | undefined {
+  let cents: number;
+  try {
+    cents = toCents(price);
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
+  return cents > 0 && cents <= MAX_CHARGE_CENTS ? cents : undefined;
+}

@@ -1,26 +1,41 @@
 import {
   BadRequestError,
-  ConflictError,
   logger,
   NotAuthorizedError,
   NotFoundError,
+  awaitReplica,
   OrderStatus,
   PaymentDeclinedError,
   pushEvent,
+  SimpleError,
   Subjects,
 } from '@ticketing/common';
 import Stripe from 'stripe';
 import { isDuplicateKey } from '../models/errors';
 import { Order, OrderDoc } from '../models/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../models/payment';
-import { toCents } from './amount';
+import { STRIPE_TIMEOUT_MS } from '../stripe';
+import { chargeableCents } from './amount';
 import { refundPayment } from './refunds';
 
 export const CANCELLED = 'Cannot pay for a cancelled order';
 export const ALREADY_PAID = 'Order has already been paid';
 export const EXPIRED = 'Order has expired';
-export const IN_PROGRESS = 'A payment for this order is already in progress';
+export const UNCHARGEABLE = 'Order amount cannot be charged';
+export const STILL_PROCESSING = 'A payment for this order is still being processed; please try again later';
 const DECLINED = 'Your card was declined.';
+
+/**
+ * An attempt for the order is in flight and its outcome is not known yet
+ * (Stripe slow or unreachable): a condition on our side, not the buyer's
+ * mistake, and one that passes (HTTP 503).
+ */
+export class PaymentPendingError extends SimpleError {
+  statusCode = 503;
+  constructor() {
+    super(STILL_PROCESSING);
+  }
+}
 
 /**
  * The Stripe idempotency key of a charge attempt: the order, and how many of
@@ -57,7 +72,7 @@ function classify(err: unknown): ChargeOutcome {
   if (err instanceof Stripe.errors.StripeIdempotencyError) {
     // Stripe holds this key with other parameters: what that request did is unknown, so the
     // key is not given up (giving it up could charge twice); the attempt stays pending.
-    return { result: 'unknown', error: new ConflictError(IN_PROGRESS) };
+    return { result: 'unknown', error: new PaymentPendingError() };
   }
   if (
     err instanceof Stripe.errors.StripeAuthenticationError ||
@@ -146,22 +161,70 @@ export async function settleAttempt(stripe: Stripe, attempt: PaymentDoc, outcome
   return { payment };
 }
 
-/** Claims the order's next attempt key, or says why the order cannot be charged now. */
-async function claimAttempt(order: OrderDoc, token: string): Promise<PaymentDoc> {
-  const orderId = order.id as string;
+/** Why an order that has no successful payment cannot be paid now; undefined when it can. */
+function unpayableReason(order: OrderDoc, now = Date.now()): string | undefined {
+  // Expired first: the expiration service cancels an order within moments of
+  // its expiresAt, and the buyer should learn that time ran out.
+  if (order.expiresAt.getTime() <= now) return EXPIRED;
+  if (order.status === OrderStatus.Cancelled) return CANCELLED;
+  return undefined;
+}
+
+/**
+ * The request's checks, in the contract's order: unknown order 404, someone
+ * else's 401, paid 400, expired 400, cancelled 400, an amount Stripe cannot
+ * charge 400. Resolves with the amount to charge, in cents.
+ */
+async function payableAmount(orderId: string, userId: string): Promise<number> {
+  // The order may be a few ms behind its order:created event.
+  const order = await awaitReplica(() => Order.findById(orderId).exec());
+  if (!order) throw new NotFoundError();
+  if (order.userId !== userId) throw new NotAuthorizedError();
+  if (await Payment.exists({ orderId, status: PaymentStatus.Succeeded })) throw new BadRequestError(ALREADY_PAID);
+  const reason = unpayableReason(order);
+  if (reason) throw new BadRequestError(reason);
+  const amount = chargeableCents(order.price);
+  if (amount === undefined) throw new BadRequestError(UNCHARGEABLE);
+  return amount;
+}
+
+/** Claims the order's next attempt key; or names the key another attempt holds. */
+async function claimAttempt(orderId: string, amount: number, token: string): Promise<{ attempt: PaymentDoc } | { heldKey: string }> {
   const failedAttempts = await Payment.countDocuments({ orderId, status: PaymentStatus.Failed });
   const attemptKey = attemptKeyFor(orderId, failedAttempts);
   try {
-    return await Payment.build({ orderId, attemptKey, amount: toCents(order.price), status: PaymentStatus.Pending, token }).save();
+    return { attempt: await Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token }).save() };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
   // Someone holds this key: a concurrent request (or one that died mid-way, which the reconciler settles).
-  const holder = await Payment.findOne({ attemptKey });
-  if (holder?.status === PaymentStatus.Succeeded) throw new BadRequestError(ALREADY_PAID);
-  if (holder?.status === PaymentStatus.Refunded) throw new BadRequestError(CANCELLED);
-  throw new ConflictError(IN_PROGRESS);
+  return { heldKey: attemptKey };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls the attempt under a key until it is no longer pending; false if it still is at the deadline. */
+async function waitWhilePending(attemptKey: string, deadline: number, pollIntervalMs: number): Promise<boolean> {
+  for (;;) {
+    const holder = await Payment.findOne({ attemptKey }).select('status').lean();
+    if (holder?.status !== PaymentStatus.Pending) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(pollIntervalMs, left));
+  }
+}
+
+export interface PayOrderOptions {
+  /**
+   * How long a request waits for another attempt on the order to settle
+   * before it answers 503: a few seconds more than one Stripe call may take.
+   */
+  attemptWaitMs: number;
+  /** How often a waiting request reads the attempt. */
+  pollIntervalMs: number;
+}
+
+export const DEFAULT_PAY_ORDER_OPTIONS: PayOrderOptions = { attemptWaitMs: STRIPE_TIMEOUT_MS + 5000, pollIntervalMs: 50 };
 
 export interface PayOrderInput {
   orderId: string;
@@ -169,21 +232,46 @@ export interface PayOrderInput {
   userId: string;
 }
 
-/** POST /api/payments: charges the buyer for an order through Stripe. */
-export async function payOrder(stripe: Stripe, { orderId, token, userId }: PayOrderInput): Promise<PaymentDoc> {
-  const order = await Order.findById(orderId);
-  if (!order) throw new NotFoundError();
-  if (order.userId !== userId) throw new NotAuthorizedError();
-  if (order.status === OrderStatus.Cancelled) throw new BadRequestError(CANCELLED);
-  if (await Payment.exists({ orderId, status: { $in: [PaymentStatus.Succeeded, PaymentStatus.Refunded] } })) {
-    throw new BadRequestError(ALREADY_PAID);
+/**
+ * POST /api/payments: charges the buyer for an order through Stripe.
+ *
+ * One attempt per order is in flight at a time (the unique attempt key). A
+ * request that finds one waits for it to settle and then answers as if it had
+ * arrived after it: paid → 400 `Order has already been paid`; declined → it
+ * makes its own attempt under the next key; still pending after the wait
+ * (Stripe unreachable) → 503.
+ */
+export async function payOrder(
+  stripe: Stripe,
+  { orderId, token, userId }: PayOrderInput,
+  options: PayOrderOptions = DEFAULT_PAY_ORDER_OPTIONS,
+): Promise<PaymentDoc> {
+  const deadline = Date.now() + options.attemptWaitMs;
+  let attempt: PaymentDoc | undefined;
+  let previousKey: string | undefined;
+  while (!attempt) {
+    const amount = await payableAmount(orderId, userId);
+    const claim = await claimAttempt(orderId, amount, token);
+    if ('attempt' in claim) {
+      attempt = claim.attempt;
+      break;
+    }
+    if (claim.heldKey === previousKey) {
+      // The attempt under this key settled, yet the key did not move on: do not spin.
+      if (Date.now() >= deadline) throw new PaymentPendingError();
+      await sleep(options.pollIntervalMs);
+    }
+    previousKey = claim.heldKey;
+    if (!(await waitWhilePending(claim.heldKey, deadline, options.pollIntervalMs))) throw new PaymentPendingError();
+    // Settled: check the order again, as a request arriving now would.
   }
-  if (order.expiresAt.getTime() <= Date.now()) throw new BadRequestError(EXPIRED);
 
-  const attempt = await claimAttempt(order, token);
   const outcome = await chargeAttempt(stripe, attempt);
   const { payment, refundedForCancelledOrder } = await settleAttempt(stripe, attempt, outcome);
   if (outcome.result !== 'charged') throw outcome.error;
-  if (refundedForCancelledOrder || payment.status === PaymentStatus.Refunded) throw new BadRequestError(CANCELLED);
+  if (refundedForCancelledOrder || payment.status === PaymentStatus.Refunded) {
+    const order = await Order.findById(orderId);
+    throw new BadRequestError((order && unpayableReason(order)) || CANCELLED);
+  }
   return payment;
 }

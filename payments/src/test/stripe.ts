@@ -75,7 +75,10 @@ export class TestHttpClient implements Stripe.HttpClient {
     return this;
   }
 
-  /** Runs fn while the next matching request is in flight (after Stripe answered, before the SDK sees it). */
+  /**
+   * Runs fn while the next matching request is in flight (after Stripe, or
+   * a scripted answer, answered; before the SDK sees it).
+   */
   during(method: string, path: string | RegExp, fn: (request: RecordedRequest) => Promise<void>): this {
     this.scripts.push({ method, path, times: 1, during: fn });
     return this;
@@ -113,16 +116,25 @@ export class TestHttpClient implements Stripe.HttpClient {
       params: new URLSearchParams(requestData ?? ''),
     };
     this.requests.push(request);
-    const script = this.scripts.find((s) => s.times > 0 && s.method === method && matches(s.path, pathname));
-    if (script) script.times -= 1;
-    if (script?.answer) {
-      request.status = script.answer.status;
-      return new JsonResponse(script.answer.status, script.answer.body);
+    // An answer and a `during` for the same request are independent scripts: both apply.
+    const answer = this.take(method, pathname, (s) => !!s.answer)?.answer;
+    const during = this.take(method, pathname, (s) => !!s.during)?.during;
+    let response: Stripe.HttpClientResponse;
+    if (answer) {
+      response = new JsonResponse(answer.status, answer.body);
+    } else {
+      response = await this.real.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
     }
-    const response = await this.real.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
     request.status = response.getStatusCode();
-    if (script?.during) await script.during(request);
+    if (during) await during(request);
     return response;
+  }
+
+  /** Consumes one use of the first script of a kind that matches the request. */
+  private take(method: string, pathname: string, kind: (s: Script) => boolean): Script | undefined {
+    const script = this.scripts.find((s) => s.times > 0 && kind(s) && s.method === method && matches(s.path, pathname));
+    if (script) script.times -= 1;
+    return script;
   }
 }
 
