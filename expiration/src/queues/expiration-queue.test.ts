@@ -5,7 +5,7 @@ import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId, waitFor } from '@ticketing/common/testing';
 import { OrderCreatedListener } from '../events/listeners/order-created-listener';
 import { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
-import { disposeQueue, requireRedis, testQueue, uniquePrefix } from '../test/queue';
+import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../test/queue';
 import { closeExpirationQueue, ExpirationQueue, processExpirations } from './expiration-queue';
 
 beforeAll(requireRedis);
@@ -29,14 +29,6 @@ async function startExpiration(prefix: string) {
   return { bus, queue };
 }
 
-const orderCreated = (expiresAt: Date, id = newId()) => ({
-  id,
-  version: 0,
-  status: OrderStatus.Created,
-  userId: newId(),
-  expiresAt: expiresAt.toISOString(),
-  ticket: { id: newId(), price: 20 },
-});
 
 /**
  * "On time": well under Bull's 5 s guard interval, which would otherwise be

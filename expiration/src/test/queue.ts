@@ -1,6 +1,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { closeExpirationQueue, createExpirationQueue, ExpirationQueue } from '../queues/expiration-queue';
+import { EventData, OrderStatus, Subjects } from '@ticketing/common';
+import { newId } from '@ticketing/common/testing';
 
 /** The Redis the tests use: REDIS_HOST/REDIS_PORT as the services read them, else a local one. */
 export const testRedis = {
@@ -41,3 +43,13 @@ export async function requireRedis(): Promise<void> {
     client.disconnect();
   }
 }
+
+/** order:created data as the orders service publishes it, expiring at `expiresAt`. */
+export const orderCreated = (expiresAt: Date, id = newId()): EventData<Subjects.OrderCreated> => ({
+  id,
+  version: 0,
+  status: OrderStatus.Created,
+  userId: newId(),
+  expiresAt: expiresAt.toISOString(),
+  ticket: { id: newId(), price: 20 },
+});

@@ -44,6 +44,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const past = () => new Date(Date.now() - 60 * 1000);
 const refunds = () => http.to('POST', '/v1/refunds');
 
+
+/** A declined first card under key -0, then a paid second one under key -1, published once. */
+async function expectDeclinedThenPaid(orderId: string, paymentId: string | undefined) {
+  expect(charges().map((r) => [r.headers['idempotency-key'], r.params.get('source')])).toEqual([
+    [`payment-${orderId}-0`, 'tok_chargeDeclined'],
+    [`payment-${orderId}-1`, 'tok_mastercard'],
+  ]);
+  const statuses = (await Payment.find({ orderId }).sort({ createdAt: 1 })).map((p) => p.status);
+  expect(statuses).toEqual([PaymentStatus.Failed, PaymentStatus.Succeeded]);
+  await relay.flush();
+  expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: paymentId, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+}
+
 describe('POST /api/payments', () => {
   describe('request checks', () => {
     it('answers 401 when signed out', async () => {
@@ -259,14 +272,7 @@ describe('POST /api/payments', () => {
       await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
 
       const res = await pay(cookie, { token: 'tok_mastercard', orderId }).expect(201);
-      expect(charges().map((r) => [r.headers['idempotency-key'], r.params.get('source')])).toEqual([
-        [`payment-${orderId}-0`, 'tok_chargeDeclined'],
-        [`payment-${orderId}-1`, 'tok_mastercard'],
-      ]);
-      const statuses = (await Payment.find({ orderId }).sort({ createdAt: 1 })).map((p) => p.status);
-      expect(statuses).toEqual([PaymentStatus.Failed, PaymentStatus.Succeeded]);
-      await relay.flush();
-      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: res.body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+      await expectDeclinedThenPaid(orderId, res.body.id);
     });
   });
 
@@ -354,14 +360,7 @@ describe('POST /api/payments', () => {
       await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
       const res = await second.answer();
       expect([res.status, res.body]).toEqual([201, { id: expect.any(String) }]);
-      expect(charges().map((r) => [r.headers['idempotency-key'], r.params.get('source')])).toEqual([
-        [`payment-${orderId}-0`, 'tok_chargeDeclined'],
-        [`payment-${orderId}-1`, 'tok_mastercard'],
-      ]);
-      const statuses = (await Payment.find({ orderId }).sort({ createdAt: 1 })).map((p) => p.status);
-      expect(statuses).toEqual([PaymentStatus.Failed, PaymentStatus.Succeeded]);
-      await relay.flush();
-      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: res.body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+      await expectDeclinedThenPaid(orderId, res.body.id);
     });
   });
 

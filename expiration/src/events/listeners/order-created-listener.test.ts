@@ -1,7 +1,7 @@
 import { OrderStatus, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId } from '@ticketing/common/testing';
 import { closeExpirationQueue, ExpirationQueue } from '../../queues/expiration-queue';
-import { disposeQueue, requireRedis, testQueue, uniquePrefix } from '../../test/queue';
+import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../../test/queue';
 import { OrderCreatedListener } from './order-created-listener';
 
 beforeAll(requireRedis);
@@ -19,14 +19,6 @@ beforeEach(async () => {
 });
 afterEach(() => disposeQueue(queue));
 
-const orderCreated = (expiresAt: Date, id = newId()) => ({
-  id,
-  version: 0,
-  status: OrderStatus.Created,
-  userId: newId(),
-  expiresAt: expiresAt.toISOString(),
-  ticket: { id: newId(), price: 20 },
-});
 
 describe('order:created listener', () => {
   it('schedules a job keyed by the order id, delayed until expiresAt, and acks', async () => {
