@@ -38,6 +38,10 @@ function markdown(run) {
   for (const [key, what, goal] of HTTP_ROWS) {
     const r = R[key];
     if (!r) continue;
+    if (r.skipped) {
+      lines.push(`| ${what} | | | | | | | skipped: ${r.skipped} |`);
+      continue;
+    }
     lines.push(
       `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} |`,
     );
