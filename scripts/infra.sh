@@ -11,7 +11,9 @@
 #   infra.sh release <pid>            end a lease (see below)
 #
 # Components: mongo stan jetstream redis stripe (default: all).
-# `install` with no component also installs chromium (browser tests).
+# `install` with no component also installs chromium (browser tests) and
+# nginx (`install gateway`: the local gateway, which scripts/system.js starts
+# with a config generated from the ingress manifest; no start/stop here).
 #
 # Leases (used by scripts/with-infra.js and scripts/test.js): a runner calls
 # `start` with TICKETING_INFRA_LEASE=<its pid>; what that start brings up is
@@ -99,6 +101,7 @@ apt_install() { # pkg...
 have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
 have_nats() { command -v nats-server >/dev/null 2>&1 || [[ -x /usr/sbin/nats-server ]]; }
 have_chromium() { [[ -x /usr/bin/chromium ]]; }
+have_nginx() { [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1; }
 
 nats_server_bin() {
   if command -v nats-server >/dev/null 2>&1; then command -v nats-server; else echo /usr/sbin/nats-server; fi
@@ -165,10 +168,11 @@ install_mongo() {
 install_jetstream() { have_nats || apt_install nats-server; }
 install_redis() { have_redis || apt_install redis-server redis-tools; }
 install_chromium() { have_chromium || apt_install chromium fonts-liberation; }
+install_gateway() { have_nginx || apt_install nginx; }
 
 cmd_install() { # component...
   local comps=("$@") with_chromium=0
-  if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}"); with_chromium=1; fi
+  if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}" gateway); with_chromium=1; fi
   lock
   # Debian packages first, in one apt-get call.
   local pkgs=() c
@@ -177,6 +181,7 @@ cmd_install() { # component...
       jetstream) have_nats || pkgs+=(nats-server) ;;
       redis) have_redis || pkgs+=(redis-server redis-tools) ;;
       chromium) with_chromium=1 ;;
+      gateway) have_nginx || pkgs+=(nginx) ;;
     esac
   done
   # fonts-liberation is only a Recommends of chromium; pages need real fonts.
@@ -190,6 +195,7 @@ cmd_install() { # component...
       redis) install_redis ;;
       stripe) install_stripe ;;
       chromium) install_chromium ;;
+      gateway) install_gateway ;;
     esac
   done
   return 0
@@ -459,7 +465,7 @@ main() {
   case "$sub" in
     install)
       local c
-      for c in "$@"; do [[ "$c" == chromium ]] || check_components "$c"; done
+      for c in "$@"; do [[ "$c" == chromium || "$c" == gateway ]] || check_components "$c"; done
       cmd_install "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
