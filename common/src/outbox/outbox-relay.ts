@@ -154,8 +154,8 @@ export class OutboxRelay {
       const pending = [...ids.values()];
       try {
         for (let i = 0; i < pending.length; i++) {
-          const doc = await model.collection.findOne({ _id: pending[i] } as any, { projection: { outbox: 1 } });
-          if (doc) published += await this.flushRecord(model, doc._id, (doc.outbox ?? []) as OutboxEntry[]);
+          const doc = await model.collection.findOne({ _id: pending[i] } as any, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } });
+          if (doc) published += await this.flushRecord(model, doc._id, (doc.outbox ?? []) as OutboxEntry[], doc[OUTBOX_MARKER] === true);
           pending[i] = undefined;
         }
       } catch (err) {
@@ -181,11 +181,11 @@ export class OutboxRelay {
       for (;;) {
         const page = lastId === undefined ? filter : { $and: [filter, { _id: { $gt: lastId } }] };
         const docs = await model.collection
-          .find(page as any, { projection: { outbox: 1 } })
+          .find(page as any, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } })
           .sort({ _id: 1 })
           .limit(this.batchSize)
           .toArray();
-        for (const doc of docs) published += await this.flushRecord(model, doc._id, (doc.outbox ?? []) as OutboxEntry[]);
+        for (const doc of docs) published += await this.flushRecord(model, doc._id, (doc.outbox ?? []) as OutboxEntry[], doc[OUTBOX_MARKER] === true);
         if (docs.length < this.batchSize) break;
         lastId = docs[docs.length - 1]._id;
       }
@@ -194,7 +194,7 @@ export class OutboxRelay {
     return published;
   }
 
-  private async flushRecord(model: Model<any>, id: unknown, entries: OutboxEntry[]): Promise<number> {
+  private async flushRecord(model: Model<any>, id: unknown, entries: OutboxEntry[], marked: boolean): Promise<number> {
     let published = 0;
     const key = recordLockKey(model.collection.name, id);
     // Under the record's lock: on FerretDB an unserialised $pop can erase a concurrent save.
@@ -210,7 +210,7 @@ export class OutboxRelay {
       if (result.modifiedCount === 0) return published;
     }
     // A marker on an empty outbox (a crash after the last pop): drop it.
-    if (entries.length === 0) await update({ 'outbox.0': { $exists: false } }, { $unset: { [OUTBOX_MARKER]: '' } });
+    if (entries.length === 0 && marked) await update({ 'outbox.0': { $exists: false } }, { $unset: { [OUTBOX_MARKER]: '' } });
     return published;
   }
 }
