@@ -15,5 +15,5 @@ export const buildApp = (config: OrdersAppConfig, bus: EventBus) =>
       deleteOrderRouter,
     ],
     readiness: { mongo: isMongoConnected, bus: () => bus.isConnected() },
-    session: { jwtKey: config.JWT_KEY, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
+    session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });

@@ -16,5 +16,5 @@ export const buildApp = (config: SessionConfig, { stripe, bus, payments }: Payme
   createServiceApp({
     routers: [createPaymentRouter(stripe, payments)],
     readiness: { mongo: isMongoConnected, ...(bus ? { bus: () => bus.isConnected() } : {}) },
-    session: { jwtKey: config.JWT_KEY, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
+    session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });

@@ -2,3 +2,4 @@ export * from './database';
 export * from './in-memory-bus';
 export * from './session';
 export * from './wait';
+export * from './redis';
