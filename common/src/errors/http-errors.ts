@@ -38,8 +38,12 @@ export class DatabaseConnectionError extends SimpleError {
 /** Over a rate limit: the client may try again after `retryAfterSeconds` (sent as Retry-After). */
 export class TooManyRequestsError extends SimpleError {
   statusCode = 429;
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many requests, try again in ${humanWait(retryAfterSeconds)}`);
+  /** `reason` (optional) says why, before "try again in ...". */
+  constructor(
+    readonly retryAfterSeconds: number,
+    reason = 'Too many requests',
+  ) {
+    super(`${reason}, try again in ${humanWait(retryAfterSeconds)}`);
   }
 }
 
