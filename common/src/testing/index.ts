@@ -3,3 +3,4 @@ export * from './in-memory-bus';
 export * from './session';
 export * from './wait';
 export * from './interleave';
+export * from './redis';
