@@ -1,14 +1,8 @@
-import { createSecretKey } from 'node:crypto';
 import { RequestHandler } from 'express';
-import jwt from 'jsonwebtoken';
 import { NotAuthorizedError } from '../errors';
+import { SessionKeys, UserPayload } from './session-keys';
 
-export interface UserPayload {
-  id: string;
-  email: string;
-  iat?: number;
-  exp?: number;
-}
+export type { UserPayload } from './session-keys';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -20,22 +14,13 @@ declare global {
 }
 
 /** Sets req.currentUser from a valid, unexpired session JWT; anything else means signed out. */
-export const currentUser = (jwtKey: string): RequestHandler => {
-  // Once, not per request: given a string, jsonwebtoken first tries to parse
-  // it as a public key (createPublicKey, a quarter of a service's CPU under load).
-  const key = createSecretKey(Buffer.from(jwtKey, 'utf8'));
-  return (req, _res, next) => {
+export const currentUser =
+  (keys: SessionKeys): RequestHandler =>
+  (req, _res, next) => {
     const token = req.session?.jwt;
-    if (typeof token === 'string') {
-      try {
-        req.currentUser = jwt.verify(token, key, { algorithms: ['HS256', 'HS384', 'HS512'] }) as UserPayload;
-      } catch {
-        // Expired or forged: treat as signed out.
-      }
-    }
+    if (typeof token === 'string') req.currentUser = keys.verify(token);
     next();
   };
-};
 
 export const requireAuth: RequestHandler = (req, _res, next) => {
   if (!req.currentUser) throw new NotAuthorizedError();
