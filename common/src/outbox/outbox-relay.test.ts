@@ -1,10 +1,13 @@
 import mongoose from 'mongoose';
 import { Subjects } from '../events';
 import { requestContext } from '../logger';
+import { acquireRecordLock, recordLockKey } from '../mongo/record-lock';
 import { InMemoryBus, useTestDatabase, waitFor } from '../testing';
 import { OutboxRelay } from './outbox-relay';
 import { outboxPlugin, pushEvent, stageEvent, WithOutbox } from './outbox';
 
+// This file does not load common's mongo module (the global record-lock
+// registration): Seat gets the lock from outboxPlugin alone.
 useTestDatabase();
 
 interface Seat extends WithOutbox {
@@ -113,6 +116,52 @@ describe('OutboxRelay', () => {
       seat.title = 'c';
       await seat.save();
       expect(await raw(seat._id)).not.toHaveProperty('outboxPending');
+    });
+
+    it('publishes a write staged while a flush() is in progress right after it, not at the next poll', async () => {
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat], { pollIntervalMs: 60000 });
+      relay.start();
+      try {
+        await relay.flush(); // the start scan; the next poll is a minute away
+        // A record staged behind mongoose's back: only flush()'s scan finds it, and its publish waits for the gate.
+        const first = await Seat.create({ title: 'a' });
+        const entry = { id: 'evt-first', subject: Subjects.TicketUpdated, time: new Date(), data: data(first.id, 1) };
+        await Seat.collection.updateOne({ _id: first._id }, { $push: { outbox: entry }, $set: { outboxPending: true } } as never);
+        let openGate!: () => void;
+        const gate = new Promise<void>((resolve) => (openGate = resolve));
+        const publish = bus.publish.bind(bus);
+        let publishing!: () => void;
+        const publishStarted = new Promise<void>((resolve) => (publishing = resolve));
+        jest.spyOn(bus, 'publish').mockImplementation(async (envelope) => {
+          publishing();
+          await gate;
+          return publish(envelope);
+        });
+        const flushed = relay.flush();
+        await publishStarted;
+        // Staged while flush()'s pass is publishing: the wake finds a pass in progress.
+        const second = new Seat({ title: 'b' });
+        stageEvent(second, Subjects.TicketCreated, data(second.id, 0));
+        await second.save();
+        openGate();
+        expect(await flushed).toBe(1);
+        await waitFor(() => bus.published.length === 2, 5000, 10);
+        expect(bus.published.map((e) => e.id)).toEqual(['evt-first', second.outbox[0].id]);
+      } finally {
+        await relay.stop();
+      }
+    });
+
+    it("takes the record's lock for staging writes, so the relay's removal cannot erase an entry pushed meanwhile", async () => {
+      const seat = await Seat.create({ title: 'a' });
+      const release = await acquireRecordLock(recordLockKey(Seat.collection.name, seat._id));
+      const write = Seat.updateOne({ _id: seat._id }, { $set: { title: 'b' }, ...pushEvent(Subjects.TicketUpdated, data(seat.id, 1)) }).exec();
+      // While the relay (say) holds the record, the staging write waits: a few round trips later it has not landed.
+      for (let i = 0; i < 3; i++) expect((await Seat.collection.findOne({ _id: seat._id }))!.outbox).toEqual([]);
+      release();
+      await write;
+      expect((await Seat.collection.findOne({ _id: seat._id }))!).toMatchObject({ title: 'b', outboxPending: true });
     });
 
     it('finds entries no write of this process announced (another process, a crash) by the recovery scan over the marker', async () => {

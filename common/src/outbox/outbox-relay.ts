@@ -90,6 +90,7 @@ export class OutboxRelay {
     await this.running?.catch(() => undefined);
   }
 
+  /** Runs one pass after delayMs; while a pass is in progress, asks it for another when it ends. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.running) {
@@ -102,45 +103,63 @@ export class OutboxRelay {
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    if (Date.now() - this.lastScanAt >= this.pollIntervalMs) this.scanDue = true;
-    try {
-      await this.run(this.scanDue);
-      this.failures = 0;
-    } catch (err) {
-      this.failures += 1;
-      // What failed is still in the outbox, marked: the next scan finds it.
-      this.scanDue = true;
-      if (this.failures === 1 || this.failures % 20 === 0) {
-        logger.warn({ err, failures: this.failures }, 'outbox publish failed; will retry');
-      }
+    // A flush() started since this was scheduled: it runs the next pass when it ends.
+    if (this.running) {
+      this.again = true;
+      return;
     }
-    const backoff = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10));
-    const untilScan = Math.max(0, this.pollIntervalMs - (Date.now() - this.lastScanAt));
-    const next = this.failures ? backoff : this.again || this.queued.size ? 0 : untilScan;
-    this.again = false;
-    this.schedule(next);
+    if (Date.now() - this.lastScanAt >= this.pollIntervalMs) this.scanDue = true;
+    // A failure is counted, logged and retried by run(); nobody awaits a tick.
+    await this.run(this.scanDue).catch(() => undefined);
   }
 
   /** Publishes everything pending now (a full marker scan included); resolves with the count, rejects if the broker refused one. */
   flush(): Promise<number> {
     if (this.running) {
-      // Someone is flushing: wait for it, then flush what was staged meanwhile.
+      // A pass is in progress: wait for it, then flush what was staged meanwhile.
       return this.running.catch(() => 0).then(() => this.flush());
     }
     return this.run(true);
   }
 
+  /**
+   * One pass, and never two at once (tick and flush both come here): two
+   * passes over one record would publish its entries twice and race their
+   * removal. Whatever was staged during the pass (again, queued) gets the
+   * next pass at once, whoever started this one.
+   */
   private run(scan: boolean): Promise<number> {
-    this.running = (async () => {
+    this.again = false;
+    const pass = (async () => {
       let published = await this.flushQueued();
       if (scan) {
         this.scanDue = false;
         published += await this.scan();
       }
       return published;
-    })().finally(() => {
+    })();
+    this.running = pass.then(
+      (published) => {
+        this.failures = 0;
+        return published;
+      },
+      (err) => {
+        this.failures += 1;
+        // What failed is still in the outbox, marked: the next scan finds it.
+        this.scanDue = true;
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          logger.warn({ err, failures: this.failures }, 'outbox publish failed; will retry');
+        }
+        throw err;
+      },
+    );
+    const settled = () => {
       this.running = undefined;
-    });
+      const backoff = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10));
+      const untilScan = Math.max(0, this.pollIntervalMs - (Date.now() - this.lastScanAt));
+      this.schedule(this.failures ? backoff : this.again || this.queued.size ? 0 : untilScan);
+    };
+    this.running.then(settled, settled);
     return this.running;
   }
 

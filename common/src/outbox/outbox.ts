@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Document, Model, Query, Schema, Types } from 'mongoose';
 import { EventData, EventEnvelope, Subjects } from '../events';
 import { envelopeOf } from '../bus/publisher';
+import { recordLockPlugin } from '../mongo/record-lock';
 
 /**
  * The transactional outbox, kept inside the record it describes: an event is
@@ -110,6 +111,11 @@ function idOf(filter: Record<string, unknown> | undefined): unknown {
  * write, whatever the size of the collection).
  */
 export function outboxPlugin(schema: Schema): void {
+  // The relay's $pop and a concurrent staging write must not interleave:
+  // FerretDB applies an update as read, modify, write back, so the pop's
+  // write-back would erase the entry just pushed. Not left to the global
+  // registration (a schema compiled before common's mongo module loads has none).
+  schema.plugin(recordLockPlugin);
   schema.add({ outbox: { type: [outboxEntrySchema], default: [] }, [OUTBOX_MARKER]: { type: Boolean } });
   // Sparse: only records with something to publish are in it.
   schema.index({ [OUTBOX_MARKER]: 1 }, { sparse: true });
