@@ -1,9 +1,10 @@
-import { createServiceApp, EventBus, isMongoConnected, SessionConfig } from '@ticketing/common';
-import express from 'express';
+import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
+import { Router } from 'express';
 import Stripe from 'stripe';
 import { createPaymentRouter } from './routes/new';
 import { createWebhookRouter } from './routes/webhook';
 import { PayOrderOptions } from './services/charges';
+import { auditPayments } from './services/payment-audit';
 
 export interface PaymentsDeps {
   /** The process's Stripe client (see ./stripe.ts); tests pass one with a scripted HTTP client. */
@@ -14,20 +15,20 @@ export interface PaymentsDeps {
   payments?: Partial<PayOrderOptions>;
   /** STRIPE_WEBHOOK_SECRET; without it the webhook answers 503. */
   webhookSecret?: string;
+  /** The Redis-backed limits (POST /api/payments per user). */
+  limits: RateLimits;
 }
 
-export const buildApp = (config: SessionConfig, { stripe, bus, payments, webhookSecret }: PaymentsDeps) => {
-  const app = express();
-  app.set('trust proxy', true);
-  app.disable('x-powered-by');
-  // First: the webhook needs the raw body, which the service app would parse as JSON.
-  app.use(createWebhookRouter(stripe, webhookSecret));
-  app.use(
-    createServiceApp({
-      routers: [createPaymentRouter(stripe, payments)],
-      readiness: { mongo: isMongoConnected, ...(bus ? { bus: () => bus.isConnected() } : {}) },
-      session: { jwtKey: config.JWT_KEY, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
-    }),
-  );
-  return app;
-};
+export type PaymentsAppConfig = SessionConfig & Pick<RateLimitConfig, 'PAYMENTS_PER_USER_PER_MINUTE'>;
+
+export const buildApp = (config: PaymentsAppConfig, { stripe, bus, payments, limits, webhookSecret }: PaymentsDeps) =>
+  createServiceApp({
+    // The webhook checks Stripe's signature over the raw body, so it is mounted ahead of the JSON parser.
+    rawBodyRouters: [createWebhookRouter(stripe, webhookSecret)],
+    routers: [
+      Router().post('/api/payments', auditPayments, limits.perUser('payments', { points: config.PAYMENTS_PER_USER_PER_MINUTE, windowSeconds: MINUTE })),
+      createPaymentRouter(stripe, payments),
+    ],
+    readiness: { mongo: isMongoConnected, ...(bus ? { bus: () => bus.isConnected() } : {}) },
+    session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
+  });

@@ -150,6 +150,28 @@ describe('POST /api/payments/webhook', () => {
       expect(http.to('POST', '/v1/refunds').map((r) => r.params.get('payment_intent'))).toEqual([payments[1].stripeId]);
     });
 
+    it('leaves an audit event per change it records (a decline, then the charge), none for a replay', async () => {
+      const seen: Array<Record<string, unknown>> = [];
+      const spy = jest.spyOn(logger, 'info').mockImplementation(((fields: Record<string, unknown>) => {
+        if (fields?.audit) seen.push(fields);
+      }) as never);
+      try {
+        const order = await createOrder();
+        const intent = await intentFor(order.id);
+        const success = succeeded(intent);
+        await deliver(failed(intent)).expect(200);
+        await deliver(success).expect(200);
+        await deliver(success).expect(200);
+        const payment = (await Payment.findOne({ orderId: order.id }))!;
+        expect(seen).toEqual([
+          { audit: 'payment.declined', orderId: order.id, paymentId: payment.id, paymentIntent: intent.id, via: 'webhook' },
+          { audit: 'payment.charged', orderId: order.id, paymentId: payment.id, paymentIntent: intent.id, via: 'webhook' },
+        ]);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
     it('acknowledges and logs an event for an order it does not know, recording nothing', async () => {
       const warn = jest.spyOn(logger, 'warn');
       try {
@@ -236,7 +258,7 @@ describe('POST /api/payments/webhook', () => {
     });
 
     it('answers 503 when no signing secret is configured', async () => {
-      const unconfigured = testApp(stripe, undefined, '');
+      const unconfigured = testApp(stripe, undefined, { webhookSecret: undefined });
       const order = await createOrder();
       const event = succeeded(await intentFor(order.id));
       const header = stripe.webhooks.generateTestHeaderString({ payload: JSON.stringify(event), secret: TEST_WEBHOOK_SECRET });

@@ -1,4 +1,4 @@
-import { BadRequestError, errorHandler, requestId, requestLogging, SimpleError } from '@ticketing/common';
+import { BadRequestError, SimpleError } from '@ticketing/common';
 import express, { Request, Response, Router } from 'express';
 import Stripe from 'stripe';
 import { handleStripeEvent } from '../services/webhooks';
@@ -17,15 +17,13 @@ class WebhooksNotConfiguredError extends SimpleError {
 
 /**
  * POST /api/payments/webhook: Stripe's events, signature checked over the raw
- * body. Mounted ahead of the service app, whose JSON parser would consume the
- * body; so it brings its own request id, logging and error mapping (common's).
+ * body. Mounted as one of the service app's raw-body routers, ahead of its
+ * JSON-only rule and JSON parser, which would consume the body.
  */
 export function createWebhookRouter(stripe: Stripe, webhookSecret: string | undefined): Router {
   const router = Router();
   router.post(
     WEBHOOK_PATH,
-    requestId,
-    requestLogging,
     express.raw({ type: () => true, limit: '1mb' }),
     async (req: Request, res: Response) => {
       if (!webhookSecret) throw new WebhooksNotConfiguredError();
@@ -43,6 +41,5 @@ export function createWebhookRouter(stripe: Stripe, webhookSecret: string | unde
       res.status(200).send({ received: true, outcome });
     },
   );
-  router.use(errorHandler);
   return router;
 }

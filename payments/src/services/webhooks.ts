@@ -1,4 +1,4 @@
-import { logger } from '@ticketing/common';
+import { audit, logger } from '@ticketing/common';
 import Stripe from 'stripe';
 import { isDuplicateKey } from '../models/errors';
 import { Order } from '../models/order';
@@ -56,10 +56,15 @@ export async function handleStripeEvent(stripe: Stripe, event: Stripe.Event): Pr
       outcome = 'unknown-order';
     } else {
       const payment = await paymentOfIntent(intent, orderId);
+      const wasPending = payment.status === PaymentStatus.Pending;
       if (event.type === 'payment_intent.succeeded') {
-        await recordSucceeded(stripe, payment, intent);
+        const { payment: settled } = await recordSucceeded(stripe, payment, intent);
+        if (payment.status !== PaymentStatus.Succeeded && settled.status === PaymentStatus.Succeeded) {
+          audit('payment.charged', { orderId, paymentId: settled.id, paymentIntent: intent.id, via: 'webhook' });
+        }
       } else {
-        await recordFailed(payment, intent.last_payment_error?.message || DECLINED, intent.id);
+        const settled = await recordFailed(payment, intent.last_payment_error?.message || DECLINED, intent.id);
+        if (wasPending && settled.status === PaymentStatus.Failed) audit('payment.declined', { orderId, paymentId: settled.id, paymentIntent: intent.id, via: 'webhook' });
       }
       outcome = 'recorded';
     }

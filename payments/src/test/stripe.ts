@@ -43,8 +43,10 @@ class JsonResponse extends Stripe.HttpClientResponse {
     super(status, { 'content-type': 'application/json', 'request-id': 'req_scripted' });
   }
 
+  // The SDK hangs its lastResponse (status, request id) on this object; without one it throws
+  // outside its promise chain on a 2xx and the call never settles.
   override getRawResponse(): unknown {
-    return undefined;
+    return {};
   }
 
   override toStream(): unknown {
