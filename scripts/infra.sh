@@ -303,18 +303,30 @@ ready_extra() { # component logfile offset
   esac
 }
 
+# A stripe-mock started before the fixture existed (an older infra.sh) answers
+# every PaymentIntent with requires_payment_method: payments cannot succeed.
+stale_stripe_mock() { # component pid
+  [[ "$1" == stripe && -r "/proc/$2/cmdline" ]] || return 1
+  ! tr '\0' ' ' <"/proc/$2/cmdline" | grep -qF -- "-fixtures $STRIPE_FIXTURES"
+}
+
 lease_mode() { [[ -n "${TICKETING_INFRA_LEASE:-}" ]]; }
 
 start_one() { # component
   local c="$1" port pid logf offset t0
   port="$(port_of "$c")"
   if pid="$(pid_of "$c")"; then
-    if port_open "$port"; then
+    if port_open "$port" && ! stale_stripe_mock "$c" "$pid"; then
       lease_mode || rm -f "$RUN/$c.auto"  # started by hand: keep it running
       log "$c already running (pid $pid, port $port)"
       return 0
     fi
-    log "$c (pid $pid) does not answer on port $port; restarting it"
+    if port_open "$port"; then
+      # Stateless, and up again within a second or two: safe to swap under other runs.
+      log "$c (pid $pid) runs without the PaymentIntent fixture ($STRIPE_FIXTURES); restarting it"
+    else
+      log "$c (pid $pid) does not answer on port $port; restarting it"
+    fi
     stop_one "$c" >/dev/null
   fi
   rm -f "$RUN/$c.pid"
