@@ -1,4 +1,4 @@
-import { Request, Response, Router } from 'express';
+import express, { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 import mongoose from 'mongoose';
 import request from 'supertest';
@@ -121,6 +121,23 @@ describe('the common service app', () => {
     await request(app).get('/readyz').expect(503);
     lifecycle.shuttingDown = false;
     await request(app).get('/healthz').expect(200);
+  });
+
+  it('gives raw-body routers the body as sent (any content type), with headers, request ids and the error shape', async () => {
+    const raw = Router().post('/api/hooks', express.raw({ type: () => true }), (req: Request, res: Response) => {
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new BadRequestError('Empty hook');
+      res.send({ bytes: req.body.length, text: req.body.toString('utf8') });
+    });
+    const hooks = createServiceApp({ routers: [router], rawBodyRouters: [raw] });
+    const sent = '{"b": 1,  "a":2}';
+    const res = await request(hooks).post('/api/hooks').set('Content-Type', 'application/json').send(sent).expect(200);
+    expect(res.body).toEqual({ bytes: sent.length, text: sent });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    await request(hooks).post('/api/hooks').set('Content-Type', 'text/plain').send('x').expect(200);
+    expect((await request(hooks).post('/api/hooks').expect(400)).body).toEqual({ errors: [{ message: 'Empty hook' }] });
+    // The JSON-only rule still holds everywhere else.
+    await request(hooks).post('/api/things').set('Content-Type', 'text/plain').send('x').expect(415);
   });
 });
 
