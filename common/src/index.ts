@@ -9,3 +9,4 @@ export * from './middlewares';
 export * from './mongo';
 export * from './outbox';
 export * from './service';
+export * from './telemetry';

@@ -1,5 +1,6 @@
 import { Event, EventEnvelope, Subjects } from '../events';
 import { logger, requestContext } from '../logger';
+import { traceHandling } from '../telemetry/tracing';
 import { DeliveredMessage, EventBus } from './event-bus';
 
 /** What a listener gets besides the data. */
@@ -34,15 +35,17 @@ export abstract class Listener<T extends Event> {
   async handle(envelope: EventEnvelope, msg: DeliveredMessage): Promise<void> {
     const context = { requestId: envelope.requestId ?? envelope.id };
     await requestContext.run(context, async () => {
-      const listenerMessage: ListenerMessage = {
-        ack: () => msg.ack(),
-        deliveryCount: msg.deliveryCount,
-        eventId: envelope.id,
-        time: new Date(envelope.time),
-      };
+      const handling = { subject: this.subject, queueGroup: this.queueGroupName, envelope, deliveryCount: msg.deliveryCount };
       try {
         logger.debug({ subject: this.subject, eventId: envelope.id }, 'event received');
-        await this.onMessage(envelope.data as T['data'], listenerMessage);
+        await traceHandling(handling, () => msg.ack(), (ack) =>
+          this.onMessage(envelope.data as T['data'], {
+            ack,
+            deliveryCount: msg.deliveryCount,
+            eventId: envelope.id,
+            time: new Date(envelope.time),
+          }),
+        );
       } catch (err) {
         logger.error(
           { err, subject: this.subject, eventId: envelope.id, deliveryCount: msg.deliveryCount },

@@ -1,6 +1,7 @@
 import nats, { Message, Stan } from 'node-nats-streaming';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
+import { countGivenUp } from '../telemetry/metrics';
 import { BusTuning, EventBus, SubscriptionOptions } from './event-bus';
 
 export interface StanBusOptions extends BusTuning {
@@ -136,6 +137,7 @@ export class StanBus implements EventBus {
     const deliveryCount = (this.deliveries.get(key) ?? (msg.isRedelivered() ? 1 : 0)) + 1;
     if (deliveryCount > this.options.maxDeliver) {
       logger.error({ subject: options.subject, sequence: msg.getSequence(), deliveryCount }, 'event given up after max deliveries');
+      countGivenUp(options.subject, options.queueGroup);
       this.deliveries.delete(key);
       msg.ack();
       return;

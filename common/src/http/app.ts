@@ -5,6 +5,8 @@ import { NotFoundError } from '../errors';
 import { currentUser } from '../middlewares/current-user';
 import { errorHandler } from '../middlewares/error-handler';
 import { requestId, requestLogging } from '../middlewares/request-logging';
+import { httpTelemetry } from '../telemetry/http';
+import { mountMetrics } from '../telemetry/metrics';
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
@@ -40,6 +42,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
+  mountMetrics(app);
+
+  app.use(httpTelemetry);
   app.use(requestId);
   app.use(requestLogging);
   app.use(express.json({ limit: '100kb' }));

@@ -3,6 +3,8 @@ import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { recordLockKey, withRecordLock } from '../mongo/record-lock';
+import { observeOutboxes } from '../telemetry/metrics';
+import { tracedPublish } from '../telemetry/tracing';
 import { OutboxEntry, offOutboxStaged, onOutboxStaged } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -19,6 +21,7 @@ const toEnvelope = (entry: OutboxEntry): EventEnvelope =>
     subject: entry.subject,
     time: new Date(entry.time).toISOString(),
     ...(entry.requestId ? { requestId: entry.requestId } : {}),
+    ...(entry.traceparent ? { traceparent: entry.traceparent, tracestate: entry.tracestate } : {}),
     data: entry.data,
   }) as EventEnvelope;
 
@@ -47,6 +50,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 5000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.batchSize = options.batchSize ?? 100;
+    observeOutboxes(models);
   }
 
   start(): void {
@@ -120,7 +124,7 @@ export class OutboxRelay {
   private async flushRecord(model: Model<any>, id: unknown, entries: OutboxEntry[]): Promise<number> {
     let published = 0;
     for (const entry of entries) {
-      await this.bus.publish(toEnvelope(entry));
+      await tracedPublish(this.bus, toEnvelope(entry));
       published += 1;
       // Remove it only if it is still first: another relay may have done it already.
       // Under the record's lock: on FerretDB an unserialised $pop can erase a concurrent save.
