@@ -8,5 +8,6 @@ export * from './logger';
 export * from './middlewares';
 export * from './mongo';
 export * from './outbox';
+export * from './rate-limit';
 export * from './service';
 export * from './telemetry';

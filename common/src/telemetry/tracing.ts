@@ -132,11 +132,17 @@ export interface Handling {
  * Runs a listener's handling of one delivery inside a "process" span whose
  * parent is the producer's send span (and linked to it, as messaging
  * conventions ask), with subject, event id, queue group, delivery count and
- * the outcome: acked, waiting (returned without an ack: an earlier version is
- * not there yet) or failed (threw; rethrown). `handle` receives the ack to
+ * the outcome: acked, waiting (returned without an ack, or threw a "not yet":
+ * an earlier version is not there yet) or failed (threw; rethrown). `handle` receives the ack to
  * use: it records the replica lag (event time → applied) when called.
  */
-export async function traceHandling(info: Handling, ack: () => void, handle: (ack: () => void) => Promise<void>): Promise<void> {
+export async function traceHandling(
+  info: Handling,
+  ack: () => void,
+  handle: (ack: () => void) => Promise<void>,
+  /** Errors that mean "not yet" (an earlier version is missing): outcome waiting, not failed. */
+  isWaiting: (err: unknown) => boolean = () => false,
+): Promise<void> {
   const { subject, queueGroup, envelope, deliveryCount } = info;
   const producer = contextFrom(envelope);
   const producerSpan = trace.getSpanContext(producer);
@@ -171,8 +177,12 @@ export async function traceHandling(info: Handling, ack: () => void, handle: (ac
     await context.with(trace.setSpan(producer, span), () => handle(trackedAck));
     if (acked) outcome = 'acked';
   } catch (err) {
-    outcome = acked ? 'acked' : 'failed';
-    failSpan(span, err);
+    if (acked) outcome = 'acked';
+    else if (isWaiting(err)) outcome = 'waiting';
+    else {
+      outcome = 'failed';
+      failSpan(span, err);
+    }
     throw err;
   } finally {
     span.setAttribute('ticketing.event.outcome', outcome);
