@@ -21,20 +21,22 @@ const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  *   OTEL_EXPORTER_ZIPKIN_ENDPOINT                          Zipkin v2 JSON (npm start: the local Zipkin)
  * Nothing set: no tracing (nowhere to send spans).
  */
-export function exporterFromEnv(env: NodeJS.ProcessEnv = process.env): { kind: 'otlp' | 'zipkin'; create: () => SpanExporter } | undefined {
-  if (/^(true|1)$/i.test(env.OTEL_SDK_DISABLED ?? '') || /^none$/i.test(env.OTEL_TRACES_EXPORTER ?? '')) return undefined;
-  const preferZipkin = /^zipkin$/i.test(env.OTEL_TRACES_EXPORTER ?? '');
-  const zipkin = env.OTEL_EXPORTER_ZIPKIN_ENDPOINT;
-  const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+export function exporterFromEnv(): { kind: 'otlp' | 'zipkin'; create: () => SpanExporter } | undefined {
+  const { OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER } = process.env;
+  if (/^(true|1)$/i.test(OTEL_SDK_DISABLED ?? '') || /^none$/i.test(OTEL_TRACES_EXPORTER ?? '')) return undefined;
+  const preferZipkin = /^zipkin$/i.test(OTEL_TRACES_EXPORTER ?? '');
+  const zipkin = process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT;
+  // The OTLP exporter reads these itself (…/v1/traces is appended to the general endpoint).
+  const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (zipkin && (preferZipkin || !otlp)) return { kind: 'zipkin', create: () => new ZipkinExporter({ url: zipkin }) };
   if (otlp) return { kind: 'otlp', create: () => new OTLPTraceExporter() };
   return undefined;
 }
 
 /** OTEL_SERVICE_NAME, else SERVICE_NAME, else the package in the working directory (@ticketing/orders → orders). */
-export function serviceNameFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  if (env.OTEL_SERVICE_NAME) return env.OTEL_SERVICE_NAME;
-  if (env.SERVICE_NAME) return env.SERVICE_NAME;
+export function serviceNameFromEnv(cwd = process.cwd()): string {
+  const name = process.env.OTEL_SERVICE_NAME || process.env.SERVICE_NAME;
+  if (name) return name;
   try {
     const { name } = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: string };
     if (name) return name.replace(/^@ticketing\//, '');
@@ -51,12 +53,12 @@ let sdk: NodeSDK | undefined;
  * and ioredis instrumentations. Must run before those modules are loaded
  * (see ./register). Returns false when the environment turns tracing off.
  */
-export function startTelemetry(env: NodeJS.ProcessEnv = process.env): boolean {
+export function startTelemetry(): boolean {
   if (sdk) return true;
-  const exporter = exporterFromEnv(env);
+  const exporter = exporterFromEnv();
   if (!exporter) return false;
   sdk = new NodeSDK({
-    serviceName: serviceNameFromEnv(env),
+    serviceName: serviceNameFromEnv(),
     traceExporter: exporter.create(),
     instrumentations: [
       new HttpInstrumentation({
