@@ -43,7 +43,8 @@ export interface TestSystemOptions {
   /** Infrastructure ports are the defaults shifted by this much. */
   infraPortOffset: number;
   client: boolean | 'auto';
-  /** Start Zipkin and trace every service (default off: only the telemetry tests pay for it). */
+  /** Start Zipkin and trace every service (default off: only the telemetry tests pay for it;
+   *  E2E_TRACING=1 turns it on for every suite, to see that tracing changes no behaviour). */
   tracing?: boolean;
 }
 
@@ -84,7 +85,7 @@ export async function startTestSystem(options: TestSystemOptions): Promise<TestS
       dbSuffix: `_${runId}`,
       runId,
       client: options.client,
-      tracing: options.tracing ?? false,
+      tracing: options.tracing ?? /^(1|on|true|yes)$/i.test(process.env.E2E_TRACING || ''),
       // The test process's own environment (NODE_ENV=test, a unit-test
       // MONGO_URI, a Stripe publishable key...) is not the system's.
       env: systemEnv(),
