@@ -44,6 +44,7 @@ const INFRA_PORTS = {
   redis: ['REDIS_PORT', 6379],
   stripe: ['STRIPE_MOCK_PORT', 12111],
   stripeHttps: ['STRIPE_MOCK_HTTPS_PORT', 12112],
+  zipkin: ['ZIPKIN_PORT', 9411],
 };
 
 const STOP_GRACE_MS = 15000;
@@ -300,6 +301,8 @@ function nextBin() {
  *   gatewayPort             default env GATEWAY_PORT or 8080
  *   portBase                client = base, auth = base+1 ... expiration = base+5 (default env SERVICE_PORT_BASE or 3000)
  *   dev                     ts-node-dev --respawn and `next dev` instead of compiled code
+ *   tracing                 start Zipkin and send every service's spans to it (default: true
+ *                           unless env TICKETING_TRACING is 0/off); false sets OTEL_SDK_DISABLED
  *   client                  true | false | 'auto' (default: 'auto' = skip with a warning when client/ has no pages yet)
  *   infra                   { localDir, ports: { mongo, stan, jetstream, redis, stripe, ... }, resetData }
  *                           a separate infra.sh instance (TICKETING_LOCAL_DIR + ports); resetData wipes its
@@ -340,7 +343,9 @@ async function startSystem(options = {}) {
     ports[key] = Number((infraOpt.ports && infraOpt.ports[key]) || baseEnv[envName] || fallback);
     infraEnv[envName] = String(ports[key]);
   }
-  const components = ['mongo', eventBus, 'redis', 'stripe'];
+  const tracing = options.tracing ?? !/^(0|off|false|no)$/i.test(baseEnv.TICKETING_TRACING || '');
+  const components = ['mongo', eventBus, 'redis', 'stripe', ...(tracing ? ['zipkin'] : [])];
+  const zipkinUrl = tracing ? `http://127.0.0.1:${ports.zipkin}/zipkin/` : undefined;
   const leaseId = String(process.pid);
 
   const step = (text) => log(`▸ ${text}`);
@@ -578,6 +583,10 @@ async function startSystem(options = {}) {
       STRIPE_KEY: baseEnv.STRIPE_KEY || 'sk_test_local',
       STRIPE_API_BASE: baseEnv.STRIPE_API_BASE || `http://127.0.0.1:${ports.stripe}`,
     };
+    // Traces: the local Zipkin, or none at all (the SDK is not even started).
+    for (const k of Object.keys(common)) if (k.startsWith('OTEL_')) delete common[k];
+    if (tracing) common.OTEL_EXPORTER_ZIPKIN_ENDPOINT = `http://127.0.0.1:${ports.zipkin}/api/v2/spans`;
+    else common.OTEL_SDK_DISABLED = 'true';
     if (expirationWindow !== undefined && expirationWindow !== '') common.EXPIRATION_WINDOW_SECONDS = String(expirationWindow);
     if (ackWait !== undefined && ackWait !== '') common.EVENT_ACK_WAIT_MS = String(ackWait);
     for (const k of ['PORT', 'SERVICE_NAME', 'MONGO_URI', 'NATS_CLIENT_ID', 'TICKETING_INFRA_LEASE']) delete common[k];
@@ -662,6 +671,7 @@ async function startSystem(options = {}) {
     url,
     gatewayPort,
     eventBus,
+    zipkinUrl,
     logDir,
     startedInMs: Date.now() - t0,
     processes: procs.map((p) => ({ name: p.name, pid: p.child.pid, port: p.port })),

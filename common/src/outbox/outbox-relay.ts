@@ -3,6 +3,8 @@ import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { recordLockKey, withRecordLock } from '../mongo/record-lock';
+import { observeOutboxes } from '../telemetry/metrics';
+import { tracedPublish } from '../telemetry/tracing';
 import { OUTBOX_MARKER, OutboxEntry, OutboxStaged, offOutboxStaged, onOutboxStaged } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -23,6 +25,7 @@ const toEnvelope = (entry: OutboxEntry): EventEnvelope =>
     subject: entry.subject,
     time: new Date(entry.time).toISOString(),
     ...(entry.requestId ? { requestId: entry.requestId } : {}),
+    ...(entry.traceparent ? { traceparent: entry.traceparent, tracestate: entry.tracestate } : {}),
     data: entry.data,
   }) as EventEnvelope;
 
@@ -73,6 +76,7 @@ export class OutboxRelay {
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.batchSize = options.batchSize ?? 100;
     this.byCollection = new Map(models.map((m) => [m.collection.name, m]));
+    observeOutboxes(models);
   }
 
   start(): void {
@@ -219,7 +223,7 @@ export class OutboxRelay {
     // Under the record's lock: on FerretDB an unserialised $pop can erase a concurrent save.
     const update = (filter: object, change: object) => withRecordLock(key, () => model.collection.updateOne({ _id: id, ...filter } as any, change));
     for (const entry of entries) {
-      await this.bus.publish(toEnvelope(entry));
+      await tracedPublish(this.bus, toEnvelope(entry));
       published += 1;
       // The last one: pop it and drop the marker in one write, if nothing was staged meanwhile.
       const last = await update({ 'outbox.0.id': entry.id, 'outbox.1': { $exists: false } }, { $pop: { outbox: -1 }, $unset: { [OUTBOX_MARKER]: '' } });

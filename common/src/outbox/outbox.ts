@@ -3,6 +3,7 @@ import { Document, Model, Query, Schema, Types } from 'mongoose';
 import { EventData, EventEnvelope, Subjects } from '../events';
 import { envelopeOf } from '../bus/publisher';
 import { recordLockPlugin } from '../mongo/record-lock';
+import { traceStaged } from '../telemetry/tracing';
 
 /**
  * The transactional outbox, kept inside the record it describes: an event is
@@ -15,6 +16,9 @@ export interface OutboxEntry {
   subject: Subjects;
   time: Date;
   requestId?: string;
+  /** W3C trace context of the staging ("create") span. */
+  traceparent?: string;
+  tracestate?: string;
   data: unknown;
 }
 
@@ -55,6 +59,7 @@ function entryOf<S extends Subjects>(subject: S, data: EventData<S>): OutboxEntr
     subject,
     time: new Date(envelope.time),
     ...(envelope.requestId ? { requestId: envelope.requestId } : {}),
+    ...traceStaged(subject, envelope.id),
     data,
   };
 }
@@ -80,6 +85,8 @@ const outboxEntrySchema = new Schema<OutboxEntry>(
     subject: { type: String, required: true },
     time: { type: Date, required: true },
     requestId: { type: String },
+    traceparent: { type: String },
+    tracestate: { type: String },
     data: { type: Schema.Types.Mixed, required: true },
   },
   { _id: false },

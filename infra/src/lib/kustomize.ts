@@ -1,6 +1,8 @@
 // A small, strict stand-in for `kustomize build` (no binary here): it
 // supports exactly the features infra/ uses — `resources` (files and
-// folders) and `patches` in RFC 6902 form with a target — and refuses any
+// folders), `components` (kind Component: resources and patches applied to
+// what the including kustomization has) and `patches` in RFC 6902 form with
+// a target — and refuses any
 // other kustomization field, so that a manifest relying on something this
 // emulation does not do fails loudly instead of being checked wrongly.
 import fs from 'node:fs';
@@ -9,12 +11,13 @@ import yaml from 'js-yaml';
 import { isK8sObject, K8sObject } from './k8s-schema';
 import { isObject, loadYamlDocs, REPO } from './repo';
 
-const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'patches']);
+const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches']);
 
 export interface Kustomization {
-  apiVersion: 'kustomize.config.k8s.io/v1beta1';
-  kind: 'Kustomization';
+  apiVersion: 'kustomize.config.k8s.io/v1beta1' | 'kustomize.config.k8s.io/v1alpha1';
+  kind: 'Kustomization' | 'Component';
   resources?: string[];
+  components?: string[];
   patches?: Array<{ path?: string; patch?: string; target?: PatchTarget }>;
 }
 
@@ -39,8 +42,10 @@ export function readKustomization(dir: string): Kustomization {
   const file = path.join(dir, 'kustomization.yaml');
   const doc = yaml.load(fs.readFileSync(file, 'utf8'));
   if (!isObject(doc)) throw new Error(`${rel(file)}: not a mapping`);
-  if (doc.apiVersion !== 'kustomize.config.k8s.io/v1beta1' || doc.kind !== 'Kustomization') {
-    throw new Error(`${rel(file)}: expected apiVersion kustomize.config.k8s.io/v1beta1, kind Kustomization`);
+  const kustomization = doc.apiVersion === 'kustomize.config.k8s.io/v1beta1' && doc.kind === 'Kustomization';
+  const component = doc.apiVersion === 'kustomize.config.k8s.io/v1alpha1' && doc.kind === 'Component';
+  if (!kustomization && !component) {
+    throw new Error(`${rel(file)}: expected apiVersion kustomize.config.k8s.io/v1beta1, kind Kustomization (or v1alpha1 Component)`);
   }
   for (const key of Object.keys(doc)) {
     if (!SUPPORTED_FIELDS.has(key)) throw new Error(`${rel(file)}: field "${key}" is not supported by the test's kustomize emulation`);
@@ -49,7 +54,7 @@ export function readKustomization(dir: string): Kustomization {
 }
 
 /** `kustomize build <dir>`, for the subset above. `dir` is relative to the repository root. */
-export function kustomizeBuild(dir: string, visiting: string[] = []): Built {
+export function kustomizeBuild(dir: string, visiting: string[] = [], base?: Built): Built {
   const abs = path.resolve(REPO, dir);
   for (const seen of visiting) {
     // kustomize refuses a base that contains the kustomization using it
@@ -58,8 +63,9 @@ export function kustomizeBuild(dir: string, visiting: string[] = []): Built {
     }
   }
   const k = readKustomization(abs);
-  const files = [rel(path.join(abs, 'kustomization.yaml'))];
-  let objects: K8sObject[] = [];
+  if ((k.kind === 'Component') !== !!base) throw new Error(`${rel(abs)}: a Component is only used from \`components\`, a Kustomization never`);
+  const files = [...(base?.files ?? []), rel(path.join(abs, 'kustomization.yaml'))];
+  let objects: K8sObject[] = [...(base?.objects ?? [])];
   for (const entry of k.resources ?? []) {
     const target = path.resolve(abs, entry);
     if (!fs.existsSync(target)) throw new Error(`${rel(abs)}: resource ${entry} does not exist`);
@@ -74,6 +80,13 @@ export function kustomizeBuild(dir: string, visiting: string[] = []): Built {
         objects.push(doc);
       }
     }
+  }
+  for (const entry of k.components ?? []) {
+    const target = path.resolve(abs, entry);
+    if (!fs.existsSync(path.join(target, 'kustomization.yaml'))) throw new Error(`${rel(abs)}: component ${entry} does not exist`);
+    const built = kustomizeBuild(rel(target), [...visiting, abs], { objects, files: [] });
+    objects = built.objects;
+    files.push(...built.files);
   }
   const ids = new Set<string>();
   for (const o of objects) {

@@ -191,6 +191,7 @@ export function variants(): Variant[] {
     ['run', ['jetstream']],
     ['dev', []],
     ['dev', ['jetstream']],
+    ['dev', ['observability']],
   ];
   return lines.map(([command, named]) => {
     const skaffold = applyProfiles(cfg, activeProfiles(cfg, command, named));
