@@ -368,7 +368,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
     it('every store (database, Redis, NATS) is a StatefulSet whose data dir is on a PersistentVolumeClaim', () => {
       const stores = all.filter((w) => w.pod.containers.some((c) => !isOwnImage(c.image)));
       expect(stores.map((w) => w.name).sort()).toEqual(
-        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'expiration-redis', 'nats'].sort(),
+        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'expiration-redis', 'limits-redis', 'nats'].sort(),
       );
       for (const w of stores) {
         expect({ store: w.name, kind: w.kind }).toEqual({ store: w.name, kind: 'StatefulSet' });
@@ -509,6 +509,8 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
         } else {
           expect(env.MONGO_URI).toBe(`mongodb://${svc}-mongo-srv:27017/${svc}`);
         }
+        // the shared limits (sign-in throttling, per-user limits, hold counts)
+        if (['auth', 'orders', 'payments'].includes(svc)) expect([env.REDIS_HOST, env.REDIS_PORT]).toEqual(['limits-redis-srv', '6379']);
         if (svc !== 'auth') {
           expect(env.NATS_URL).toBe('nats://nats-srv:4222');
           expect(env.NATS_CLUSTER_ID).toBe('ticketing');
