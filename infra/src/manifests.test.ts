@@ -390,6 +390,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
       // the store-specific persistence settings
       const args = (name: string) => all.find((w) => w.name === name)!.pod.containers[0].args as string[];
       expect(flagValue(args('expiration-redis'), '--appendonly')).toBe('yes');
+      expect(flagValue(args('limits-redis'), '--appendonly')).toBe('yes');
       const bus = args('nats');
       if (variant.profiles.includes('jetstream')) expect(hasFlag(bus, '--jetstream', '-js')).toBe(true);
       else {
