@@ -369,7 +369,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
       // (The observability component's collector and Jaeger keep nothing: in-memory by design.)
       const stores = all.filter((w) => w.pod.containers.some((c) => !isOwnImage(c.image)) && (w.obj.metadata.labels ?? {})['app.kubernetes.io/component'] !== 'observability');
       expect(stores.map((w) => w.name).sort()).toEqual(
-        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'expiration-redis', 'nats'].sort(),
+        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'expiration-redis', 'limits-redis', 'nats'].sort(),
       );
       for (const w of stores) {
         expect({ store: w.name, kind: w.kind }).toEqual({ store: w.name, kind: 'StatefulSet' });
@@ -391,6 +391,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
       // the store-specific persistence settings
       const args = (name: string) => all.find((w) => w.name === name)!.pod.containers[0].args as string[];
       expect(flagValue(args('expiration-redis'), '--appendonly')).toBe('yes');
+      expect(flagValue(args('limits-redis'), '--appendonly')).toBe('yes');
       const bus = args('nats');
       if (variant.profiles.includes('jetstream')) expect(hasFlag(bus, '--jetstream', '-js')).toBe(true);
       else {
@@ -511,6 +512,8 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
         } else {
           expect(env.MONGO_URI).toBe(`mongodb://${svc}-mongo-srv:27017/${svc}`);
         }
+        // the shared limits (sign-in throttling, per-user limits, hold counts)
+        if (['auth', 'orders', 'payments'].includes(svc)) expect([env.REDIS_HOST, env.REDIS_PORT]).toEqual(['limits-redis-srv', '6379']);
         if (svc !== 'auth') {
           expect(env.NATS_URL).toBe('nats://nats-srv:4222');
           expect(env.NATS_CLUSTER_ID).toBe('ticketing');
