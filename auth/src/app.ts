@@ -1,12 +1,24 @@
-import { createServiceApp, isMongoConnected, SessionConfig } from '@ticketing/common';
+import { createServiceApp, isMongoConnected, RateLimits, SessionConfig, SessionKeys } from '@ticketing/common';
 import { currentUserRouter } from './routes/current-user';
 import { signinRouter } from './routes/signin';
 import { signoutRouter } from './routes/signout';
 import { signupRouter } from './routes/signup';
+import { SigninThrottle, ThrottleSettings } from './services/signin-throttle';
 
-export const buildApp = (config: SessionConfig) =>
-  createServiceApp({
-    routers: [currentUserRouter, signupRouter(config), signinRouter(config), signoutRouter],
+export type AuthAppConfig = SessionConfig & ThrottleSettings;
+
+/** A session started by sign-up or sign-in: the keys that sign it and how long it lasts. */
+export interface SessionIssuer {
+  keys: SessionKeys;
+  ttlSeconds: number;
+}
+
+export const buildApp = (config: AuthAppConfig, limits: RateLimits) => {
+  const sessions: SessionIssuer = { keys: new SessionKeys(config), ttlSeconds: config.JWT_TTL_SECONDS };
+  const throttle = new SigninThrottle(limits, config);
+  return createServiceApp({
+    routers: [currentUserRouter, signupRouter(sessions, throttle), signinRouter(sessions, throttle), signoutRouter],
     readiness: { mongo: isMongoConnected },
-    session: { jwtKey: config.JWT_KEY, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
+    session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });
+};

@@ -1,6 +1,6 @@
-import { httpConfig, loadConfig, mongoConfig, sessionConfig, z } from '@ticketing/common';
+import { httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
-export const configSchema = httpConfig.merge(mongoConfig).merge(sessionConfig);
+export const configSchema = httpConfig.merge(mongoConfig).merge(sessionConfig).merge(redisConfig).merge(rateLimitConfig);
 
 export type AuthConfig = z.infer<typeof configSchema>;
 

@@ -1,4 +1,4 @@
-import { connectMongo, runService } from '@ticketing/common';
+import { connectMongo, connectRedis, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { User } from './models/user';
@@ -9,6 +9,8 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     await User.init(); // the unique email index must exist before the first signup
-    return { app: buildApp(config), usesMongo: true };
+    const redis = connectRedis(config);
+    await redisReady(redis);
+    return { app: buildApp(config, new RateLimits(redis)), usesMongo: true, stoppers: [async () => void (await redis.quit())] };
   },
 });

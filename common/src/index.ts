@@ -8,4 +8,5 @@ export * from './logger';
 export * from './middlewares';
 export * from './mongo';
 export * from './outbox';
+export * from './rate-limit';
 export * from './service';

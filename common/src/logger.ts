@@ -10,14 +10,63 @@ export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 export const currentRequestId = (): string | undefined => requestContext.getStore()?.requestId;
 
+/**
+ * What never reaches a log line: session cookies, authorization headers,
+ * card tokens, passwords and Stripe keys, wherever pino-http or a caller
+ * puts them (one level deep for callers' own objects).
+ */
+export const REDACTED_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.cookie',
+  'headers.authorization',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'jwt',
+  '*.jwt',
+  'STRIPE_KEY',
+  '*.STRIPE_KEY',
+  'stripeKey',
+  '*.stripeKey',
+  'apiKey',
+  '*.apiKey',
+];
+
 const defaultLevel = process.env.NODE_ENV === 'test' ? 'silent' : 'info';
 
 /** JSON logs to stdout; every line carries the request id of the work it belongs to. */
 export const logger = pino({
   name: process.env.SERVICE_NAME,
   level: process.env.LOG_LEVEL ?? defaultLevel,
+  redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   mixin: () => {
     const requestId = currentRequestId();
     return requestId ? { requestId } : {};
   },
 });
+
+/** Security-relevant events (ASVS "audit trail"): one structured line each, never a password or token. */
+export type AuditEvent =
+  | 'signin.succeeded'
+  | 'signin.failed'
+  | 'signin.throttled'
+  | 'signup.succeeded'
+  | 'signup.throttled'
+  | 'hold.refused'
+  | 'request.throttled'
+  | 'payment.charged'
+  | 'payment.declined'
+  | 'payment.refunded';
+
+/**
+ * Logs an audit event with the request id (from the context) and whatever
+ * identifies the actor: `userId`, and for sign-ins the address and a hash of
+ * the email, never the email or password itself.
+ */
+export function audit(event: AuditEvent, fields: Record<string, unknown> = {}): void {
+  logger.info({ audit: event, ...fields }, event);
+}

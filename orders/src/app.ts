@@ -1,19 +1,34 @@
-import { createServiceApp, EventBus, isMongoConnected, SessionConfig } from '@ticketing/common';
+import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
+import { Router } from 'express';
 import { deleteOrderRouter } from './routes/delete';
 import { indexOrderRouter } from './routes/index';
 import { newOrderRouter } from './routes/new';
 import { showOrderRouter } from './routes/show';
+import { HoldLimit, HoldLimitSettings, useHoldLimit } from './services/hold-limit';
 
-export type OrdersAppConfig = SessionConfig & { EXPIRATION_WINDOW_SECONDS: number };
+export type OrdersAppConfig = SessionConfig &
+  HoldLimitSettings &
+  Pick<RateLimitConfig, 'ORDERS_PER_USER_PER_MINUTE'> & { EXPIRATION_WINDOW_SECONDS: number };
 
-export const buildApp = (config: OrdersAppConfig, bus: EventBus) =>
-  createServiceApp({
+/** Redis-backed limits: the per-user request limit and the hold limit (under one key namespace). */
+export interface OrdersLimits {
+  limits: RateLimits;
+  holds: HoldLimit;
+}
+
+export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds }: OrdersLimits) => {
+  // Where orders end (routes, listeners, the sweep) the hold is released through this.
+  useHoldLimit(holds);
+  const perUser = Router().post('/api/orders', limits.perUser('orders', { points: config.ORDERS_PER_USER_PER_MINUTE, windowSeconds: MINUTE }));
+  return createServiceApp({
     routers: [
       indexOrderRouter,
-      newOrderRouter({ windowSeconds: config.EXPIRATION_WINDOW_SECONDS }),
+      perUser,
+      newOrderRouter({ windowSeconds: config.EXPIRATION_WINDOW_SECONDS, holds }),
       showOrderRouter,
       deleteOrderRouter,
     ],
     readiness: { mongo: isMongoConnected, bus: () => bus.isConnected() },
-    session: { jwtKey: config.JWT_KEY, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
+    session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });
+};

@@ -1,4 +1,4 @@
-import { busConfig, httpConfig, loadConfig, mongoConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
 /** What the orders service adds to the common settings: the lock window and the expiry sweep. */
 export const ordersConfig = z.object({
@@ -8,10 +8,16 @@ export const ordersConfig = z.object({
   ORDER_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(60000),
   /** How long past expiresAt an unpaid order waits for expiration:complete before the sweep cancels it. */
   ORDER_SWEEP_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** Anti-hoarding (OWASP OAT-021): unpaid orders one user may hold at once. */
+  MAX_ACTIVE_ORDERS_PER_USER: z.coerce.number().int().positive().default(3),
+  /** A user whose holds lapsed unpaid this many times within the window waits before the next hold. */
+  LAPSED_HOLDS_BEFORE_WAIT: z.coerce.number().int().positive().default(5),
+  LAPSED_HOLDS_WINDOW_SECONDS: z.coerce.number().int().positive().default(86400),
+  LAPSED_HOLDS_WAIT_SECONDS: z.coerce.number().int().positive().default(3600),
 });
 
 export const configSchema = z.intersection(
-  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(ordersConfig),
+  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(ordersConfig).merge(redisConfig).merge(rateLimitConfig),
   busConfig,
 );
 

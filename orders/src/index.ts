@@ -1,4 +1,4 @@
-import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
+import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
@@ -7,6 +7,7 @@ import { TicketCreatedListener } from './events/listeners/ticket-created-listene
 import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
 import { Order } from './models/order';
 import { Ticket } from './models/ticket';
+import { HoldLimit } from './services/hold-limit';
 import { OrderSweeper } from './services/order-sweeper';
 
 void runService({
@@ -16,6 +17,8 @@ void runService({
     await connectMongo(config.MONGO_URI);
     await Promise.all([Order.init(), Ticket.init()]);
     const bus = await connectBus(config);
+    const redis = connectRedis(config);
+    await redisReady(redis);
 
     await new TicketCreatedListener(bus).listen();
     await new TicketUpdatedListener(bus).listen();
@@ -31,10 +34,10 @@ void runService({
     sweeper.start();
 
     return {
-      app: buildApp(config, bus),
+      app: buildApp(config, bus, { limits: new RateLimits(redis), holds: new HoldLimit(redis, config) }),
       bus,
       usesMongo: true,
-      stoppers: [() => sweeper.stop(), () => relay.stop()],
+      stoppers: [() => sweeper.stop(), () => relay.stop(), async () => void (await redis.quit())],
     };
   },
 });

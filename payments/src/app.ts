@@ -1,7 +1,9 @@
-import { createServiceApp, EventBus, isMongoConnected, SessionConfig } from '@ticketing/common';
+import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
+import { Router } from 'express';
 import Stripe from 'stripe';
 import { createPaymentRouter } from './routes/new';
 import { PayOrderOptions } from './services/charges';
+import { auditPayments } from './services/payment-audit';
 
 export interface PaymentsDeps {
   /** The process's Stripe client (see ./stripe.ts); tests pass one with a scripted HTTP client. */
@@ -10,11 +12,18 @@ export interface PaymentsDeps {
   bus?: EventBus;
   /** How a payment request waits for another attempt on its order; defaults suit production. */
   payments?: Partial<PayOrderOptions>;
+  /** The Redis-backed limits (POST /api/payments per user). */
+  limits: RateLimits;
 }
 
-export const buildApp = (config: SessionConfig, { stripe, bus, payments }: PaymentsDeps) =>
+export type PaymentsAppConfig = SessionConfig & Pick<RateLimitConfig, 'PAYMENTS_PER_USER_PER_MINUTE'>;
+
+export const buildApp = (config: PaymentsAppConfig, { stripe, bus, payments, limits }: PaymentsDeps) =>
   createServiceApp({
-    routers: [createPaymentRouter(stripe, payments)],
+    routers: [
+      Router().post('/api/payments', auditPayments, limits.perUser('payments', { points: config.PAYMENTS_PER_USER_PER_MINUTE, windowSeconds: MINUTE })),
+      createPaymentRouter(stripe, payments),
+    ],
     readiness: { mongo: isMongoConnected, ...(bus ? { bus: () => bus.isConnected() } : {}) },
-    session: { jwtKey: config.JWT_KEY, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
+    session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });

@@ -9,6 +9,7 @@ const env = {
   NATS_URL: 'nats://127.0.0.1:4222',
   NATS_CLUSTER_ID: 'ticketing',
   STRIPE_KEY: 'sk_test_123',
+  REDIS_HOST: 'redis',
 };
 
 describe('config', () => {

@@ -1,4 +1,4 @@
-import { busConfig, httpConfig, loadConfig, mongoConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
 /** The Stripe secret key, and optionally where the API lives (stripe-mock for local runs and tests). */
 export const stripeConfig = z.object({
@@ -15,7 +15,7 @@ export const stripeConfig = z.object({
 export type StripeConfig = z.infer<typeof stripeConfig>;
 
 export const configSchema = z.intersection(
-  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(stripeConfig),
+  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(stripeConfig).merge(redisConfig).merge(rateLimitConfig),
   busConfig,
 );
 

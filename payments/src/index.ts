@@ -1,4 +1,4 @@
-import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
+import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
@@ -17,6 +17,8 @@ void runService({
     await Promise.all([Order.init(), Payment.init()]);
     const bus = await connectBus(config);
     const stripe = createStripe(config);
+    const redis = connectRedis(config);
+    await redisReady(redis);
     await new OrderCreatedListener(bus).listen();
     await new OrderCancelledListener(bus, stripe).listen();
     const relay = new OutboxRelay(bus, [Payment]);
@@ -24,10 +26,10 @@ void runService({
     const reconciler = new PaymentReconciler(stripe);
     reconciler.start();
     return {
-      app: buildApp(config, { stripe, bus }),
+      app: buildApp(config, { stripe, bus, limits: new RateLimits(redis) }),
       bus,
       usesMongo: true,
-      stoppers: [() => reconciler.stop(), () => relay.stop()],
+      stoppers: [() => reconciler.stop(), () => relay.stop(), async () => void (await redis.quit())],
     };
   },
 });

@@ -10,5 +10,5 @@ export const buildApp = (config: SessionConfig, bus: { isConnected: ReadinessChe
     // /mine before /:id.
     routers: [myTicketsRouter, listTicketsRouter, showTicketRouter, createTicketRouter, updateTicketRouter],
     readiness: { mongo: isMongoConnected, bus: () => bus.isConnected() },
-    session: { jwtKey: config.JWT_KEY, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
+    session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });

@@ -1,9 +1,8 @@
 import { Request } from 'express';
-import jwt from 'jsonwebtoken';
+import type { SessionIssuer } from '../app';
 import { UserDoc } from '../models/user';
 
-/** Puts a signed, expiring JWT for the user in the cookie session. */
-export function startSession(req: Request, user: UserDoc, jwtKey: string, ttlSeconds: number): void {
-  const token = jwt.sign({ id: user.id, email: user.email }, jwtKey, { expiresIn: ttlSeconds });
-  req.session = { jwt: token };
+/** Puts a signed (HS256, with key id, issuer and audience), expiring JWT for the user in the cookie session. */
+export function startSession(req: Request, user: UserDoc, sessions: SessionIssuer): void {
+  req.session = { jwt: sessions.keys.sign({ id: user.id, email: user.email }, sessions.ttlSeconds) };
 }

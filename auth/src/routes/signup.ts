@@ -1,30 +1,44 @@
-import { BadRequestError, SessionConfig, validateRequest } from '@ticketing/common';
+import { audit, BadRequestError, validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 
+import type { SessionIssuer } from '../app';
 import { User } from '../models/user';
+import {
+  isCommonPassword,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  PASSWORD_COMMON_MESSAGE,
+  PASSWORD_LENGTH_MESSAGE,
+  passwordLength,
+} from '../services/password-policy';
+import { SigninThrottle } from '../services/signin-throttle';
 import { startSession } from './session';
 import { emailIsValid } from './validators';
 
 const DUPLICATE_KEY = 11000;
 
-export function signupRouter(config: SessionConfig): Router {
+export function signupRouter(sessions: SessionIssuer, throttle: SigninThrottle): Router {
   const router = Router();
   router.post(
     '/api/users/signup',
     [
       emailIsValid,
+      // NIST SP 800-63B: length and a blocklist only; kept exactly as typed (no trim, no truncation).
       body('password')
         .isString()
-        .withMessage('Password must be between 4 and 20 characters')
+        .withMessage(PASSWORD_LENGTH_MESSAGE)
         .bail()
-        .trim()
-        .isLength({ min: 4, max: 20 })
-        .withMessage('Password must be between 4 and 20 characters'),
+        .custom((value: string) => passwordLength(value) >= MIN_PASSWORD_LENGTH && passwordLength(value) <= MAX_PASSWORD_LENGTH)
+        .withMessage(PASSWORD_LENGTH_MESSAGE)
+        .bail()
+        .custom((value: string, { req }) => !isCommonPassword(value, typeof req.body?.email === 'string' ? req.body.email : undefined))
+        .withMessage(PASSWORD_COMMON_MESSAGE),
     ],
     validateRequest,
     async (req: Request, res: Response) => {
       const { email, password } = req.body;
+      await throttle.beforeSignup(email, req.ip ?? 'unknown');
       const user = new User({ email, password });
       try {
         await user.save();
@@ -32,7 +46,8 @@ export function signupRouter(config: SessionConfig): Router {
         if (err?.code === DUPLICATE_KEY) throw new BadRequestError('Email in use');
         throw err;
       }
-      startSession(req, user, config.JWT_KEY, config.JWT_TTL_SECONDS);
+      audit('signup.succeeded', { userId: user.id, ip: req.ip });
+      startSession(req, user, sessions);
       res.status(201).send(user);
     },
   );

@@ -6,6 +6,12 @@ const KEY_LENGTH = 64;
 
 /** scrypt with a random 16-byte salt, stored as `hash.salt` in hex. */
 export const Password = {
+  /**
+   * A well-formed hash no password matches (random salt and hash): compared
+   * against when the email is unknown, so that answer costs the same scrypt.
+   */
+  UNKNOWN_USER_HASH: `${randomBytes(KEY_LENGTH).toString('hex')}.${randomBytes(16).toString('hex')}`,
+
   async toHash(password: string): Promise<string> {
     const salt = randomBytes(16).toString('hex');
     const hash = await scryptAsync(password, salt, KEY_LENGTH);

@@ -6,6 +6,12 @@ export interface DeliveredMessage {
   ack(): void;
   /** 1 on first delivery. */
   deliveryCount: number;
+  /**
+   * Not acked, and wanted again soon: delivered again after about `delayMs`
+   * rather than after the full ack wait (JetStream: a nak with a delay;
+   * NATS Streaming: the bus delivers it again itself).
+   */
+  retryLater?(delayMs: number): void;
 }
 
 export type MessageHandler = (envelope: EventEnvelope, msg: DeliveredMessage) => Promise<void>;

@@ -141,6 +141,8 @@ export class JetStreamBus implements EventBus {
     await options.handler(envelope, {
       ack: () => msg.ack(),
       deliveryCount: msg.info.deliveryCount,
+      // A "not yet": back to the consumer after the delay instead of the ack wait.
+      retryLater: (delayMs) => msg.nak(delayMs),
     });
   }
 

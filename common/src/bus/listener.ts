@@ -2,6 +2,29 @@ import { Event, EventEnvelope, Subjects } from '../events';
 import { logger, requestContext } from '../logger';
 import { DeliveredMessage, EventBus } from './event-bus';
 
+/**
+ * Thrown by a listener for an expected "not yet": the event cannot apply
+ * until another one has arrived (a replica one version behind, a lock held
+ * by an older order whose cancel is still on its way). Logged below error
+ * level and delivered again after a short back-off, not after the full ack
+ * wait.
+ */
+export class NotYetError extends Error {
+  constructor(
+    message: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'NotYetError';
+  }
+}
+
+/** Back-off before redelivering a "not yet": 25 ms doubling to at most 1 s. */
+export const notYetDelayMs = (deliveryCount: number) => Math.min(1000, 25 * 2 ** Math.max(0, Math.min(deliveryCount, 16) - 1));
+
+/** Deliveries after which a "not yet" that still does not apply is logged as a warning. */
+const NOT_YET_WARN_AFTER = 20;
+
 /** What a listener gets besides the data. */
 export interface ListenerMessage extends DeliveredMessage {
   /** The event's id, the same on every delivery of it. */
@@ -13,7 +36,8 @@ export interface ListenerMessage extends DeliveredMessage {
 /**
  * A durable, queue-grouped subscription to one subject. onMessage acks only
  * after its effect is stored; if it throws, or returns without acking, the
- * message comes back after the ack wait.
+ * message comes back after the ack wait. If it throws a NotYetError, it
+ * comes back after a short back-off instead.
  */
 export abstract class Listener<T extends Event> {
   abstract readonly subject: T['subject'];
@@ -37,6 +61,7 @@ export abstract class Listener<T extends Event> {
       const listenerMessage: ListenerMessage = {
         ack: () => msg.ack(),
         deliveryCount: msg.deliveryCount,
+        ...(msg.retryLater ? { retryLater: (delayMs: number) => msg.retryLater!(delayMs) } : {}),
         eventId: envelope.id,
         time: new Date(envelope.time),
       };
@@ -44,6 +69,16 @@ export abstract class Listener<T extends Event> {
         logger.debug({ subject: this.subject, eventId: envelope.id }, 'event received');
         await this.onMessage(envelope.data as T['data'], listenerMessage);
       } catch (err) {
+        if (err instanceof NotYetError) {
+          const delayMs = notYetDelayMs(msg.deliveryCount);
+          const level = msg.deliveryCount > NOT_YET_WARN_AFTER ? 'warn' : 'info';
+          logger[level](
+            { ...err.context, subject: this.subject, eventId: envelope.id, deliveryCount: msg.deliveryCount, retryInMs: delayMs },
+            `${err.message}; not yet, retrying shortly`,
+          );
+          msg.retryLater?.(delayMs);
+          return;
+        }
         logger.error(
           { err, subject: this.subject, eventId: envelope.id, deliveryCount: msg.deliveryCount },
           'listener failed; the event will be redelivered',

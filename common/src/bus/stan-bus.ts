@@ -1,7 +1,7 @@
 import nats, { Message, Stan } from 'node-nats-streaming';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
-import { BusTuning, EventBus, SubscriptionOptions } from './event-bus';
+import { BusTuning, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
 
 export interface StanBusOptions extends BusTuning {
   url: string;
@@ -27,8 +27,15 @@ export class StanBus implements EventBus {
   private reconnectTimer?: NodeJS.Timeout;
   /** Deliveries so far of messages not acked yet, by queue group, subject and sequence. */
   private readonly deliveries = new Map<string, number>();
+  /** Pending own redeliveries of "not yet" messages (see attempt). */
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: StanBusOptions) {}
+
+  /** NATS Streaming's ack wait has a granularity of seconds: at least one. */
+  private get ackWaitMs(): number {
+    return Math.max(1000, this.options.ackWaitMs);
+  }
 
   /** Resolves on the first successful connection; keeps retrying until then or until timeoutMs. */
   async connect(timeoutMs = 30000): Promise<void> {
@@ -115,7 +122,7 @@ export class StanBus implements EventBus {
     const subOptions = stan
       .subscriptionOptions()
       .setManualAckMode(true)
-      .setAckWait(Math.max(1000, this.options.ackWaitMs))
+      .setAckWait(this.ackWaitMs)
       .setDeliverAllAvailable()
       .setDurableName(options.queueGroup);
     const subscription = stan.subscribe(options.subject, options.queueGroup, subOptions);
@@ -134,6 +141,17 @@ export class StanBus implements EventBus {
     // after maxDeliver attempts, as JetStream does, instead of forever.
     const key = `${options.queueGroup}:${options.subject}:${msg.getSequence()}`;
     const deliveryCount = (this.deliveries.get(key) ?? (msg.isRedelivered() ? 1 : 0)) + 1;
+    await this.attempt(options, msg, key, deliveryCount, Date.now());
+  }
+
+  /**
+   * One delivery to the handler. A handler that asks to be retried later (a
+   * "not yet") gets the message again from this process after the delay, as
+   * long as that is inside the ack wait of the broker's delivery; NATS
+   * Streaming has no nak, and waiting for its redelivery would take the full
+   * ack wait. Past that point the broker's redelivery takes over.
+   */
+  private async attempt(options: SubscriptionOptions, msg: Message, key: string, deliveryCount: number, receivedAt: number): Promise<void> {
     if (deliveryCount > this.options.maxDeliver) {
       logger.error({ subject: options.subject, sequence: msg.getSequence(), deliveryCount }, 'event given up after max deliveries');
       this.deliveries.delete(key);
@@ -142,24 +160,37 @@ export class StanBus implements EventBus {
     }
     // Only messages still waiting for a redelivery stay counted.
     this.deliveries.set(key, deliveryCount);
+    let acked = false;
+    let retryInMs: number | undefined;
     const ack = () => {
+      acked = true;
       this.deliveries.delete(key);
       msg.ack();
     };
-    await this.dispatch(options, msg, ack, deliveryCount);
+    await this.dispatch(options, msg, { ack, deliveryCount, retryLater: (delayMs) => (retryInMs = delayMs) });
+    if (acked || retryInMs === undefined || this.closing) return;
+    if (Date.now() + retryInMs >= receivedAt + this.ackWaitMs) return; // the broker redelivers it sooner
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      // Acked meanwhile (the broker's own redelivery got there), given up, or closing: nothing to do.
+      if (this.closing || !this.deliveries.has(key)) return;
+      const next = this.deliveries.get(key)! + 1;
+      this.track(this.attempt(options, msg, key, next, receivedAt));
+    }, retryInMs);
+    this.retryTimers.add(timer);
   }
 
-  private async dispatch(options: SubscriptionOptions, msg: Message, ack: () => void, deliveryCount: number): Promise<void> {
+  private async dispatch(options: SubscriptionOptions, msg: Message, delivered: DeliveredMessage): Promise<void> {
     let envelope: EventEnvelope;
     try {
       envelope = JSON.parse(String(msg.getData()));
     } catch (err) {
       // A message no listener can ever read: ack so it does not come back forever.
       logger.error({ err, subject: options.subject }, 'unparseable event dropped');
-      ack();
+      delivered.ack();
       return;
     }
-    await options.handler(envelope, { ack, deliveryCount });
+    await options.handler(envelope, delivered);
   }
 
   private track(p: Promise<void>): void {
@@ -197,6 +228,8 @@ export class StanBus implements EventBus {
   async close(): Promise<void> {
     this.closing = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
     await Promise.allSettled([...this.inFlight]);
     const stan = this.stan;
     this.stan = undefined;

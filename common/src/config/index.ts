@@ -34,6 +34,11 @@ export const mongoConfig = z.object({
 
 export const sessionConfig = z.object({
   JWT_KEY: required('JWT_KEY'),
+  /** Key rotation: `kid:secret,kid:secret`; the first signs, each verifies until removed (JWT_KEY always verifies). */
+  JWT_KEYS: z
+    .string()
+    .regex(/^[\w.-]+:[^,]+(,[\w.-]+:[^,]+)*$/, 'JWT_KEYS must be kid:secret[,kid:secret...]')
+    .optional(),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(86400),
   /** false only where the origin is plain http (e.g. localhost): browsers drop Secure cookies there. */
   COOKIE_SECURE: booleanString.default('true'),
@@ -60,7 +65,43 @@ export const busConfig = z
   })
   .transform((c) => ({ ...c, NATS_CLUSTER_ID: c.NATS_CLUSTER_ID ?? '' }));
 
+/** Redis: Bull's queue (expiration), the shared rate-limit counters and hold counts (auth, orders, payments). */
+export const redisConfig = z.object({
+  REDIS_HOST: required('REDIS_HOST'),
+  REDIS_PORT: port(6379),
+});
+
+const limit = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Every rate limit, with its production default (README "Limits"). Per-address
+ * limits are generous (a classroom shares one address); per-account and
+ * per-user limits do the real work.
+ */
+export const rateLimitConfig = z.object({
+  /** Sign-in attempts from one address per minute. */
+  SIGNIN_PER_IP_PER_MINUTE: limit(300),
+  /** Failed sign-ins from one address per hour (credential stuffing). */
+  SIGNIN_FAILURES_PER_IP_PER_HOUR: limit(600),
+  /** Failed sign-ins of one account per hour from addresses it never signed in from (OWASP ASVS: at most 100). */
+  SIGNIN_FAILURES_PER_ACCOUNT_PER_HOUR: limit(100),
+  /** Consecutive failures of one account from one address before the back-off starts. */
+  SIGNIN_FREE_FAILURES: limit(5),
+  /** The back-off doubles from 1 s per further failure up to this cap. */
+  SIGNIN_MAX_BACKOFF_SECONDS: limit(900),
+  /** Sign-up attempts from one address per minute. */
+  SIGNUP_PER_IP_PER_MINUTE: limit(120),
+  /** Sign-up attempts for one email per hour. */
+  SIGNUP_PER_ACCOUNT_PER_HOUR: limit(10),
+  /** POST /api/orders per user per minute. */
+  ORDERS_PER_USER_PER_MINUTE: limit(60),
+  /** POST /api/payments per user per minute. */
+  PAYMENTS_PER_USER_PER_MINUTE: limit(30),
+});
+
 export type BusConfig = z.infer<typeof busConfig>;
+export type RedisConfig = z.infer<typeof redisConfig>;
+export type RateLimitConfig = z.infer<typeof rateLimitConfig>;
 export type SessionConfig = z.infer<typeof sessionConfig>;
 
 export { z };

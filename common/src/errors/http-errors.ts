@@ -34,3 +34,31 @@ export class DatabaseConnectionError extends SimpleError {
     super('Error connecting to database');
   }
 }
+
+/** Over a rate limit: the client may try again after `retryAfterSeconds` (sent as Retry-After). */
+export class TooManyRequestsError extends SimpleError {
+  statusCode = 429;
+  /** `reason` (optional) says why, before "try again in ...". */
+  constructor(
+    readonly retryAfterSeconds: number,
+    reason = 'Too many requests',
+  ) {
+    super(`${reason}, try again in ${humanWait(retryAfterSeconds)}`);
+  }
+}
+
+/** A state-changing request whose body is not JSON (closes cross-site form posts). */
+export class UnsupportedMediaTypeError extends SimpleError {
+  statusCode = 415;
+  constructor() {
+    super('Content-Type must be application/json');
+  }
+}
+
+/** "1 second", "45 seconds", "3 minutes", "2 hours": what a person reads in a 429. */
+export function humanWait(seconds: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (seconds < 120) return unit(seconds, 'second');
+  if (seconds < 2 * 3600) return unit(Math.ceil(seconds / 60), 'minute');
+  return unit(Math.ceil(seconds / 3600), 'hour');
+}

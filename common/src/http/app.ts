@@ -1,10 +1,13 @@
 import 'express-async-errors';
 import cookieSession from 'cookie-session';
 import express, { Express, Router } from 'express';
+import helmet from 'helmet';
 import { NotFoundError } from '../errors';
 import { currentUser } from '../middlewares/current-user';
 import { errorHandler } from '../middlewares/error-handler';
+import { requireJsonBody } from '../middlewares/require-json';
 import { requestId, requestLogging } from '../middlewares/request-logging';
+import { SessionKeys } from '../middlewares/session-keys';
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
@@ -13,7 +16,7 @@ export interface ServiceAppOptions {
   /** What /readyz needs to be true (database, bus, ...). */
   readiness?: Record<string, ReadinessCheck>;
   /** Omit for services without sessions (expiration). */
-  session?: { jwtKey: string; secureCookie: boolean; ttlSeconds?: number };
+  session?: { jwtKey: string; jwtKeys?: string; secureCookie: boolean; ttlSeconds?: number };
 }
 
 /** Is the process shutting down? Set by the graceful shutdown so /readyz fails first. */
@@ -22,9 +25,12 @@ export const lifecycle = { shuttingDown: false };
 /** The Express app every service builds: same middlewares, health routes and error path. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
-  // Behind ingress-nginx or the local gateway: trust X-Forwarded-* for secure cookies.
-  app.set('trust proxy', true);
-  app.disable('x-powered-by');
+  // Behind exactly one proxy (ingress-nginx or the local gateway): trust its
+  // X-Forwarded-* for secure cookies and the client address, and nothing a
+  // client wrote further left in X-Forwarded-For (per-address rate limits).
+  app.set('trust proxy', 1);
+  // Security headers on every answer (nosniff, frame-ancestors, HSTS, ...); hides x-powered-by too.
+  app.use(helmet());
 
   app.get('/healthz', (_req, res) => {
     res.send({ status: 'ok' });
@@ -42,6 +48,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
 
   app.use(requestId);
   app.use(requestLogging);
+  app.use(requireJsonBody);
   app.use(express.json({ limit: '100kb' }));
   if (options.session) {
     app.use(
@@ -63,7 +70,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         next();
       });
     }
-    app.use(currentUser(options.session.jwtKey));
+    app.use(currentUser(new SessionKeys({ JWT_KEY: options.session.jwtKey, JWT_KEYS: options.session.jwtKeys })));
   }
   for (const router of options.routers) app.use(router);
   app.all('*', () => {

@@ -1,13 +1,8 @@
 import { RequestHandler } from 'express';
-import jwt from 'jsonwebtoken';
 import { NotAuthorizedError } from '../errors';
+import { SessionKeys, UserPayload } from './session-keys';
 
-export interface UserPayload {
-  id: string;
-  email: string;
-  iat?: number;
-  exp?: number;
-}
+export type { UserPayload } from './session-keys';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -20,16 +15,10 @@ declare global {
 
 /** Sets req.currentUser from a valid, unexpired session JWT; anything else means signed out. */
 export const currentUser =
-  (jwtKey: string): RequestHandler =>
+  (keys: SessionKeys): RequestHandler =>
   (req, _res, next) => {
     const token = req.session?.jwt;
-    if (typeof token === 'string') {
-      try {
-        req.currentUser = jwt.verify(token, jwtKey) as UserPayload;
-      } catch {
-        // Expired or forged: treat as signed out.
-      }
-    }
+    if (typeof token === 'string') req.currentUser = keys.verify(token);
     next();
   };
 

@@ -1,11 +1,12 @@
 import { requireAuth, validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
+import { HoldLimit, withinHoldLimit } from '../services/hold-limit';
 import { placeOrder } from '../services/orders';
 
 const TICKET_ID_MESSAGE = 'TicketId must be provided';
 
-export function newOrderRouter(options: { windowSeconds: number }): Router {
+export function newOrderRouter(options: { windowSeconds: number; holds: HoldLimit }): Router {
   const router = Router();
   router.post(
     '/api/orders',
@@ -20,11 +21,11 @@ export function newOrderRouter(options: { windowSeconds: number }): Router {
     ],
     validateRequest,
     async (req: Request, res: Response) => {
-      const order = await placeOrder({
-        ticketId: req.body.ticketId,
-        userId: req.currentUser!.id,
-        windowSeconds: options.windowSeconds,
-      });
+      const userId = req.currentUser!.id;
+      const expiresAt = new Date(Date.now() + options.windowSeconds * 1000);
+      const order = await withinHoldLimit(options.holds, userId, expiresAt, () =>
+        placeOrder({ ticketId: req.body.ticketId, userId, windowSeconds: options.windowSeconds }),
+      );
       await order.populate('ticket');
       res.status(201).send(order);
     },

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { awaitReplica, BadRequestError, logger, NotFoundError, OrderStatus, pushEvent, stageEvent, Subjects } from '@ticketing/common';
 import { Order, OrderDoc } from '../models/order';
 import { Ticket } from '../models/ticket';
+import { holdEnded } from './hold-limit';
 
 type Id = string | mongoose.Types.ObjectId;
 
@@ -102,6 +103,7 @@ export async function cancelOrder(orderId: Id): Promise<CancelOutcome> {
     // Someone else changed it meanwhile (a payment, another cancel): look again.
     if (!cancelled) continue;
     await releaseTicket(order.ticket._id, order._id);
+    await holdEnded(order, 'cancelled');
     return 'cancelled';
   }
 }
@@ -125,5 +127,6 @@ export async function completeOrder(orderId: Id): Promise<CompleteOutcome> {
   if (order.status === OrderStatus.Cancelled) return 'cancelled';
   // The reservation becomes final (also on a redelivery, should the first attempt have stopped here).
   await Ticket.updateOne({ _id: order.ticket._id, reservedBy: order._id }, { $set: { sold: true } });
+  await holdEnded(order, 'paid');
   return completed ? 'complete' : 'already-complete';
 }

@@ -1,24 +1,45 @@
-import { EventBus, OutboxRelay } from '@ticketing/common';
-import { InMemoryBus, newId, TEST_JWT_KEY } from '@ticketing/common/testing';
+import { EventBus, OutboxRelay, rateLimitConfig, RateLimits } from '@ticketing/common';
+import { InMemoryBus, newId, TEST_JWT_KEY, useTestRedis } from '@ticketing/common/testing';
 import { buildApp, OrdersAppConfig } from '../app';
 import { Order } from '../models/order';
 import { Ticket, TicketAttrs, TicketDoc } from '../models/ticket';
+import { HoldLimit, HoldLimitSettings } from '../services/hold-limit';
 import { placeOrder } from '../services/orders';
 
 export const TEST_WINDOW_SECONDS = 900;
 
-/** The app as tests drive it: plain-http cookies, the test JWT key, the default 15-minute window. */
-export const testApp = (bus: EventBus, overrides: Partial<OrdersAppConfig> = {}) =>
-  buildApp(
-    {
-      JWT_KEY: TEST_JWT_KEY,
-      JWT_TTL_SECONDS: 3600,
-      COOKIE_SECURE: false,
-      EXPIRATION_WINDOW_SECONDS: TEST_WINDOW_SECONDS,
-      ...overrides,
-    },
-    bus,
-  );
+/** The production defaults of the hold limit (config.ts with no env set). */
+export const DEFAULT_HOLD_LIMIT: HoldLimitSettings = {
+  MAX_ACTIVE_ORDERS_PER_USER: 3,
+  LAPSED_HOLDS_BEFORE_WAIT: 5,
+  LAPSED_HOLDS_WINDOW_SECONDS: 86400,
+  LAPSED_HOLDS_WAIT_SECONDS: 3600,
+};
+
+/** The real Redis, under a namespace of this test file's own (rate limits and holds). */
+export const testRedis = useTestRedis();
+let apps = 0;
+
+/**
+ * The app as tests drive it: plain-http cookies, the test JWT key, the
+ * default 15-minute window, the production limits on real Redis (a fresh
+ * namespace per app unless given).
+ */
+export const testApp = (bus: EventBus, overrides: Partial<OrdersAppConfig> = {}, namespace = `${testRedis.namespace}:${++apps}`) => {
+  const config = {
+    JWT_KEY: TEST_JWT_KEY,
+    JWT_TTL_SECONDS: 3600,
+    COOKIE_SECURE: false,
+    EXPIRATION_WINDOW_SECONDS: TEST_WINDOW_SECONDS,
+    ...rateLimitConfig.parse({}),
+    ...DEFAULT_HOLD_LIMIT,
+    ...overrides,
+  };
+  return buildApp(config, bus, {
+    limits: new RateLimits(testRedis.client, namespace),
+    holds: new HoldLimit(testRedis.client, config, `${namespace}:holds`),
+  });
+};
 
 /** An in-memory bus and a relay over the orders outbox: `await relay.flush()` publishes what was staged. */
 export function testBus(): { bus: InMemoryBus; relay: OutboxRelay } {

@@ -1,4 +1,4 @@
-import { logger } from '@ticketing/common';
+import { audit, logger } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Payment, PaymentDoc, PaymentStatus } from '../models/payment';
 
@@ -41,7 +41,7 @@ export async function refundPayment(stripe: Stripe, payment: PaymentDoc): Promis
     { _id: due._id, status: PaymentStatus.Succeeded },
     { $set: { status: PaymentStatus.Refunded, stripeRefundId: refund.id }, $unset: { refundDue: 1 } },
   );
-  logger.info({ paymentId: due.id, orderId: due.orderId, refundId: refund.id }, 'payment refunded');
+  audit('payment.refunded', { paymentId: due.id, orderId: due.orderId, refundId: refund.id });
 }
 
 /** Refunds every succeeded payment of an order (there is at most one). */

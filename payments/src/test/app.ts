@@ -1,7 +1,19 @@
-import { TEST_JWT_KEY } from '@ticketing/common/testing';
+import { rateLimitConfig, RateLimits } from '@ticketing/common';
+import { TEST_JWT_KEY, useTestRedis } from '@ticketing/common/testing';
 import Stripe from 'stripe';
 import { buildApp, PaymentsDeps } from '../app';
 
-/** The app as tests drive it: plain-http cookies, the test JWT key, the given Stripe client (and payment wait options). */
-export const testApp = (stripe: Stripe, payments?: PaymentsDeps['payments']) =>
-  buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false }, { stripe, payments });
+/** The real Redis, under a namespace of this test file's own (the per-user limit). */
+export const testRedis = useTestRedis();
+let apps = 0;
+
+/**
+ * The app as tests drive it: plain-http cookies, the test JWT key, the given
+ * Stripe client (and payment wait options), the production limits on real
+ * Redis (a fresh namespace per app).
+ */
+export const testApp = (stripe: Stripe, payments?: PaymentsDeps['payments'], limitOverrides: { PAYMENTS_PER_USER_PER_MINUTE?: number } = {}) =>
+  buildApp(
+    { JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false, ...rateLimitConfig.parse({}), ...limitOverrides },
+    { stripe, payments, limits: new RateLimits(testRedis.client, `${testRedis.namespace}:${++apps}`) },
+  );

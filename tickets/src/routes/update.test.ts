@@ -3,6 +3,7 @@ import { Subjects } from '@ticketing/common';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { OrderCreatedListener } from '../events/listeners/order-created-listener';
 import { Ticket, TicketDoc } from '../models/ticket';
+import { RESERVED_MESSAGE } from './update';
 import { buildTicket, createTicket, orderCreatedData, testService } from '../test/app';
 
 useTestDatabase();
@@ -172,23 +173,23 @@ describe('PUT /api/tickets/:id', () => {
     expect(bus.published).toEqual([]);
   });
 
-  it('gives one of two concurrent PUTs loaded at the same version 200 and the other 409', async () => {
+  it('applies both of two concurrent PUTs loaded at the same version: the loser of the race decides again and lands on top', async () => {
     const { ticket, cookie, userId } = await createTicket(app, { title: 'Concert', price: 20 });
     loadTogether(2);
     const [a, b] = await Promise.all([
       put(ticket.id, { title: 'From A', price: 10 }, cookie),
       put(ticket.id, { title: 'From B', price: 11 }, cookie),
     ]);
-    expect([a.status, b.status].sort()).toEqual([200, 409]);
-    const [winner, loser] = a.status === 200 ? [a, b] : [b, a];
-    expect(loser.body).toEqual(CONFLICT);
-    expect(winner.body).toMatchObject({ version: 1 });
-    // The winner's change is what is stored and what was published; the loser's is nowhere.
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const [first, second] = a.body.version === 1 ? [a, b] : [b, a];
+    expect([first.body.version, second.body.version]).toEqual([1, 2]);
+    // The later write is what is stored; both versions were published, in order.
     jest.restoreAllMocks();
     const stored = await Ticket.findById(ticket.id);
-    expect(stored).toMatchObject({ title: winner.body.title, price: winner.body.price, version: 1 });
+    expect(stored).toMatchObject({ title: second.body.title, price: second.body.price, version: 2 });
     expect(await published(Subjects.TicketUpdated)).toEqual([
-      { id: ticket.id, version: 1, title: winner.body.title, price: winner.body.price, userId },
+      { id: ticket.id, version: 1, title: first.body.title, price: first.body.price, userId },
+      { id: ticket.id, version: 2, title: second.body.title, price: second.body.price, userId },
     ]);
   });
 
@@ -210,7 +211,7 @@ describe('PUT /api/tickets/:id', () => {
     );
   });
 
-  it('answers 409 to a PUT that loaded the ticket just before an order locked it; the lock stands', async () => {
+  it('refuses a PUT that loaded the ticket just before an order locked it as reserved (decided again); the lock stands', async () => {
     const { ticket, cookie } = await createTicket(app);
     const orderId = newId();
     const original = Ticket.findById.bind(Ticket);
@@ -221,8 +222,8 @@ describe('PUT /api/tickets/:id', () => {
       expect(acked).toBe(true);
       return stale;
     }) as never);
-    const res = await put(ticket.id, { title: 'Sneaky', price: 1 }, cookie).expect(409);
-    expect(res.body).toEqual(CONFLICT);
+    const res = await put(ticket.id, { title: 'Sneaky', price: 1 }, cookie).expect(400);
+    expect(res.body).toEqual({ errors: [{ message: RESERVED_MESSAGE }] });
     expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20, orderId, version: 1 });
     expect((await published(Subjects.TicketUpdated)).map((u) => u.orderId)).toEqual([orderId]);
   });

@@ -5,7 +5,7 @@ import { outboxPlugin, OutboxRelay, stageEvent, WithOutbox } from '../../outbox'
 import { useTestDatabase, waitFor } from '../../testing';
 import { EventBus } from '../event-bus';
 import { JetStreamBus } from '../jetstream-bus';
-import { Listener, ListenerMessage } from '../listener';
+import { Listener, ListenerMessage, NotYetError } from '../listener';
 import { Publisher } from '../publisher';
 import { StanBus } from '../stan-bus';
 import { BrokerProcess } from './brokers';
@@ -77,9 +77,9 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
   const broker = new BrokerProcess(kind);
   let buses: EventBus[] = [];
 
-  const openBus = async (maxDeliver = 100): Promise<EventBus> => {
+  const openBus = async (maxDeliver = 100, ackWaitMs = ACK_WAIT_MS): Promise<EventBus> => {
     const clientId = `contract-${randomUUID().slice(0, 8)}`;
-    const tuning = { ackWaitMs: ACK_WAIT_MS, maxDeliver };
+    const tuning = { ackWaitMs, maxDeliver };
     const bus =
       kind === 'stan'
         ? new StanBus({ url: broker.url, clusterId: broker.clusterId, clientId, ...tuning })
@@ -167,6 +167,43 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     await waitFor(() => listener.received.length === 2, 15000);
     await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS + 500)); // a third delivery would have come by now
     expect(listener.received.map((r) => r.deliveryCount)).toEqual([1, 2]);
+  });
+
+  it('delivers a "not yet" again after a short back-off, long before the ack wait', async () => {
+    const ackWaitMs = 20000;
+    const bus = await openBus(100, ackWaitMs);
+    const m = marker();
+    let deliveries = 0;
+    const listener = new RecordingListener(bus, group(), m, async () => {
+      deliveries += 1;
+      if (deliveries <= 3) throw new NotYetError('the version before it has not arrived yet');
+      return 'ack';
+    });
+    await listener.listen();
+    await new TicketCreatedPublisher(bus).publish(ticket(m));
+
+    // Three redeliveries inside one ack wait: only the back-off can have brought them.
+    await waitFor(() => listener.received.length === 4, ackWaitMs / 2);
+    const [first, , , last] = listener.received;
+    expect(listener.received.map((r) => r.deliveryCount)).toEqual([1, 2, 3, 4]);
+    expect(new Set(listener.received.map((r) => r.eventId)).size).toBe(1);
+    expect(last.at - first.at).toBeLessThan(ackWaitMs);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(listener.received).toHaveLength(4); // acked: nothing more comes
+  });
+
+  it('counts "not yet" deliveries towards max deliveries, across its own retries and the broker\'s redeliveries', async () => {
+    const bus = await openBus(6);
+    const m = marker();
+    const listener = new RecordingListener(bus, group(), m, async () => {
+      throw new NotYetError('never applies');
+    });
+    await listener.listen();
+    await new TicketCreatedPublisher(bus).publish(ticket(m));
+
+    await waitFor(() => listener.received.length === 6, 20000);
+    await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS + 500)); // a seventh delivery would have come by now
+    expect(listener.received.map((r) => r.deliveryCount)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('delivers to a listener what was published while it was down (durability)', async () => {

@@ -1,9 +1,10 @@
-import { Listener, ListenerMessage, logger, QueueGroups, Subjects, TicketUpdatedEvent } from '@ticketing/common';
+import { Listener, ListenerMessage, NotYetError, QueueGroups, Subjects, TicketUpdatedEvent } from '@ticketing/common';
 import { Ticket } from '../../models/ticket';
 
 /**
  * Applies a ticket's new title/price/version when the replica holds the
- * previous version; an event that arrives early is not acked and comes back.
+ * previous version; an event that arrives early is a "not yet": not acked,
+ * delivered again after a short back-off.
  *
  * The event's `orderId` is deliberately ignored: it is the tickets service's
  * view of our reservation and may lag behind it (e.g. it still says reserved
@@ -24,9 +25,8 @@ export class TicketUpdatedListener extends Listener<TicketUpdatedEvent> {
     if (!applied) {
       const current = await Ticket.findById(id, { version: 1 }).lean();
       if (!current || current.version < version) {
-        // Not acked: redelivery brings it back once the versions before it are in.
-        logger.info({ ticketId: id, version, holding: current?.version ?? null }, 'ticket:updated out of order; waiting');
-        return;
+        // Delivered again shortly, by when the versions before it are in.
+        throw new NotYetError('ticket:updated ahead of the replica', { ticketId: id, version, holding: current?.version ?? null });
       }
       // Already applied (a redelivery): nothing to change.
     }

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
-import { Ticket } from '../../models/ticket';
+import { Ticket, TicketDoc } from '../../models/ticket';
 import { buildTicket, createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
 import { OrderCancelledListener } from './order-cancelled-listener';
 import { OrderCreatedListener } from './order-created-listener';
@@ -90,6 +90,28 @@ describe('OrderCancelledListener (order:cancelled)', () => {
     expect(await bus.deliver(Subjects.OrderCancelled, cancelled(newId(), ticket.id))).toBe(true);
     expect(await Ticket.findById(ticket.id)).toMatchObject({ version: 0, status: 'available' });
     expect(await published(Subjects.TicketUpdated)).toEqual([]);
+  });
+
+  it('releases the ticket when its order:created locks it between the read and the write of the cancel', async () => {
+    // The lost release: the cancel read "not the holder", order:created
+    // locked the ticket, then the cancel recorded itself without releasing it.
+    const { ticket } = await createTicket(app);
+    const created = orderCreatedData(ticket);
+    const original = Ticket.findById.bind(Ticket);
+    jest.spyOn(Ticket, 'findById').mockImplementationOnce((async (id: unknown) => {
+      const stale = (await original(id)) as TicketDoc;
+      jest.restoreAllMocks();
+      expect(await bus.deliver(Subjects.OrderCreated, created)).toBe(true);
+      return stale;
+    }) as never);
+    expect(await bus.deliver(Subjects.OrderCancelled, cancelled(created.id, ticket.id))).toBe(true);
+    const stored = await Ticket.findById(ticket.id);
+    expect(stored!.orderId).toBeUndefined();
+    expect(stored).toMatchObject({ status: 'available', version: 2 });
+    expect((await published(Subjects.TicketUpdated)).map((u) => [u.version, u.orderId])).toEqual([
+      [1, created.id],
+      [2, undefined],
+    ]);
   });
 
   it('acks and ignores a cancel for an unknown ticket', async () => {

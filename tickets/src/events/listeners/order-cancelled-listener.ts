@@ -1,4 +1,5 @@
 import { Listener, ListenerMessage, logger, OrderCancelledEvent, Subjects } from '@ticketing/common';
+import mongoose from 'mongoose';
 import { Ticket, TicketStatus } from '../../models/ticket';
 import { retryOnVersionConflict } from '../retry';
 import { queueGroupName } from './queue-group-name';
@@ -32,7 +33,13 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
         await ticket.saveWithEvent();
       } else if (!ticket.cancelledOrderIds.includes(data.id)) {
         // Bookkeeping only: nothing replicated changed, so no version, no event.
-        await Ticket.updateOne({ _id: ticket._id }, { $addToSet: { cancelledOrderIds: data.id } });
+        // Conditional on the version read: if the order's order:created locked
+        // the ticket meanwhile, this cancel must release it instead (retried).
+        const recorded = await Ticket.updateOne(
+          { _id: ticket._id, version: ticket.version },
+          { $addToSet: { cancelledOrderIds: data.id } },
+        );
+        if (recorded.matchedCount === 0) throw new mongoose.Error.VersionError(ticket, ticket.version, ['cancelledOrderIds']);
       }
     });
     msg.ack();

@@ -99,10 +99,13 @@ describe('OrderCreatedListener (order:created)', () => {
     expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
 
-  it('acks and ignores an order:created for a sold ticket', async () => {
+  it('does not ack an order:created for a ticket sold to another order: that sale is voided by its cancel, still on its way', async () => {
+    // Orders takes a ticket for a new order only once the previous order is
+    // cancelled; a ticket sold here to that previous order means its payment
+    // lost the race with the cancel, and the cancel will free it.
     const ticket = await buildTicket({ orderId: newId(), soldAt: new Date() });
     const before = await ticketState(ticket.id);
-    expect(await bus.deliver(Subjects.OrderCreated, orderCreatedData({ id: ticket.id as string, price: ticket.price }))).toBe(true);
+    expect(await bus.deliver(Subjects.OrderCreated, orderCreatedData({ id: ticket.id as string, price: ticket.price }))).toBe(false);
     expect(await ticketState(ticket.id)).toEqual(before);
     expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
@@ -111,6 +114,24 @@ describe('OrderCreatedListener (order:created)', () => {
     expect(await bus.deliver(Subjects.OrderCreated, orderCreatedData({ id: newId(), price: 10 }))).toBe(true);
     expect(await Ticket.countDocuments()).toBe(0);
     expect(bus.published).toEqual([]);
+  });
+
+  it('does not lock the ticket when its order:cancelled is recorded between its read and its write', async () => {
+    const { ticket } = await createTicket(app);
+    await relay.flush();
+    bus.clear();
+    const created = orderCreatedData(ticket);
+    const original = Ticket.findById.bind(Ticket);
+    jest.spyOn(Ticket, 'findById').mockImplementationOnce((async (id: unknown) => {
+      const stale = (await original(id)) as TicketDoc;
+      jest.restoreAllMocks();
+      // Not the holder yet: the cancel is only recorded (no version bump).
+      expect(await bus.deliver(Subjects.OrderCancelled, { id: created.id, version: 1, ticket: { id: ticket.id } })).toBe(true);
+      return stale;
+    }) as never);
+    expect(await bus.deliver(Subjects.OrderCreated, created)).toBe(true);
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ version: 0, status: 'available' });
+    expect(await published(Subjects.TicketUpdated)).toEqual([]);
   });
 
   it('retries when an edit of the ticket lands between its read and its write', async () => {

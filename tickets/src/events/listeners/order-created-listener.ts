@@ -1,11 +1,15 @@
-import { Listener, ListenerMessage, logger, OrderCreatedEvent, Subjects } from '@ticketing/common';
-import { Ticket, TicketStatus } from '../../models/ticket';
+import { Listener, ListenerMessage, logger, NotYetError, OrderCreatedEvent, Subjects } from '@ticketing/common';
+import { Ticket } from '../../models/ticket';
 import { retryOnVersionConflict } from '../retry';
 import { queueGroupName } from './queue-group-name';
 
 /**
  * Locks the ticket for the new order: sets `orderId`, bumps the version and
  * publishes ticket:updated, so the owner can no longer edit it.
+ *
+ * The lock is written only if the ticket is still as read (its version) and
+ * the order's cancel has still not been recorded: that cancel leaves the
+ * version alone, so it is a precondition of its own in the write.
  */
 export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;
@@ -21,17 +25,20 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
       }
       if (ticket.orderId === data.id) return; // already applied (a redelivery)
       if (ticket.cancelledOrderIds.includes(data.id)) return; // its order:cancelled came first
-      if (ticket.status === TicketStatus.Sold) {
-        logger.error({ ticketId: ticket.id, orderId: data.id }, 'order:created for a sold ticket ignored');
-        return;
-      }
       if (ticket.orderId) {
-        // Still held by an earlier order whose order:cancelled has not reached
-        // us yet (another subject, another stream position). Not acked: by
-        // redelivery the lock is free.
-        throw new Error(`ticket ${ticket.id} is still locked by order ${ticket.orderId}`);
+        // Held (reserved, or sold to a payment that lost the race with its
+        // order's cancel) by an earlier order whose order:cancelled has not
+        // reached us yet: orders takes a ticket for a new order only once
+        // the previous one is cancelled. By a later delivery the lock is free.
+        throw new NotYetError('ticket still locked by an earlier order', {
+          ticketId: ticket.id,
+          orderId: data.id,
+          heldBy: ticket.orderId,
+          sold: Boolean(ticket.soldAt),
+        });
       }
       ticket.set({ orderId: data.id });
+      ticket.$where = { cancelledOrderIds: { $ne: data.id } };
       await ticket.saveWithEvent();
     });
     msg.ack();

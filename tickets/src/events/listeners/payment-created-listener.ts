@@ -1,4 +1,4 @@
-import { Listener, ListenerMessage, logger, PaymentCreatedEvent, Subjects } from '@ticketing/common';
+import { Listener, ListenerMessage, logger, NotYetError, PaymentCreatedEvent, Subjects } from '@ticketing/common';
 import { Ticket, TicketStatus } from '../../models/ticket';
 import { retryOnVersionConflict } from '../retry';
 import { queueGroupName } from './queue-group-name';
@@ -20,8 +20,8 @@ export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
           logger.warn({ orderId: data.orderId, paymentId: data.id }, 'payment:created for a cancelled order ignored');
           return;
         }
-        // Its order:created has not locked the ticket here yet: not acked, retried.
-        throw new Error(`no ticket is locked by order ${data.orderId} yet`);
+        // Its order:created has not locked the ticket here yet: retried shortly.
+        throw new NotYetError('no ticket is locked by the paid order yet', { orderId: data.orderId, paymentId: data.id });
       }
       if (ticket.status === TicketStatus.Sold) return; // already applied (a redelivery)
       ticket.set({ soldAt: new Date() });

@@ -1,0 +1,19 @@
+import { RequestHandler } from 'express';
+import { UnsupportedMediaTypeError } from '../errors';
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * State-changing requests must say `Content-Type: application/json`. A
+ * cross-site HTML form can only send urlencoded, multipart or text/plain
+ * bodies, so together with SameSite=Lax cookies this closes form-post CSRF.
+ * A DELETE without a body (the usual kind) needs no type.
+ */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (!STATE_CHANGING.has(req.method)) return next();
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (req.method === 'DELETE' && !hasBody) return next();
+  if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeError();
+  next();
+};
