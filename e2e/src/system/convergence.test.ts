@@ -302,7 +302,7 @@ describe.each(TRANSPORTS)('convergence under concurrent load on %s', (eventBus) 
     };
     const outcome = (r: { problems: string[]; settledMs: number; timeline: string[]; lastSeen: string[] }) =>
       [
-        `inconsistencies: ${r.problems.length} (${r.problems.length ? 'still, after' : 'agreed by the audit started'} ${(r.settledMs / 1000).toFixed(1)}s once quiet; audits: ${r.timeline.join(' ')})`,
+        `inconsistencies: ${r.problems.length} (${r.problems.length ? 'still, after' : 'agreed by the audit started'} ${(r.settledMs / 1000).toFixed(1)}s once quiet; audits: ${r.timeline.length > 16 ? [...r.timeline.slice(0, 12), '…', ...r.timeline.slice(-3)].join(' ') : r.timeline.join(' ')})`,
         ...(r.problems.length ? [] : r.lastSeen.slice(0, 3).map((p) => `    the last to agree: ${p}`)),
       ].join('\n');
 
