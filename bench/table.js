@@ -29,9 +29,14 @@ function markdown(run) {
   );
   lines.push('');
   lines.push(
-    `${run.machine.cpus} cores, node ${run.machine.node}, ${run.options.eventBus}; load average before ${run.loadBefore.loadavg.join(' / ')}. ` +
+    `${run.machine.cpus} cores, node ${run.machine.node}, ${run.options.eventBus}; load average before ${run.loadBefore.loadavg.join(' / ')}` +
+      `${run.loadAfter ? `, after ${run.loadAfter.loadavg.join(' / ')}` : ''}. ` +
       `HTTP rows: autocannon, ${run.options.duration} s or a fixed count; ratio = req/s ÷ the floor's req/s in this run.`,
   );
+  if (run.limits) {
+    lines.push('');
+    lines.push(`Abuse limits raised for the bench (one address, one buyer; the limiters still run): ${Object.entries(run.limits).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  }
   lines.push('');
   lines.push('| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
