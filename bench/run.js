@@ -263,9 +263,11 @@ async function main() {
     stripe: 12111 + OFFSET,
     stripeHttps: 12112 + OFFSET,
   };
-  const gatewayPort = Number(process.env.BENCH_GATEWAY_PORT || 38080);
-  const portBase = Number(process.env.BENCH_PORT_BASE || 33000);
-  const floorPort = Number(process.env.BENCH_FLOOR_PORT || 38090);
+  // Below Linux's ephemeral range (32768-60999): a busy machine's outgoing
+  // connections took 33000 as their source port and the start refused it.
+  const gatewayPort = Number(process.env.BENCH_GATEWAY_PORT || 31080);
+  const portBase = Number(process.env.BENCH_PORT_BASE || 31000);
+  const floorPort = Number(process.env.BENCH_FLOOR_PORT || 31090);
 
   const startedAt = new Date();
   const results = {
