@@ -297,7 +297,17 @@ async function main() {
     output: () => {},
   };
   log(`starting ${o.repo} (${results.target.branch || '?'} ${results.target.commit || ''}) on ${o.eventBus}; scenarios: ${o.selected.join(', ')}`);
-  let sys = await system.startSystem(startOpts);
+  // Ctrl-C or a kill: stop the system (its processes live in their own groups) before going.
+  let stopping;
+  const onSignal = (sig) => {
+    if (stopping) return;
+    log(`${sig}: stopping the system`);
+    stopping = Promise.resolve(sys && sys.stop()).finally(() => process.exit(130));
+  };
+  let sys;
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  sys = await system.startSystem(startOpts);
   R.start = { firstStartMs: sys.startedInMs };
   const floorProc = fork(path.join(BENCH_DIR, 'floor.js'), [String(floorPort)], { stdio: 'ignore' });
   const mongo = new MongoClient(`mongodb://127.0.0.1:${ports.mongo}/`, { maxPoolSize: 20 });
@@ -477,11 +487,20 @@ async function main() {
       const lost = samples.filter((s) => !Number.isFinite(s)).length;
       return { ...summary(samples.map((s) => (Number.isFinite(s) ? s : 30000))), lostAfter30s: lost };
     };
+    const settle = async (before) => {
+      if (!want(before)) return;
+      log(`waiting for the system to get quiet before ${before} ...`);
+      R.settleMs = R.settleMs || {};
+      R.settleMs[before] = await waitQuiet(mongo, o.eventBus, ports, 300000, log);
+      log(`quiet after ${R.settleMs[before] === null ? '–' : `${(R.settleMs[before] / 1000).toFixed(1)} s`}`);
+    };
+    await settle('propagation');
     if (want('propagation')) {
       log('propagation, idle ...');
       R.propagation = await probes(o.probes, seller);
       log(`propagation idle: ${JSON.stringify(R.propagation)}`);
     }
+    await settle('writers');
     if (want('writers')) {
       log(`${o.writers} writers for ${o.writersSeconds}s, probing propagation meanwhile ...`);
       const users = await inBatches(o.writers, 10, (i) => api.signup(`writer${i}-${Date.now()}@bench.dev`));
@@ -524,6 +543,7 @@ async function main() {
       };
       log(`writers: ${JSON.stringify(R.writers)}`);
     }
+    await settle('scale');
     if (want('scale')) {
       const tickets = ticketsDb.collection('tickets');
       R.scale = [];
@@ -603,6 +623,45 @@ async function main() {
   console.log(`\n${md}\n[bench] wrote ${path.relative(process.cwd(), base)}.json and .md`);
 }
 
+/**
+ * Waits until the system has digested what the HTTP scenarios left behind:
+ * no outbox marker in any service's database and no message the broker has
+ * not had acked, so "idle" propagation is measured idle. Resolves with the
+ * time it took (or null when it never got quiet within timeoutMs).
+ */
+async function waitQuiet(mongo, eventBus, ports, timeoutMs, log) {
+  const t0 = Date.now();
+  const backlog = async () => {
+    let pending = 0;
+    for (const db of ['tickets', 'orders', 'payments']) {
+      for (const c of await mongo.db(db).listCollections({}, { nameOnly: true }).toArray()) {
+        pending += await mongo.db(db).collection(c.name).countDocuments({ outboxPending: true });
+      }
+    }
+    let unacked = 0;
+    if (eventBus === 'jetstream') {
+      const jsz = await (await fetch(`http://127.0.0.1:${ports.jetstreamMonitor}/jsz?consumers=true`)).json();
+      for (const account of jsz.account_details || []) {
+        for (const stream of account.stream_detail || []) {
+          for (const c of stream.consumer_detail || []) unacked += (c.num_pending || 0) + (c.num_ack_pending || 0);
+        }
+      }
+    } else {
+      const ch = await (await fetch(`http://127.0.0.1:${ports.stanMonitor}/streaming/channelsz?subs=1`)).json();
+      for (const c of ch.channels || []) for (const sub of c.subscriptions || []) unacked += sub.pending_count + Math.max(0, c.last_seq - sub.last_sent);
+    }
+    return { pending, unacked };
+  };
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    last = await backlog().catch((err) => ({ error: String(err) }));
+    if (last.pending === 0 && last.unacked === 0) return Date.now() - t0;
+    await sleep(500);
+  }
+  log(`! not quiet after ${timeoutMs / 1000}s: ${JSON.stringify(last)}`);
+  return null;
+}
+
 /** Waits until every id is in the collection (events delivered); _id lookups, pushed down even on FerretDB. */
 async function waitForIds(collection, ids, timeoutMs, log) {
   const deadline = Date.now() + timeoutMs;
@@ -630,6 +689,8 @@ const BENCH_LIMITS = {
   ORDERS_PER_USER_PER_MINUTE: '1000000',
   PAYMENTS_PER_USER_PER_MINUTE: '1000000',
   MAX_ACTIVE_ORDERS_PER_USER: '1000000',
+  // 20 concurrent sign-ins of one account count as attempts in flight: past 5 the back-off answers 429.
+  SIGNIN_FREE_FAILURES: '1000000',
 };
 
 /** The system's environment: this shell's, without what would point it elsewhere, and the bench's limits. */

@@ -67,6 +67,11 @@ function markdown(run) {
   }
   if (ev.length) {
     lines.push('');
+    if (R.settleMs) {
+      const waits = Object.entries(R.settleMs).map(([k, v]) => `before ${k} ${v === null ? 'never (gave up after 300 s)' : `${fmt(v / 1000, 1)} s`}`);
+      lines.push(`Each event row starts once the system is quiet (no outbox marker left, nothing unacked at the broker): ${waits.join(', ')}.`);
+      lines.push('');
+    }
     lines.push('| Event propagation (ms) | samples | p50 | p99 | | goal |');
     lines.push('|---|---:|---:|---:|---|---|');
     lines.push(...ev);
