@@ -2,7 +2,7 @@ import nats, { Message, Stan } from 'node-nats-streaming';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { countGivenUp } from '../telemetry/metrics';
-import { BusTuning, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
+import { BusTuning, DEFAULT_MAX_IN_FLIGHT, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
 
 export interface StanBusOptions extends BusTuning {
   url: string;
@@ -124,6 +124,7 @@ export class StanBus implements EventBus {
       .subscriptionOptions()
       .setManualAckMode(true)
       .setAckWait(this.ackWaitMs)
+      .setMaxInFlight(this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)
       .setDeliverAllAvailable()
       .setDurableName(options.queueGroup);
     const subscription = stan.subscribe(options.subject, options.queueGroup, subOptions);
