@@ -3,10 +3,12 @@ import { InMemoryBus, newId, signin, useTestDatabase } from '@ticketing/common/t
 import Stripe from 'stripe';
 import request from 'supertest';
 import { Payment, PaymentStatus } from '../models/payment';
+import { KeptPayment } from '../models/kept-payment';
 import { StripeEvent } from '../models/stripe-event';
+import { recordSucceeded } from '../services/charges';
 import { intentAttemptKey } from '../services/webhooks';
 import { testApp, TEST_WEBHOOK_SECRET } from '../test/app';
-import { createOrder } from '../test/orders';
+import { createOrder, createSucceededPayment } from '../test/orders';
 import { requireStripeMock, testStripe } from '../test/stripe';
 import { BAD_SIGNATURE, NOT_CONFIGURED, WEBHOOK_PATH } from './webhook';
 
@@ -144,10 +146,53 @@ describe('POST /api/payments/webhook', () => {
       const first = await intentFor(order.id);
       const second = await intentFor(order.id);
       await Promise.all([deliver(succeeded(first)), deliver(succeeded(second))]);
-      const payments = await Payment.find({ orderId: order.id }).sort({ _id: 1 });
+      const payments = await Payment.find({ orderId: order.id });
       expect(payments.map((p) => p.status).sort()).toEqual([PaymentStatus.Refunded, PaymentStatus.Succeeded]);
-      expect(payments[0].status).toBe(PaymentStatus.Succeeded);
-      expect(http.to('POST', '/v1/refunds').map((r) => r.params.get('payment_intent'))).toEqual([payments[1].stripeId]);
+      const kept = payments.find((p) => p.status === PaymentStatus.Succeeded)!;
+      const refunded = payments.find((p) => p.status === PaymentStatus.Refunded)!;
+      expect(await KeptPayment.findById(order.id).lean()).toMatchObject({ paymentId: kept.id });
+      // Both recorders may refund the loser: under one idempotency key, so Stripe refunds it once.
+      const sent = http.to('POST', '/v1/refunds');
+      expect(new Set(sent.map((r) => [r.params.get('payment_intent'), r.headers['idempotency-key']].join(' ')))).toEqual(
+        new Set([`${refunded.stripeId} refund-${refunded.stripeId}`]),
+      );
+    });
+
+    it('keeps exactly one payment per order under concurrent successes (8 orders, 3 PaymentIntents each)', async () => {
+      const orders = await Promise.all(Array.from({ length: 8 }, () => createOrder()));
+      const intents = await Promise.all(orders.flatMap((order) => [0, 1, 2].map(() => intentFor(order.id))));
+      const answers = await Promise.all(intents.map((intent) => deliver(succeeded(intent))));
+      expect(answers.every((r) => r.status === 200)).toBe(true);
+      for (const order of orders) {
+        const payments = await Payment.find({ orderId: order.id });
+        expect(payments.map((p) => p.status).sort()).toEqual([PaymentStatus.Refunded, PaymentStatus.Refunded, PaymentStatus.Succeeded]);
+        expect((await KeptPayment.findById(order.id).lean())!.paymentId).toBe(payments.find((p) => p.status === PaymentStatus.Succeeded)!.id);
+      }
+    });
+
+    it('a success recorded while another one was still pending: the later recorder does not keep both', async () => {
+      // The interleaving that kept two payments under "the earliest-created one wins": B is recorded
+      // (it sees only itself: A is still pending), then A (older) is recorded and sees both.
+      const order = await createOrder();
+      const [intentA, intentB] = [await intentFor(order.id), await intentFor(order.id)];
+      const pending = (intent: Stripe.PaymentIntent) =>
+        Payment.build({ orderId: order.id, attemptKey: intentAttemptKey(intent.id), stripeId: intent.id, amount: 2000, status: PaymentStatus.Pending }).save();
+      const a = await pending(intentA);
+      const b = await pending(intentB);
+      expect(await recordSucceeded(stripe, b, { ...intentB, status: 'succeeded' })).toEqual({ payment: expect.objectContaining({ status: PaymentStatus.Succeeded }) });
+      const second = await recordSucceeded(stripe, a, { ...intentA, status: 'succeeded' });
+      expect(second.refundedAsDuplicate).toBe(true);
+      expect((await Payment.findById(a.id))!.status).toBe(PaymentStatus.Refunded);
+      expect((await Payment.findById(b.id))!.status).toBe(PaymentStatus.Succeeded);
+    });
+
+    it('refunds a success whose recorder stopped before it claimed the order (a crash), when another one is kept', async () => {
+      const order = await createOrder();
+      const orphan = await createSucceededPayment(order.id);
+      const intent = await intentFor(order.id);
+      await deliver(succeeded(intent)).expect(200);
+      expect((await Payment.findById(orphan.id))!.status).toBe(PaymentStatus.Refunded);
+      expect(await Payment.findOne({ stripeId: intent.id })).toMatchObject({ status: PaymentStatus.Succeeded });
     });
 
     it('leaves an audit event per change it records (a decline, then the charge), none for a replay', async () => {
