@@ -292,7 +292,7 @@ async function refundOrLeaveDue(stripe: Stripe, payment: PaymentDoc): Promise<vo
 }
 
 /** Why an order that has no successful payment cannot be paid now; undefined when it can. */
-function unpayableReason(order: OrderDoc, now = Date.now()): string | undefined {
+export function unpayableReason(order: OrderDoc, now = Date.now()): string | undefined {
   // Expired first: the expiration service cancels an order within moments of
   // its expiresAt, and the buyer should learn that time ran out.
   if (order.expiresAt.getTime() <= now) return EXPIRED;
