@@ -7,6 +7,8 @@ import { currentUser } from '../middlewares/current-user';
 import { errorHandler } from '../middlewares/error-handler';
 import { requireJsonBody } from '../middlewares/require-json';
 import { requestId, requestLogging } from '../middlewares/request-logging';
+import { httpTelemetry } from '../telemetry/http';
+import { mountMetrics } from '../telemetry/metrics';
 import { SessionKeys } from '../middlewares/session-keys';
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
@@ -51,6 +53,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
+  mountMetrics(app);
+
+  app.use(httpTelemetry);
   app.use(requestId);
   app.use(requestLogging);
   for (const router of options.rawBodyRouters ?? []) app.use(router);

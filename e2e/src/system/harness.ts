@@ -17,7 +17,11 @@ const INFRA_PORT_OFFSET = Number(process.env.E2E_INFRA_PORT_OFFSET || 10);
 /** The system's stripe-mock: what Stripe.js would talk to from the buyer's browser. */
 export const STRIPE_MOCK_URL = `http://127.0.0.1:${12111 + INFRA_PORT_OFFSET}`;
 
-export const startSystemUnderTest = (eventBus: EventBusName, expirationWindowSeconds: number): Promise<TestSystem> =>
+export const startSystemUnderTest = (
+  eventBus: EventBusName,
+  expirationWindowSeconds: number,
+  options: { tracing?: boolean; client?: boolean } = {},
+): Promise<TestSystem> =>
   startTestSystem({
     name: 'system',
     eventBus,
@@ -27,5 +31,6 @@ export const startSystemUnderTest = (eventBus: EventBusName, expirationWindowSec
     portBase: Number(process.env.E2E_PORT_BASE || 13000),
     infraPortOffset: INFRA_PORT_OFFSET,
     // E2E_CLIENT=0: API only (no `next build`).
-    client: process.env.E2E_CLIENT === '0' ? false : 'auto',
+    client: options.client === false || process.env.E2E_CLIENT === '0' ? false : 'auto',
+    tracing: options.tracing,
   });
