@@ -77,6 +77,7 @@ const THIRD_PARTY_HTTP_PROBES: Record<string, string[]> = {
 const DATA_DIRS: Record<string, (args: string[]) => string | undefined> = {
   mongo: (a) => flagValue(a, '--dbpath') ?? '/data/db',
   redis: (a) => flagValue(a, '--dir'),
+  valkey: (a) => flagValue(a, '--dir'),
   'nats-streaming': (a) => flagValue(a, '--dir', '-dir'),
   nats: (a) => flagValue(a, '--store_dir', '-sd'),
 };
