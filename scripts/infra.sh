@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local infrastructure for Ticketing: FerretDB (MongoDB wire protocol on
-# SQLite), NATS Streaming, NATS JetStream, Redis and stripe-mock, all bound to
+# SQLite), NATS Streaming, NATS JetStream (nats-server 2.14 from the Go module
+# proxy), Redis and stripe-mock, all bound to
 # 127.0.0.1, all living under <repo>/.local/ (override: TICKETING_LOCAL_DIR).
 #
 #   infra.sh install [component...]   install what is missing (idempotent)
@@ -12,7 +13,9 @@
 #
 # Components: mongo stan jetstream redis stripe (default: all), and zipkin
 # (the trace viewer; only when named: `npm start` names it unless told not to).
-# `install` with no component also installs chromium (browser tests).
+# `install` with no component also installs chromium (browser tests) and
+# nginx (`install gateway`: the local gateway, which scripts/system.js starts
+# with a config generated from the ingress manifest; no start/stop here).
 #
 # Leases (used by scripts/with-infra.js and scripts/test.js): a runner calls
 # `start` with TICKETING_INFRA_LEASE=<its pid>; what that start brings up is
@@ -46,6 +49,8 @@ ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
 START_TIMEOUT="${INFRA_START_TIMEOUT:-30}"
 
 NATS_STREAMING_VERSION="v0.25.6"
+# The JetStream server: a release line that still gets fixes (Debian's 2.9.10 does not).
+NATS_SERVER_VERSION="v2.14.9"
 STRIPE_MOCK_FALLBACK_VERSION="v0.203.0"
 FERRETDB_VERSION="v1.24.2"
 ZIPKIN_VERSION="3.5.1"
@@ -104,12 +109,10 @@ apt_install() { # pkg...
 }
 
 have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
-have_nats() { command -v nats-server >/dev/null 2>&1 || [[ -x /usr/sbin/nats-server ]]; }
 have_chromium() { [[ -x /usr/bin/chromium ]]; }
+have_nginx() { [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1; }
 
-nats_server_bin() {
-  if command -v nats-server >/dev/null 2>&1; then command -v nats-server; else echo /usr/sbin/nats-server; fi
-}
+nats_server_bin() { echo "$BIN/nats-server"; }
 
 go_install() { # name module@version
   local name="$1" target="$2" t0 go
@@ -126,11 +129,35 @@ install_stan() {
 }
 
 install_stripe() {
-  [[ -x "$BIN/stripe-mock" ]] && return
-  if ! go_install stripe-mock "github.com/stripe/stripe-mock@latest"; then
-    log "stripe-mock@latest failed; falling back to $STRIPE_MOCK_FALLBACK_VERSION"
-    go_install stripe-mock "github.com/stripe/stripe-mock@$STRIPE_MOCK_FALLBACK_VERSION"
+  if [[ ! -x "$BIN/stripe-mock" ]]; then
+    if ! go_install stripe-mock "github.com/stripe/stripe-mock@latest"; then
+      log "stripe-mock@latest failed; falling back to $STRIPE_MOCK_FALLBACK_VERSION"
+      go_install stripe-mock "github.com/stripe/stripe-mock@$STRIPE_MOCK_FALLBACK_VERSION"
+    fi
   fi
+  install_stripe_fixtures
+}
+
+# stripe-mock answers from canned fixtures, and its canned PaymentIntent is
+# `requires_payment_method` whatever was sent (it keeps no state). The system
+# runs pay against it, so it is started with its own bundled fixtures where
+# only the PaymentIntent is the one a successful confirm returns (succeeded,
+# with its charge; no error, no next action). Everything else stays canned.
+STRIPE_FIXTURES="$LOCAL/etc/stripe-mock-fixtures.json"
+install_stripe_fixtures() {
+  local go version dir
+  go="$(go_bin)"
+  version="$("$go" version -m "$BIN/stripe-mock" | awk '$1 == "mod" && $2 == "github.com/stripe/stripe-mock" { print $3 }')"
+  [[ -n "$version" ]] || die "cannot tell which stripe-mock $BIN/stripe-mock is"
+  [[ -s "$STRIPE_FIXTURES" && "$(cat "$STRIPE_FIXTURES.version" 2>/dev/null)" == "$version" ]] && return
+  dir="$(cd "${TMPDIR:-/tmp}" && "$go" mod download -json "github.com/stripe/stripe-mock@$version" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  [[ -f "$dir/embedded/openapi/fixtures3.json" ]] || die "stripe-mock $version: no bundled fixtures under $dir"
+  mkdir -p "$(dirname "$STRIPE_FIXTURES")"
+  node "$REPO/scripts/stripe-mock-fixtures.js" "$dir/embedded/openapi/fixtures3.json" "$STRIPE_FIXTURES.tmp"
+  mv -f "$STRIPE_FIXTURES.tmp" "$STRIPE_FIXTURES"
+  printf '%s' "$version" >"$STRIPE_FIXTURES.version"
+  log "wrote stripe-mock fixtures ($version, PaymentIntent succeeded) to $STRIPE_FIXTURES"
 }
 
 # `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` fails behind
@@ -184,21 +211,24 @@ install_zipkin() {
   log "fetched zipkin in $(elapsed "$t0")"
 }
 
-install_jetstream() { have_nats || apt_install nats-server; }
+# Cached under $BIN; rebuilt only when the cached binary is another version.
+have_nats() { [[ -x "$BIN/nats-server" ]] && [[ "$("$BIN/nats-server" --version 2>/dev/null)" == *" $NATS_SERVER_VERSION" ]]; }
+install_jetstream() { have_nats || go_install nats-server "github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION"; }
 install_redis() { have_redis || apt_install redis-server redis-tools; }
 install_chromium() { have_chromium || apt_install chromium fonts-liberation; }
+install_gateway() { have_nginx || apt_install nginx; }
 
 cmd_install() { # component...
   local comps=("$@") with_chromium=0
-  if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}"); with_chromium=1; fi
+  if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}" gateway); with_chromium=1; fi
   lock
   # Debian packages first, in one apt-get call.
   local pkgs=() c
   for c in "${comps[@]}"; do
     case "$c" in
-      jetstream) have_nats || pkgs+=(nats-server) ;;
       redis) have_redis || pkgs+=(redis-server redis-tools) ;;
       chromium) with_chromium=1 ;;
+      gateway) have_nginx || pkgs+=(nginx) ;;
     esac
   done
   # fonts-liberation is only a Recommends of chromium; pages need real fonts.
@@ -213,6 +243,7 @@ cmd_install() { # component...
       stripe) install_stripe ;;
       zipkin) install_zipkin ;;
       chromium) install_chromium ;;
+      gateway) install_gateway ;;
     esac
   done
   return 0
@@ -286,7 +317,7 @@ command_for() { # component -> prints NUL-free argv, one per line
       printf '%s\n' redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
         --dir "$DATA/redis" --appendonly yes --daemonize no --save "" ;;
     stripe)
-      printf '%s\n' "$BIN/stripe-mock" \
+      printf '%s\n' "$BIN/stripe-mock" -fixtures "$STRIPE_FIXTURES" \
         -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" \
         -https-addr "127.0.0.1:$STRIPE_MOCK_HTTPS_PORT" ;;
     zipkin)
@@ -311,18 +342,30 @@ ready_extra() { # component logfile offset
   esac
 }
 
+# A stripe-mock started before the fixture existed (an older infra.sh) answers
+# every PaymentIntent with requires_payment_method: payments cannot succeed.
+stale_stripe_mock() { # component pid
+  [[ "$1" == stripe && -r "/proc/$2/cmdline" ]] || return 1
+  ! tr '\0' ' ' <"/proc/$2/cmdline" | grep -qF -- "-fixtures $STRIPE_FIXTURES"
+}
+
 lease_mode() { [[ -n "${TICKETING_INFRA_LEASE:-}" ]]; }
 
 start_one() { # component
   local c="$1" port pid logf offset t0
   port="$(port_of "$c")"
   if pid="$(pid_of "$c")"; then
-    if port_open "$port"; then
+    if port_open "$port" && ! stale_stripe_mock "$c" "$pid"; then
       lease_mode || rm -f "$RUN/$c.auto"  # started by hand: keep it running
       log "$c already running (pid $pid, port $port)"
       return 0
     fi
-    log "$c (pid $pid) does not answer on port $port; restarting it"
+    if port_open "$port"; then
+      # Stateless, and up again within a second or two: safe to swap under other runs.
+      log "$c (pid $pid) runs without the PaymentIntent fixture ($STRIPE_FIXTURES); restarting it"
+    else
+      log "$c (pid $pid) does not answer on port $port; restarting it"
+    fi
     stop_one "$c" >/dev/null
   fi
   rm -f "$RUN/$c.pid"
@@ -495,7 +538,7 @@ main() {
   case "$sub" in
     install)
       local c
-      for c in "$@"; do [[ "$c" == chromium ]] || check_components "$c"; done
+      for c in "$@"; do [[ "$c" == chromium || "$c" == gateway ]] || check_components "$c"; done
       cmd_install "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;

@@ -34,7 +34,7 @@ if (major < 20) {
 // A fresh clone has no node_modules: install them first (the one step that
 // cannot be skipped; later starts find them and go straight on).
 function ensureDependencies() {
-  const needed = ['http-proxy', 'js-yaml', 'typescript/package.json', 'next/package.json'];
+  const needed = ['js-yaml', 'typescript/package.json', 'next/package.json'];
   const missing = needed.filter((m) => {
     try {
       require.resolve(m, { paths: [REPO, path.join(REPO, 'client')] });

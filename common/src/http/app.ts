@@ -15,6 +15,11 @@ export type ReadinessCheck = () => boolean | Promise<boolean>;
 
 export interface ServiceAppOptions {
   routers: Router[];
+  /**
+   * Routers that read their own body (a signed webhook needs it raw): mounted
+   * after request ids and logging, ahead of the JSON-only rule and parser.
+   */
+  rawBodyRouters?: Router[];
   /** What /readyz needs to be true (database, bus, ...). */
   readiness?: Record<string, ReadinessCheck>;
   /** Omit for services without sessions (expiration). */
@@ -53,6 +58,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(httpTelemetry);
   app.use(requestId);
   app.use(requestLogging);
+  for (const router of options.rawBodyRouters ?? []) app.use(router);
   app.use(requireJsonBody);
   app.use(express.json({ limit: '100kb' }));
   if (options.session) {
