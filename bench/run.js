@@ -25,6 +25,7 @@
 //   --scale 1000,10000  collection sizes of the "scale" scenario
 //   --event-bus stan|jetstream   (default stan, as npm start)
 //   --no-client         API only (skips `next build` and the client)
+//   --tracing on|off    trace every service into a Zipkin of the bench's own (default: as npm start, on unless TICKETING_TRACING=off)
 //   --out DIR           where results go (default bench/results)
 //   --list              print the scenarios and exit
 const fs = require('fs');
@@ -69,6 +70,7 @@ function parseArgs(argv) {
     repo: path.resolve(BENCH_DIR, '..'),
     out: path.join(BENCH_DIR, 'results'),
     label: '',
+    tracing: !/^(0|off|false|no)$/i.test(process.env.TICKETING_TRACING || ''),
     only: null,
     skip: [],
   };
@@ -91,6 +93,7 @@ function parseArgs(argv) {
       case '--scale': o.scale = list().map(Number); break;
       case '--event-bus': o.eventBus = value(); break;
       case '--no-client': o.client = false; break;
+      case '--tracing': o.tracing = !/^(0|off|false|no)$/i.test(value()); break;
       case '--out': o.out = path.resolve(value()); break;
       case '--list':
         for (const [k, v] of Object.entries(SCENARIOS)) console.log(`${k.padEnd(20)} ${v}`);
@@ -98,7 +101,11 @@ function parseArgs(argv) {
         break;
       case '-h':
       case '--help':
-        console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 31).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        {
+          // The comment at the top of this file, up to the first line of code.
+          const head = fs.readFileSync(__filename, 'utf8').split('\n').slice(2);
+          console.log(head.slice(0, head.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        }
         process.exit(0);
         break;
       default:
@@ -262,6 +269,7 @@ async function main() {
     redis: 6379 + OFFSET,
     stripe: 12111 + OFFSET,
     stripeHttps: 12112 + OFFSET,
+    zipkin: 9411 + OFFSET,
   };
   const gatewayPort = Number(process.env.BENCH_GATEWAY_PORT || 38080);
   const portBase = Number(process.env.BENCH_PORT_BASE || 33000);
@@ -287,6 +295,7 @@ async function main() {
     gatewayPort,
     portBase,
     client: o.client,
+    tracing: o.tracing,
     infra: { localDir, ports, resetData: true },
     runId: `bench${Date.now().toString(36)}`,
     env: benchEnv(),
