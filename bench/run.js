@@ -236,6 +236,34 @@ async function cannon(opts) {
   };
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (ms, user + system) the service processes have used so far. Per
+ * request it hardly depends on how busy the machine is, unlike req/s: the
+ * measure for what tracing costs on a shared 2-core machine.
+ */
+function serviceCpuMs(processes) {
+  let ticks = 0;
+  for (const p of processes) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (stat fields 14, 15)
+    } catch {
+      /* gone */
+    }
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
 /** A rotating pick from a pool, shared by every connection of one run. */
 const picker = (pool) => {
   let i = 0;
@@ -332,11 +360,18 @@ async function main() {
     const dur = o.duration;
     const C = o.connections;
     const W = o.writeConnections;
+    const services = sys.processes.filter((p) => p.name !== 'client');
     const run = async (name, opts) => {
       log(`${name} ...`);
+      const cpuBefore = serviceCpuMs(services);
       const r = await cannon(opts);
+      if (name !== 'floor') {
+        // The events a request caused are handled after its answer: let them finish.
+        await sleep(1500);
+        r.serviceCpuMsPerRequest = round((serviceCpuMs(services) - cpuBefore) / Math.max(1, r.ok), 2);
+      }
       R[name] = r;
-      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request`);
       return r;
     };
 
