@@ -25,6 +25,7 @@
 //   --scale 1000,10000  collection sizes of the "scale" scenario
 //   --event-bus stan|jetstream   (default stan, as npm start)
 //   --no-client         API only (skips `next build` and the client)
+//   --tracing on|off    trace every service into a Zipkin of the bench's own (default: as npm start, on unless TICKETING_TRACING=off)
 //   --out DIR           where results go (default bench/results)
 //   --list              print the scenarios and exit
 const fs = require('fs');
@@ -69,6 +70,7 @@ function parseArgs(argv) {
     repo: path.resolve(BENCH_DIR, '..'),
     out: path.join(BENCH_DIR, 'results'),
     label: '',
+    tracing: !/^(0|off|false|no)$/i.test(process.env.TICKETING_TRACING || ''),
     only: null,
     skip: [],
   };
@@ -91,6 +93,7 @@ function parseArgs(argv) {
       case '--scale': o.scale = list().map(Number); break;
       case '--event-bus': o.eventBus = value(); break;
       case '--no-client': o.client = false; break;
+      case '--tracing': o.tracing = !/^(0|off|false|no)$/i.test(value()); break;
       case '--out': o.out = path.resolve(value()); break;
       case '--list':
         for (const [k, v] of Object.entries(SCENARIOS)) console.log(`${k.padEnd(20)} ${v}`);
@@ -98,7 +101,11 @@ function parseArgs(argv) {
         break;
       case '-h':
       case '--help':
-        console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 31).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        {
+          // The comment at the top of this file, up to the first line of code.
+          const head = fs.readFileSync(__filename, 'utf8').split('\n').slice(2);
+          console.log(head.slice(0, head.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        }
         process.exit(0);
         break;
       default:
@@ -229,6 +236,34 @@ async function cannon(opts) {
   };
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (ms, user + system) the service processes have used so far. Per
+ * request it hardly depends on how busy the machine is, unlike req/s: the
+ * measure for what tracing costs on a shared 2-core machine.
+ */
+function serviceCpuMs(processes) {
+  let ticks = 0;
+  for (const p of processes) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (stat fields 14, 15)
+    } catch {
+      /* gone */
+    }
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
 /** A rotating pick from a pool, shared by every connection of one run. */
 const picker = (pool) => {
   let i = 0;
@@ -262,6 +297,7 @@ async function main() {
     redis: 6379 + OFFSET,
     stripe: 12111 + OFFSET,
     stripeHttps: 12112 + OFFSET,
+    zipkin: 9411 + OFFSET,
   };
   // Below Linux's ephemeral range (32768-60999): a busy machine's outgoing
   // connections took 33000 as their source port and the start refused it.
@@ -290,6 +326,7 @@ async function main() {
     gatewayPort,
     portBase,
     client: o.client,
+    tracing: o.tracing,
     infra: { localDir, ports, resetData: true },
     runId: `bench${Date.now().toString(36)}`,
     env: benchEnv(),
@@ -336,11 +373,18 @@ async function main() {
     const dur = o.duration;
     const C = o.connections;
     const W = o.writeConnections;
+    const services = sys.processes.filter((p) => p.name !== 'client');
     const run = async (name, opts) => {
       log(`${name} ...`);
+      const cpuBefore = serviceCpuMs(services);
       const r = await cannon(opts);
+      if (name !== 'floor') {
+        // The events a request caused are handled after its answer: let them finish.
+        await sleep(1500);
+        r.serviceCpuMsPerRequest = round((serviceCpuMs(services) - cpuBefore) / Math.max(1, r.ok), 2);
+      }
       R[name] = r;
-      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request`);
       return r;
     };
 

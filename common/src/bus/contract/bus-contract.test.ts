@@ -4,10 +4,8 @@ import { Subjects, TicketCreatedEvent } from '../../events';
 import { outboxPlugin, OutboxRelay, stageEvent, WithOutbox } from '../../outbox';
 import { useTestDatabase, waitFor } from '../../testing';
 import { EventBus } from '../event-bus';
-import { JetStreamBus } from '../jetstream-bus';
 import { Listener, ListenerMessage, NotYetError } from '../listener';
 import { Publisher } from '../publisher';
-import { StanBus } from '../stan-bus';
 import { BrokerProcess } from './brokers';
 
 /*
@@ -78,13 +76,7 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
   let buses: EventBus[] = [];
 
   const openBus = async (maxDeliver = 100, ackWaitMs = ACK_WAIT_MS, maxInFlight?: number): Promise<EventBus> => {
-    const clientId = `contract-${randomUUID().slice(0, 8)}`;
-    const tuning = { ackWaitMs, maxDeliver, ...(maxInFlight ? { maxInFlight } : {}) };
-    const bus =
-      kind === 'stan'
-        ? new StanBus({ url: broker.url, clusterId: broker.clusterId, clientId, ...tuning })
-        : new JetStreamBus({ url: broker.url, clientId, ...tuning });
-    await bus.connect(15000);
+    const bus = await broker.connectBus(`contract-${randomUUID().slice(0, 8)}`, { ackWaitMs, maxDeliver, ...(maxInFlight ? { maxInFlight } : {}) });
     buses.push(bus);
     return bus;
   };
