@@ -3,9 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { globToRegex } from './lib/dockerfile';
 import { imageBuild } from './lib/images';
-import { IMAGES, isObject, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
+import { globToRegex, IMAGES, isObject, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
