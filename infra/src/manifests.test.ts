@@ -562,11 +562,14 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
           const best = hits.sort((a: any, b: any) => b.value.length - a.value.length)[0];
           return best && `${best.backend[0].name}:${best.backend[0].port}`;
         };
-        const { loadIngressRoutes, matchRoute } = require(repoPath('scripts/gateway.js'));
-        const ingress = loadIngressRoutes(repoPath('infra/k8s/ingress-srv.yaml'));
+        // The Ingress's routes in ingress-nginx's order (longest first), each a
+        // case-insensitive regex anchored at the start (use-regex), as the local
+        // nginx gateway writes them; every backend port is 3000 (checked above).
+        const { loadIngressRoutes } = require(repoPath('scripts/nginx-gateway.js'));
+        const ingress: Array<{ path: string; service: string }> = loadIngressRoutes(repoPath('infra/k8s/ingress-srv.yaml'));
         const viaIngress = (url: string) => {
-          const r = matchRoute(ingress, url);
-          return r && `${r.service}:${r.servicePort}`;
+          const r = ingress.find((x) => new RegExp(`^${x.path}`, 'i').test(url));
+          return r && `${r.service}:3000`;
         };
         const urls = ['/api/users/signup', '/api/users/currentuser', '/api/users', '/api/tickets', '/api/tickets/5f0c', '/api/tickets/mine',
           '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz'];
