@@ -6,9 +6,9 @@ import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 
-/** A broker binary from the project's own install (.local/bin) or the PATH. */
+/** A broker binary from the project's own install (.local/bin, or TICKETING_LOCAL_DIR's) or the PATH. */
 function binary(name: string): string {
-  const local = path.join(repoRoot, '.local/bin', name);
+  const local = path.join(process.env.TICKETING_LOCAL_DIR || path.join(repoRoot, '.local'), 'bin', name);
   if (existsSync(local)) return local;
   const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], { encoding: 'utf8' });
   const p = found.stdout.trim().split('\n')[0];
