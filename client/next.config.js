@@ -4,6 +4,7 @@
 // not here: set NEXT_TELEMETRY_DISABLED=1 for `next build` and `next start`
 // (the Dockerfile/CI/start scripts do; see client/README.md).
 const path = require('path');
+const { contentSecurityPolicy } = require('./lib/csp');
 
 // The npm workspace root: hoisted node_modules live there, so both the
 // bundler and the standalone output's file tracing must look from it.
@@ -28,6 +29,21 @@ module.exports = {
   },
   // The probes answer on the client's own port, outside /api (which the
   // gateway and the ingress send to the services, never to this process).
+  // Every page: the CSP (self + Stripe.js only) and the usual hardening headers.
+  async headers() {
+    const csp = contentSecurityPolicy({ dev: process.env.NODE_ENV !== 'production' });
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'Content-Security-Policy', value: csp },
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+        ],
+      },
+    ];
+  },
   async rewrites() {
     return [
       { source: '/healthz', destination: '/api/healthz' },

@@ -1,8 +1,10 @@
-// The infra suite: manifests, skaffold, Dockerfiles and workflows checked
-// without a cluster, and each service's production image layout started
-// with node. Files run one at a time: the production-image test installs
-// and starts services and wants the machine to itself.
+// The infra suite: the manifests rendered, validated and applied to a real
+// control plane, skaffold.yaml against skaffold's schema, the images built
+// with buildah and run with runc, and the workflows. The tools come from
+// scripts/k8s-tools.sh (globalSetup). Files run one at a time: the control
+// plane and the image builds want the machine to themselves.
 module.exports = {
   ...require('../jest.preset.js'),
+  globalSetup: '<rootDir>/src/setup/tools.js',
   maxWorkers: 1,
 };

@@ -2,87 +2,9 @@
 // green manifests suite means something.
 import { expandedRun, globToRegex, isIgnored, parseDockerfile, parseDockerignore } from './lib/dockerfile';
 import { ignoreFileOf } from './lib/images';
-import { K8sObject, schemaErrors, unknownFields } from './lib/k8s-schema';
-import { applyJsonPatch } from './lib/kustomize';
 import { zodKeys } from './lib/model';
 import { SERVICES_DOCKERFILE } from './lib/repo';
 import { z } from '@ticketing/common';
-
-const deployment = (): K8sObject => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'x' },
-  spec: {
-    selector: { matchLabels: { app: 'x' } },
-    template: {
-      metadata: { labels: { app: 'x' } },
-      spec: {
-        containers: [
-          {
-            name: 'x',
-            image: 'ticketing/x',
-            resources: { limits: { cpu: '500m', memory: '256Mi' } },
-            readinessProbe: { httpGet: { path: '/readyz', port: 3000 } },
-          },
-        ],
-      },
-    },
-  },
-});
-
-describe('the Kubernetes schema checks', () => {
-  it('accept a valid object', () => {
-    expect(schemaErrors(deployment())).toEqual([]);
-    expect(unknownFields([deployment()], deployment())).toEqual([]);
-  });
-
-  it('report wrong types and malformed quantities', () => {
-    const d = deployment() as any;
-    d.spec.replicas = 'two';
-    d.spec.template.spec.containers[0].resources.limits.memory = 'lots';
-    const errors = schemaErrors(d).join('\n');
-    expect(errors).toMatch(/replicas must be integer/);
-    expect(errors).toMatch(/limits\/memory/);
-  });
-
-  it('report a missing required field', () => {
-    const d = deployment() as any;
-    delete d.spec.template.spec.containers[0].name;
-    expect(schemaErrors(d).join('\n')).toMatch(/containers\/0 must have required property '?name'?/);
-  });
-
-  it('report unknown fields with their path, at any depth', () => {
-    const d = deployment() as any;
-    d.spec.template.spec.containers[0].readinesProbe = {};
-    d.spec.template.spec.containers[0].readinessProbe.httpGet.paht = '/x';
-    d.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 }, surge: 1 };
-    d.metadata.label = {};
-    expect(unknownFields([d], d).sort()).toEqual(
-      [
-        '.metadata.label: unknown field',
-        '.spec.strategy.surge: unknown field',
-        '.spec.template.spec.containers[0].readinesProbe: unknown field',
-        '.spec.template.spec.containers[0].readinessProbe.httpGet.paht: unknown field',
-      ].sort(),
-    );
-  });
-
-  it('allow any key where the schema has a map (labels, limits)', () => {
-    const d = deployment() as any;
-    d.spec.template.metadata.labels['app.kubernetes.io/part-of'] = 'ticketing';
-    d.spec.template.spec.containers[0].resources.limits['ephemeral-storage'] = '1Gi';
-    expect(unknownFields([d], d)).toEqual([]);
-  });
-});
-
-describe('the kustomize emulation', () => {
-  it('applies JSON patches and fails on a path that does not exist, like kustomize', () => {
-    const d = deployment();
-    const patched = applyJsonPatch(d, [{ op: 'replace', path: '/spec/template/spec/containers/0/name', value: 'y' }], 't') as any;
-    expect(patched.spec.template.spec.containers[0].name).toBe('y');
-    expect(() => applyJsonPatch(d, [{ op: 'replace', path: '/spec/nope/x', value: 1 }], 't')).toThrow(/does not exist/);
-  });
-});
 
 describe('the Dockerfile and ignore-file readers', () => {
   it('join continuations, skip comments, read flags, stages and ARG defaults', () => {

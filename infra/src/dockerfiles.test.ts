@@ -8,7 +8,7 @@ import { imageBuild } from './lib/images';
 import { workloads } from './lib/model';
 import { IMAGES, imageOf, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE, workspaces } from './lib/repo';
 import { activeProfiles, applyProfiles, loadSkaffold } from './lib/skaffold';
-import { kustomizeBuild } from './lib/kustomize';
+import { kustomize, parseYaml } from './lib/tools';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -18,7 +18,7 @@ const ignoreOf = (name: string) => parseDockerignore(readRepoFile(imageBuild(nam
 /** The Dockerfile an image must build from: the services share one, the client has its own. */
 const expectedDockerfile = (name: string) => ((SERVICES as readonly string[]).includes(name) ? SERVICES_DOCKERFILE : `${name}/Dockerfile`);
 const deployment = (name: string) =>
-  workloads(kustomizeBuild('infra/k8s').objects).find((w) => w.pod.containers.some((c) => c.image === imageOf(name)))!;
+  workloads(parseYaml(kustomize('infra/k8s'))).find((w) => w.pod.containers.some((c) => c.image === imageOf(name)))!;
 
 /** The uid of the official node images' `node` user. */
 const NODE_USER_UID = 1000;

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildImage, BuiltImage } from './lib/image-builder';
 import { imageBuild } from './lib/images';
-import { kustomizeBuild } from './lib/kustomize';
+import { kustomize, parseYaml } from './lib/tools';
 import { resolveEnv, workloads } from './lib/model';
 import { IMAGES, imageOf, REPO } from './lib/repo';
 
@@ -73,7 +73,7 @@ async function waitFor(port: number, p: string, status: number, ms: number, proc
 function localEnv(name: string, port: number): { env: Record<string, string>; container: any; grace: number } {
   // the bus variant the run is on (EVENT_BUS=jetstream npm test: the JetStream manifests)
   const bus = process.env.EVENT_BUS === 'jetstream' ? 'infra/k8s/bus/jetstream' : 'infra/k8s/bus/stan';
-  const objects = kustomizeBuild('infra/k8s').objects.concat(kustomizeBuild(bus).objects);
+  const objects = parseYaml(kustomize('infra/k8s')).concat(parseYaml(kustomize(bus)));
   const w = workloads(objects).find((x) => x.pod.containers.some((c) => c.image === imageOf(name)))!;
   const container = w.pod.containers.find((c) => c.image === imageOf(name))!;
   // a pod name of its own per run: STAN refuses a client id still registered by a crashed run

@@ -1,30 +1,44 @@
-// skaffold.yaml: current schema, one artifact per image from the
-// repository root (the services from their one Dockerfile with SERVICE set,
-// the client from its own), manifests from infra/k8s, the dev and jetstream
+// skaffold.yaml: valid for skaffold's own schema (from the skaffold module,
+// checked by kubeconform), one artifact per image from the repository root
+// (the services from their one Dockerfile with SERVICE set, the client from
+// its own), manifests from infra/k8s, the dev, jetstream and gateway-api
 // profiles.
 import fs from 'node:fs';
 import { globToRegex, isIgnored, parseDockerignore, stage } from './lib/dockerfile';
 import { imageBuild } from './lib/images';
 import { IMAGES, imageOf, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
-import { activeProfiles, applyProfiles, loadSkaffold, SKAFFOLD_API_VERSION, skaffoldSchemaErrors } from './lib/skaffold';
+import { activeProfiles, applyProfiles, loadSkaffold } from './lib/skaffold';
+import { kubeconform, TOOLS } from './lib/tools';
 import yaml from 'js-yaml';
 
 const cfg = loadSkaffold();
 
 describe('skaffold.yaml', () => {
-  it(`uses the current schema (${SKAFFOLD_API_VERSION}) and only fields it defines`, () => {
-    expect(cfg.apiVersion).toBe(SKAFFOLD_API_VERSION);
+  it("is valid for skaffold's own schema of its apiVersion, profiles included", () => {
+    expect(`${cfg.apiVersion}.json`).toBe(TOOLS.SKAFFOLD_SCHEMA_FILE.split('/').slice(-2).join('/'));
     expect(cfg.kind).toBe('Config');
-    expect(skaffoldSchemaErrors(yaml.load(readRepoFile('skaffold.yaml')))).toEqual([]);
+    expect(kubeconform(readRepoFile('skaffold.yaml'))).toEqual([{ resource: 'Config/ticketing', status: 'statusValid', msg: '' }]);
   });
 
-  it('the schema check rejects what skaffold would reject', () => {
-    expect(skaffoldSchemaErrors({ apiVersion: 'x', kind: 'Config', build: { local: { useBuildKit: true } } })).toEqual([
-      '.build.local.useBuildKit: unknown field',
-    ]);
-    expect(skaffoldSchemaErrors({ apiVersion: 'x', kind: 'Config', build: { artifacts: [{ image: 'a', docker: { dockerfile: 1 } }] } })).toEqual([
-      '.build.artifacts[0].docker.dockerfile: expected a string',
-    ]);
+  it("skaffold's schema refuses an unknown key, a wrong type, an unknown profile field", () => {
+    const doc = yaml.load(readRepoFile('skaffold.yaml')) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const broken = [
+      (d: any) => (d.build.local.useBuildKit = true), // eslint-disable-line @typescript-eslint/no-explicit-any
+      (d: any) => (d.build.artifacts[0].docker.dockerfile = 1), // eslint-disable-line @typescript-eslint/no-explicit-any
+      (d: any) => (d.profiles[0].activation[0].comand = 'dev'), // eslint-disable-line @typescript-eslint/no-explicit-any
+    ];
+    for (const breakIt of broken) {
+      const copy = structuredClone(doc);
+      breakIt(copy);
+      expect(kubeconform(yaml.dump(copy))[0].status).toBe('statusInvalid');
+    }
+  });
+
+  it('has a gateway-api profile that adds only the Gateway API entry point', () => {
+    const gw = applyProfiles(cfg, ['gateway-api']);
+    expect(gw.manifests.kustomize.paths).toEqual([...cfg.manifests.kustomize.paths, 'infra/k8s/gateway-api']);
+    expect(gw.build).toEqual(cfg.build);
+    expect(applyProfiles(cfg, activeProfiles(cfg, 'dev', ['gateway-api'])).manifests.kustomize.paths).toEqual(['infra/k8s-dev', 'infra/k8s/bus/stan', 'infra/k8s/gateway-api']);
   });
 
   it('builds one artifact per image from the repository root: the services from their one Dockerfile, told apart by SERVICE; the client from its own', () => {

@@ -1,3 +1,5 @@
+// First: tracing must hook http, express, mongodb and ioredis before they load.
+import '@ticketing/common/telemetry/register';
 import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
@@ -5,6 +7,7 @@ import { OrderCancelledListener } from './events/listeners/order-cancelled-liste
 import { OrderCreatedListener } from './events/listeners/order-created-listener';
 import { Order } from './models/order';
 import { Payment } from './models/payment';
+import { StripeEvent } from './models/stripe-event';
 import { PaymentReconciler } from './services/reconciler';
 import { createStripe } from './stripe';
 
@@ -14,7 +17,7 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     // The unique attempt key index must exist before the first payment.
-    await Promise.all([Order.init(), Payment.init()]);
+    await Promise.all([Order.init(), Payment.init(), StripeEvent.init()]);
     const bus = await connectBus(config);
     const stripe = createStripe(config);
     const redis = connectRedis(config);
@@ -26,7 +29,7 @@ void runService({
     const reconciler = new PaymentReconciler(stripe);
     reconciler.start();
     return {
-      app: buildApp(config, { stripe, bus, limits: new RateLimits(redis) }),
+      app: buildApp(config, { stripe, bus, limits: new RateLimits(redis), webhookSecret: config.STRIPE_WEBHOOK_SECRET }),
       bus,
       usesMongo: true,
       stoppers: [() => reconciler.stop(), () => relay.stop(), async () => void (await redis.quit())],

@@ -12,6 +12,7 @@ import { nanos, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { EventEnvelope, Subjects } from '../events';
 import { logger } from '../logger';
+import { countGivenUp } from '../telemetry/metrics';
 import { BusTuning, EventBus, SubscriptionOptions } from './event-bus';
 
 export interface JetStreamBusOptions extends BusTuning {
@@ -138,12 +139,19 @@ export class JetStreamBus implements EventBus {
       msg.term();
       return;
     }
+    let acked = false;
+    const deliveryCount = msg.info.deliveryCount;
     await options.handler(envelope, {
-      ack: () => msg.ack(),
-      deliveryCount: msg.info.deliveryCount,
+      ack: () => {
+        acked = true;
+        msg.ack();
+      },
+      deliveryCount,
       // A "not yet": back to the consumer after the delay instead of the ack wait.
       retryLater: (delayMs) => msg.nak(delayMs),
     });
+    // The server drops it after this delivery (max_deliver): count it as given up.
+    if (!acked && deliveryCount >= this.options.maxDeliver) countGivenUp(options.subject, options.queueGroup);
   }
 
   async publish(envelope: EventEnvelope): Promise<void> {

@@ -1,5 +1,6 @@
 import { Event, EventEnvelope, Subjects } from '../events';
 import { logger, requestContext } from '../logger';
+import { traceHandling } from '../telemetry/tracing';
 import { DeliveredMessage, EventBus } from './event-bus';
 
 /**
@@ -58,16 +59,22 @@ export abstract class Listener<T extends Event> {
   async handle(envelope: EventEnvelope, msg: DeliveredMessage): Promise<void> {
     const context = { requestId: envelope.requestId ?? envelope.id };
     await requestContext.run(context, async () => {
-      const listenerMessage: ListenerMessage = {
-        ack: () => msg.ack(),
-        deliveryCount: msg.deliveryCount,
-        ...(msg.retryLater ? { retryLater: (delayMs: number) => msg.retryLater!(delayMs) } : {}),
-        eventId: envelope.id,
-        time: new Date(envelope.time),
-      };
+      const handling = { subject: this.subject, queueGroup: this.queueGroupName, envelope, deliveryCount: msg.deliveryCount };
       try {
         logger.debug({ subject: this.subject, eventId: envelope.id }, 'event received');
-        await this.onMessage(envelope.data as T['data'], listenerMessage);
+        await traceHandling(
+          handling,
+          () => msg.ack(),
+          (ack) =>
+            this.onMessage(envelope.data as T['data'], {
+              ack,
+              deliveryCount: msg.deliveryCount,
+              ...(msg.retryLater ? { retryLater: (delayMs: number) => msg.retryLater!(delayMs) } : {}),
+              eventId: envelope.id,
+              time: new Date(envelope.time),
+            }),
+          (err) => err instanceof NotYetError,
+        );
       } catch (err) {
         if (err instanceof NotYetError) {
           const delayMs = notYetDelayMs(msg.deliveryCount);

@@ -1,6 +1,7 @@
 import nats, { Message, Stan } from 'node-nats-streaming';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
+import { countGivenUp } from '../telemetry/metrics';
 import { BusTuning, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
 
 export interface StanBusOptions extends BusTuning {
@@ -154,6 +155,7 @@ export class StanBus implements EventBus {
   private async attempt(options: SubscriptionOptions, msg: Message, key: string, deliveryCount: number, receivedAt: number): Promise<void> {
     if (deliveryCount > this.options.maxDeliver) {
       logger.error({ subject: options.subject, sequence: msg.getSequence(), deliveryCount }, 'event given up after max deliveries');
+      countGivenUp(options.subject, options.queueGroup);
       this.deliveries.delete(key);
       msg.ack();
       return;

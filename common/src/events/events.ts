@@ -58,6 +58,9 @@ export type EventEnvelope<S extends Subjects = Subjects> = S extends Subjects
       time: string;
       /** The request that caused it, for log correlation. */
       requestId?: string;
+      /** W3C trace context of the span that produced it (telemetry/tracing.ts). */
+      traceparent?: string;
+      tracestate?: string;
       data: EventData<S>;
     }
   : never;

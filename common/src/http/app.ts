@@ -7,12 +7,19 @@ import { currentUser } from '../middlewares/current-user';
 import { errorHandler } from '../middlewares/error-handler';
 import { requireJsonBody } from '../middlewares/require-json';
 import { requestId, requestLogging } from '../middlewares/request-logging';
+import { httpTelemetry } from '../telemetry/http';
+import { mountMetrics } from '../telemetry/metrics';
 import { SessionKeys } from '../middlewares/session-keys';
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
 export interface ServiceAppOptions {
   routers: Router[];
+  /**
+   * Routers that read their own body (a signed webhook needs it raw): mounted
+   * after request ids and logging, ahead of the JSON-only rule and parser.
+   */
+  rawBodyRouters?: Router[];
   /** What /readyz needs to be true (database, bus, ...). */
   readiness?: Record<string, ReadinessCheck>;
   /** Omit for services without sessions (expiration). */
@@ -46,8 +53,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
+  mountMetrics(app);
+
+  app.use(httpTelemetry);
   app.use(requestId);
   app.use(requestLogging);
+  for (const router of options.rawBodyRouters ?? []) app.use(router);
   app.use(requireJsonBody);
   app.use(express.json({ limit: '100kb' }));
   if (options.session) {

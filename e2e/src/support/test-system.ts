@@ -14,6 +14,8 @@ export type EventBusName = 'stan' | 'jetstream';
 export interface RunningSystem {
   url: string;
   eventBus: EventBusName;
+  /** The Zipkin UI when the system runs with tracing. */
+  zipkinUrl?: string;
   logDir: string;
   startedInMs: number;
   processes: Array<{ name: string; pid: number; port: number }>;
@@ -41,6 +43,9 @@ export interface TestSystemOptions {
   /** Infrastructure ports are the defaults shifted by this much. */
   infraPortOffset: number;
   client: boolean | 'auto';
+  /** Start Zipkin and trace every service (default off: only the telemetry tests pay for it;
+   *  E2E_TRACING=1 turns it on for every suite, to see that tracing changes no behaviour). */
+  tracing?: boolean;
 }
 
 export const REPO: string = system.REPO;
@@ -54,6 +59,7 @@ const infraPorts = (offset: number) => ({
   redis: 6379 + offset,
   stripe: 12111 + offset,
   stripeHttps: 12112 + offset,
+  zipkin: 9411 + offset,
 });
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -79,6 +85,7 @@ export async function startTestSystem(options: TestSystemOptions): Promise<TestS
       dbSuffix: `_${runId}`,
       runId,
       client: options.client,
+      tracing: options.tracing ?? /^(1|on|true|yes)$/i.test(process.env.E2E_TRACING || ''),
       // The test process's own environment (NODE_ENV=test, a unit-test
       // MONGO_URI, a Stripe publishable key...) is not the system's.
       env: systemEnv(),

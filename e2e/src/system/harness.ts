@@ -12,7 +12,11 @@ export const TRANSPORTS: EventBusName[] = (process.env.E2E_TRANSPORTS || 'stan,j
   .map((s) => s.trim())
   .filter((s): s is EventBusName => s === 'stan' || s === 'jetstream');
 
-export const startSystemUnderTest = (eventBus: EventBusName, expirationWindowSeconds: number): Promise<TestSystem> =>
+export const startSystemUnderTest = (
+  eventBus: EventBusName,
+  expirationWindowSeconds: number,
+  options: { tracing?: boolean; client?: boolean } = {},
+): Promise<TestSystem> =>
   startTestSystem({
     name: 'system',
     eventBus,
@@ -22,5 +26,6 @@ export const startSystemUnderTest = (eventBus: EventBusName, expirationWindowSec
     portBase: Number(process.env.E2E_PORT_BASE || 13000),
     infraPortOffset: Number(process.env.E2E_INFRA_PORT_OFFSET || 10),
     // E2E_CLIENT=0: API only (no `next build`).
-    client: process.env.E2E_CLIENT === '0' ? false : 'auto',
+    client: options.client === false || process.env.E2E_CLIENT === '0' ? false : 'auto',
+    tracing: options.tracing,
   });

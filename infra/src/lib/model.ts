@@ -2,10 +2,11 @@
 // the env a container would see, and the variants skaffold deploys.
 import fs from 'node:fs';
 import path from 'node:path';
-import { K8sObject } from './k8s-schema';
-import { kustomizeBuild } from './kustomize';
 import { isObject, readRepoFile, repoPath } from './repo';
 import { activeProfiles, applyProfiles, loadSkaffold, SkaffoldConfig } from './skaffold';
+import { K8sObject, kustomize, parseYaml } from './tools';
+
+export type { K8sObject };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Container = Record<string, any> & { name: string; image: string };
@@ -180,29 +181,39 @@ export interface Variant {
   profiles: string[];
   skaffold: SkaffoldConfig;
   kustomizePaths: string[];
+  /** What `kubectl kustomize` renders for each path, joined. */
+  rendered: string;
   objects: K8sObject[];
 }
+
+/** The command lines the suite proves, as [command, -p profiles]. */
+export const COMMAND_LINES: Array<[Variant['command'], string[]]> = [
+  ['run', []],
+  ['run', ['jetstream']],
+  ['run', ['gateway-api']],
+  ['dev', []],
+  ['dev', ['jetstream']],
+  ['dev', ['gateway-api']],
+  ['dev', ['observability']],
+];
 
 /** What skaffold deploys for each supported command line. */
 export function variants(): Variant[] {
   const cfg = loadSkaffold();
-  const lines: Array<[Variant['command'], string[]]> = [
-    ['run', []],
-    ['run', ['jetstream']],
-    ['dev', []],
-    ['dev', ['jetstream']],
-  ];
-  return lines.map(([command, named]) => {
+  const rendered = new Map<string, string>();
+  const render = (p: string) => rendered.get(p) ?? rendered.set(p, kustomize(p)).get(p)!;
+  return COMMAND_LINES.map(([command, named]) => {
     const skaffold = applyProfiles(cfg, activeProfiles(cfg, command, named));
-    const kustomizePaths = skaffold.manifests.kustomize?.paths ?? [];
-    const objects = kustomizePaths.flatMap((p) => kustomizeBuild(p).objects);
+    const kustomizePaths = skaffold.manifests.kustomize.paths;
+    const text = kustomizePaths.map(render).join('---\n');
     return {
       label: `skaffold ${command}${named.map((n) => ` -p ${n}`).join('')}`,
       command,
       profiles: named,
       skaffold,
       kustomizePaths,
-      objects,
+      rendered: text,
+      objects: parseYaml(text),
     };
   });
 }

@@ -60,7 +60,7 @@ describe('order:cancelled listener', () => {
     const stored = await Payment.findById(payment.id);
     expect(stored).toMatchObject({ status: PaymentStatus.Refunded, stripeRefundId: expect.stringMatching(/^re_/) });
     expect(refunds()).toHaveLength(1);
-    expect(refunds()[0].params.get('charge')).toBe(payment.stripeId);
+    expect(refunds()[0].params.get('payment_intent')).toBe(payment.stripeId);
     expect(refunds()[0].params.get('metadata[orderId]')).toBe(order.id);
     expect(refunds()[0].headers['idempotency-key']).toBe(`refund-${payment.stripeId}`);
     expect(bus.published).toHaveLength(0);
