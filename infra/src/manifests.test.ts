@@ -51,6 +51,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/tickets/?(.*)', 'tickets-srv'],
   ['/api/orders/?(.*)', 'orders-srv'],
   ['/api/payments/?(.*)', 'payments-srv'],
+  ['/api/docs/?(.*)', 'client-srv'],
   ['/?(.*)', 'client-srv'],
 ];
 
@@ -572,7 +573,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
           return r && `${r.service}:3000`;
         };
         const urls = ['/api/users/signup', '/api/users/currentuser', '/api/users', '/api/tickets', '/api/tickets/5f0c', '/api/tickets/mine',
-          '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz'];
+          '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
         expect(urls.map((u) => [u, viaRoute(u)])).toEqual(urls.map((u) => [u, viaIngress(u)]));
         expect(new Set(urls.map(viaRoute)).size).toBe(5);
       });

@@ -12,6 +12,12 @@ export interface DeliveredMessage {
    * NATS Streaming: the bus delivers it again itself).
    */
   retryLater?(delayMs: number): void;
+  /**
+   * A poison message (it can never apply: its data breaks the catalog's
+   * schema): never delivered again (JetStream: term; NATS Streaming, which
+   * has no term: acked). The caller logs why.
+   */
+  reject?(): void;
 }
 
 export type MessageHandler = (envelope: EventEnvelope, msg: DeliveredMessage) => Promise<void>;

@@ -150,6 +150,10 @@ export class JetStreamBus implements EventBus {
       deliveryCount,
       // A "not yet": back to the consumer after the delay instead of the ack wait.
       retryLater: (delayMs) => msg.nak(delayMs),
+      reject: () => {
+        acked = true;
+        msg.term();
+      },
     });
     // The server drops it after this delivery (max_deliver): count it as given up.
     if (!acked && deliveryCount >= this.options.maxDeliver) countGivenUp(options.subject, options.queueGroup);

@@ -170,7 +170,8 @@ export class StanBus implements EventBus {
       this.deliveries.delete(key);
       msg.ack();
     };
-    await this.dispatch(options, msg, { ack, deliveryCount, retryLater: (delayMs) => (retryInMs = delayMs) });
+    // NATS Streaming has no term: a poison message is acked so it never comes back.
+    await this.dispatch(options, msg, { ack, deliveryCount, retryLater: (delayMs) => (retryInMs = delayMs), reject: ack });
     if (acked || retryInMs === undefined || this.closing) return;
     if (Date.now() + retryInMs >= receivedAt + this.ackWaitMs) return; // the broker redelivers it sooner
     const timer = setTimeout(() => {

@@ -18,7 +18,8 @@ export interface RunningSystem {
   zipkinUrl?: string;
   logDir: string;
   startedInMs: number;
-  processes: Array<{ name: string; pid: number; port: number }>;
+  /** The parts now: a part that died and was started again has a new pid and a restart count. */
+  processes: Array<{ name: string; pid: number; port: number; restarts?: number }>;
   stop(): Promise<void>;
 }
 
@@ -93,7 +94,11 @@ export async function startTestSystem(options: TestSystemOptions): Promise<TestS
       // The test process's own environment (NODE_ENV=test, a unit-test
       // MONGO_URI, a Stripe publishable key...) is not the system's.
       env: { ...systemEnv(), ...options.env },
-      log: (line: string) => print(`${tag} ${line}`),
+      log: (line: string) => {
+        print(`${tag} ${line}`);
+        // The runner's own warnings (a part died, restarted) belong with the services' lines.
+        if (line.startsWith('! ') || line.startsWith('↻ ')) recent.push(`[runner] ${line}`);
+      },
       output: (name: string, line: string) => {
         recent.push(system.formatLine(name, line));
         if (recent.length > 400) recent.shift();

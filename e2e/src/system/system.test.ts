@@ -288,4 +288,30 @@ describe.each(TRANSPORTS)('the whole system on %s', (eventBus) => {
       expect(show(twice)).toBe(show({ ...twice, status: 400, body: { errors: [{ message: 'Order has already been paid' }] } }));
     }),
   );
+
+  it(
+    'starts a service again when it dies (SIGKILL), as a restart policy would, and it serves what it served',
+    step(async () => {
+      const before = sys.system.processes.find((p) => p.name === 'tickets')!;
+      process.kill(before.pid, 'SIGKILL');
+      const t0 = Date.now();
+      // Down, then back: the same ticket through the gateway again.
+      await eventually('tickets to serve again after SIGKILL', async () => {
+        const now = sys.system.processes.find((p) => p.name === 'tickets')!;
+        if (now.pid === before.pid) return undefined;
+        const res = await seller.get(`/api/tickets/${ticket.id}`);
+        return res.status === 200 ? res : undefined;
+      });
+      const after = sys.system.processes.find((p) => p.name === 'tickets')! as { pid: number; restarts?: number };
+      expect(after.pid).not.toBe(before.pid);
+      expect(after.restarts).toBe(1);
+      process.stdout.write(`[system ${eventBus}] tickets killed with SIGKILL, serving again after ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+      // It still takes part in events: a new listing reaches orders, which accepts an order for it.
+      const relisted = await seller.post('/api/tickets', { title: `After restart ${stamp}`, price: 7 });
+      expect(relisted.status).toBe(201);
+      const res = await reserve(buyer, relisted.body.id);
+      expect(res.status).toBe(201);
+      expect(sys.recentLogs(400)).toMatch(/tickets died \(killed by SIGKILL\)/);
+    }),
+  );
 });

@@ -149,6 +149,27 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     expect(second.at - first.at).toBeGreaterThanOrEqual(ACK_WAIT_MS - 100);
   });
 
+  it('drops a poison event (data that breaks the catalog) on its first delivery, before any listener, and goes on', async () => {
+    const bus = await openBus();
+    const m = marker();
+    const listener = new RecordingListener(bus, group(), m);
+    const deliveries: Array<{ eventId: string; deliveryCount: number }> = [];
+    const handle = listener.handle.bind(listener);
+    listener.handle = (envelope, msg) => {
+      deliveries.push({ eventId: envelope.id, deliveryCount: msg.deliveryCount });
+      return handle(envelope, msg);
+    };
+    await listener.listen();
+    const publisher = new TicketCreatedPublisher(bus);
+    const poison = await publisher.publish({ ...ticket(m), price: -5 });
+    const good = await publisher.publish(ticket(m, 1));
+
+    await waitFor(() => listener.received.length === 1);
+    await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS + 500)); // a redelivery would have come by now
+    expect(listener.received.map((r) => r.eventId)).toEqual([good.id]);
+    expect(deliveries.filter((d) => d.eventId === poison.id)).toEqual([{ eventId: poison.id, deliveryCount: 1 }]);
+  });
+
   it('gives up a message no listener can apply after max deliveries', async () => {
     const bus = await openBus(2);
     const m = marker();
