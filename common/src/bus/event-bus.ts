@@ -60,4 +60,3 @@ export interface BusTuning {
 
 export const DEFAULT_MAX_IN_FLIGHT = 8;
 
-export const defaultBusTuning: BusTuning = { ackWaitMs: 5000, maxDeliver: 1000, maxInFlight: DEFAULT_MAX_IN_FLIGHT };

@@ -23,18 +23,6 @@ export class PaymentDeclinedError extends SimpleError {
   statusCode = 402;
 }
 
-/** The record changed since it was read (optimistic concurrency). */
-export class ConflictError extends SimpleError {
-  statusCode = 409;
-}
-
-export class DatabaseConnectionError extends SimpleError {
-  statusCode = 503;
-  constructor() {
-    super('Error connecting to database');
-  }
-}
-
 /** Over a rate limit: the client may try again after `retryAfterSeconds` (sent as Retry-After). */
 export class TooManyRequestsError extends SimpleError {
   statusCode = 429;
