@@ -264,23 +264,45 @@ export class OutboxRelay {
     return published;
   }
 
+  /**
+   * Publishes one record's entries in order and removes each once the broker
+   * has it. Every write names the record by `_id` alone: FerretDB v1 pushes
+   * down nothing else, so a conditional filter (`{_id, 'outbox.0.id', ...}`)
+   * scanned the whole collection (measured: propagation p50 337 ms at 1k
+   * tickets, 2.9 s at 10k). An entry is removed by value (`$pullAll`), so
+   * removing it twice (another relay got there first) removes nothing else;
+   * the marker is dropped only when, under the record's lock (which every
+   * write of this process takes), the outbox is empty.
+   */
   private async flushRecord(model: Model<any>, id: unknown, entries: OutboxEntry[], marked: boolean): Promise<number> {
     let published = 0;
-    const key = recordLockKey(model.collection.name, id);
-    // Under the record's lock: on FerretDB an unserialised $pop can erase a concurrent save.
-    const update = (filter: object, change: object) => withRecordLock(key, () => model.collection.updateOne({ _id: id, ...filter } as any, change));
-    for (const entry of entries) {
+    const collection = model.collection;
+    const byId = { _id: id } as any;
+    // Under the record's lock: on FerretDB an unserialised update can erase a concurrent save.
+    const locked = <T>(fn: () => Promise<T>) => withRecordLock(recordLockKey(collection.name, id), fn);
+    const outboxNow = async () => ((await collection.findOne(byId, { projection: { outbox: 1 } }))?.outbox ?? []) as OutboxEntry[];
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       await tracedPublish(this.bus, toEnvelope(entry));
       published += 1;
-      // The last one: pop it and drop the marker in one write, if nothing was staged meanwhile.
-      const last = await update({ 'outbox.0.id': entry.id, 'outbox.1': { $exists: false } }, { $pop: { outbox: -1 }, $unset: { [OUTBOX_MARKER]: '' } });
-      if (last.modifiedCount === 1) return published;
-      // Remove it only if it is still first: another relay may have done it already.
-      const result = await update({ 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } });
-      if (result.modifiedCount === 0) return published;
+      // $pullAll of the entry as read: exact equality, on FerretDB ($pull with a condition matches nothing there) as on mongod.
+      const pull: Record<string, any> = { $pullAll: { outbox: [entry] } };
+      const removed = await locked(async () => {
+        if (i < entries.length - 1) return (await collection.updateOne(byId, pull)).modifiedCount;
+        // The last one read: drop the marker with it, unless something was staged meanwhile (its write woke us again).
+        const now = await outboxNow();
+        const onlyThis = now.length === 1 && now[0].id === entry.id;
+        return (await collection.updateOne(byId, onlyThis ? { ...pull, $unset: { [OUTBOX_MARKER]: '' } } : pull)).modifiedCount;
+      });
+      // Already removed: another relay published it too, and is doing the rest.
+      if (removed === 0) return published;
     }
-    // A marker on an empty outbox (a crash after the last pop): drop it.
-    if (entries.length === 0 && marked) await update({ 'outbox.0': { $exists: false } }, { $unset: { [OUTBOX_MARKER]: '' } });
+    // A marker on an empty outbox (a crash after the last removal): drop it.
+    if (entries.length === 0 && marked) {
+      await locked(async () => {
+        if ((await outboxNow()).length === 0) await collection.updateOne(byId, { $unset: { [OUTBOX_MARKER]: '' } });
+      });
+    }
     return published;
   }
 }
