@@ -615,7 +615,9 @@ async function startSystem(options = {}) {
       STRIPE_API_BASE: baseEnv.STRIPE_API_BASE || `http://127.0.0.1:${ports.stripe}`,
     };
     // Traces: the local Zipkin, or none at all (the SDK is not even started).
-    for (const k of Object.keys(common)) if (k.startsWith('OTEL_')) delete common[k];
+    // Of the shell's OTEL_* only the sampler passes (OTEL_TRACES_SAMPLER[_ARG]: e.g. a 10 % bench run).
+    const keep = (k) => tracing && /^OTEL_TRACES_SAMPLER(_ARG)?$/.test(k);
+    for (const k of Object.keys(common)) if (k.startsWith('OTEL_') && !keep(k)) delete common[k];
     if (tracing) common.OTEL_EXPORTER_ZIPKIN_ENDPOINT = `http://127.0.0.1:${ports.zipkin}/api/v2/spans`;
     else common.OTEL_SDK_DISABLED = 'true';
     if (expirationWindow !== undefined && expirationWindow !== '') common.EXPIRATION_WINDOW_SECONDS = String(expirationWindow);

@@ -7,6 +7,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
+import { envDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { onTelemetryStop } from './lifecycle';
@@ -59,6 +60,10 @@ export function startTelemetry(): boolean {
   if (!exporter) return false;
   sdk = new NodeSDK({
     serviceName: serviceNameFromEnv(),
+    // The service name and OTEL_RESOURCE_ATTRIBUTES only: the default host and
+    // process detectors add ~15 attributes (the command line among them) that
+    // the Zipkin exporter copies onto every span, paid for in each export.
+    resourceDetectors: [envDetector],
     traceExporter: exporter.create(),
     instrumentations: [
       new HttpInstrumentation({
