@@ -80,8 +80,10 @@ export function build(name: string, profiles: string[] = [], tag = `${imageOf(na
   const args = ['bud', '--pull=never', '-f', b.dockerfilePath, '--ignorefile', b.ignoreFile, '-t', tag];
   for (const [k, v] of Object.entries(b.buildArgs)) args.push('--build-arg', `${k}=${v}`);
   if (b.target) args.push('--target', b.target);
-  args.push('--volume', `${TOOLS.BUILD_CA_BUNDLE}:/etc/ssl/certs/ca-certificates.crt:ro`);
-  args.push('--volume', `${TOOLS.BUILD_NPMRC}:/usr/local/etc/npmrc:ro`);
+  if (fs.existsSync(TOOLS.BUILD_CA_BUNDLE)) {
+    args.push('--volume', `${TOOLS.BUILD_CA_BUNDLE}:/etc/ssl/certs/ca-certificates.crt:ro`);
+    args.push('--volume', `${TOOLS.BUILD_NPMRC}:/usr/local/etc/npmrc:ro`);
+  }
   args.push(b.artifact.context ?? '.');
   const t0 = Date.now();
   const r = tool('buildah', args, 30 * 60_000);
