@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local infrastructure for Ticketing: FerretDB (MongoDB wire protocol on
-# SQLite), NATS Streaming, NATS JetStream, Redis and stripe-mock, all bound to
+# SQLite), NATS Streaming, NATS JetStream (nats-server 2.14 from the Go module
+# proxy), Redis and stripe-mock, all bound to
 # 127.0.0.1, all living under <repo>/.local/ (override: TICKETING_LOCAL_DIR).
 #
 #   infra.sh install [component...]   install what is missing (idempotent)
@@ -10,8 +11,11 @@
 #   infra.sh env                      export lines for the services' env
 #   infra.sh release <pid>            end a lease (see below)
 #
-# Components: mongo stan jetstream redis stripe (default: all).
-# `install` with no component also installs chromium (browser tests).
+# Components: mongo stan jetstream redis stripe (default: all), and zipkin
+# (the trace viewer; only when named: `npm start` names it unless told not to).
+# `install` with no component also installs chromium (browser tests) and
+# nginx (`install gateway`: the local gateway, which scripts/system.js starts
+# with a config generated from the ingress manifest; no start/stop here).
 #
 # Leases (used by scripts/with-infra.js and scripts/test.js): a runner calls
 # `start` with TICKETING_INFRA_LEASE=<its pid>; what that start brings up is
@@ -22,7 +26,7 @@
 #
 # Ports (env): MONGO_PORT 27017, STAN_PORT 4222, STAN_MONITOR_PORT 8222,
 # JETSTREAM_PORT 4223, JETSTREAM_MONITOR_PORT 8223, REDIS_PORT 6379,
-# STRIPE_MOCK_PORT 12111, STRIPE_MOCK_HTTPS_PORT 12112.
+# STRIPE_MOCK_PORT 12111, STRIPE_MOCK_HTTPS_PORT 12112, ZIPKIN_PORT 9411.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,13 +45,21 @@ JETSTREAM_MONITOR_PORT="${JETSTREAM_MONITOR_PORT:-8223}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 STRIPE_MOCK_HTTPS_PORT="${STRIPE_MOCK_HTTPS_PORT:-12112}"
+ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
 START_TIMEOUT="${INFRA_START_TIMEOUT:-30}"
 
 NATS_STREAMING_VERSION="v0.25.6"
+# The JetStream server: a release line that still gets fixes (Debian's 2.9.10 does not).
+NATS_SERVER_VERSION="v2.14.9"
 STRIPE_MOCK_FALLBACK_VERSION="v0.203.0"
 FERRETDB_VERSION="v1.24.2"
+ZIPKIN_VERSION="3.5.1"
+ZIPKIN_JAR="zipkin-server-$ZIPKIN_VERSION-exec.jar"
 
 ALL_COMPONENTS=(mongo stan jetstream redis stripe)
+# Started only when named (not by a bare `start`), known to stop/status/release.
+OPTIONAL_COMPONENTS=(zipkin)
+KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}" "${OPTIONAL_COMPONENTS[@]}")
 
 CLEANUP_DIRS=()
 cleanup() { local d; for d in "${CLEANUP_DIRS[@]}"; do rm -rf "$d"; done; }
@@ -97,12 +109,10 @@ apt_install() { # pkg...
 }
 
 have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
-have_nats() { command -v nats-server >/dev/null 2>&1 || [[ -x /usr/sbin/nats-server ]]; }
 have_chromium() { [[ -x /usr/bin/chromium ]]; }
+have_nginx() { [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1; }
 
-nats_server_bin() {
-  if command -v nats-server >/dev/null 2>&1; then command -v nats-server; else echo /usr/sbin/nats-server; fi
-}
+nats_server_bin() { echo "$BIN/nats-server"; }
 
 go_install() { # name module@version
   local name="$1" target="$2" t0 go
@@ -119,11 +129,35 @@ install_stan() {
 }
 
 install_stripe() {
-  [[ -x "$BIN/stripe-mock" ]] && return
-  if ! go_install stripe-mock "github.com/stripe/stripe-mock@latest"; then
-    log "stripe-mock@latest failed; falling back to $STRIPE_MOCK_FALLBACK_VERSION"
-    go_install stripe-mock "github.com/stripe/stripe-mock@$STRIPE_MOCK_FALLBACK_VERSION"
+  if [[ ! -x "$BIN/stripe-mock" ]]; then
+    if ! go_install stripe-mock "github.com/stripe/stripe-mock@latest"; then
+      log "stripe-mock@latest failed; falling back to $STRIPE_MOCK_FALLBACK_VERSION"
+      go_install stripe-mock "github.com/stripe/stripe-mock@$STRIPE_MOCK_FALLBACK_VERSION"
+    fi
   fi
+  install_stripe_fixtures
+}
+
+# stripe-mock answers from canned fixtures, and its canned PaymentIntent is
+# `requires_payment_method` whatever was sent (it keeps no state). The system
+# runs pay against it, so it is started with its own bundled fixtures where
+# only the PaymentIntent is the one a successful confirm returns (succeeded,
+# with its charge; no error, no next action). Everything else stays canned.
+STRIPE_FIXTURES="$LOCAL/etc/stripe-mock-fixtures.json"
+install_stripe_fixtures() {
+  local go version dir
+  go="$(go_bin)"
+  version="$("$go" version -m "$BIN/stripe-mock" | awk '$1 == "mod" && $2 == "github.com/stripe/stripe-mock" { print $3 }')"
+  [[ -n "$version" ]] || die "cannot tell which stripe-mock $BIN/stripe-mock is"
+  [[ -s "$STRIPE_FIXTURES" && "$(cat "$STRIPE_FIXTURES.version" 2>/dev/null)" == "$version" ]] && return
+  dir="$(cd "${TMPDIR:-/tmp}" && "$go" mod download -json "github.com/stripe/stripe-mock@$version" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  [[ -f "$dir/embedded/openapi/fixtures3.json" ]] || die "stripe-mock $version: no bundled fixtures under $dir"
+  mkdir -p "$(dirname "$STRIPE_FIXTURES")"
+  node "$REPO/scripts/stripe-mock-fixtures.js" "$dir/embedded/openapi/fixtures3.json" "$STRIPE_FIXTURES.tmp"
+  mv -f "$STRIPE_FIXTURES.tmp" "$STRIPE_FIXTURES"
+  printf '%s' "$version" >"$STRIPE_FIXTURES.version"
+  log "wrote stripe-mock fixtures ($version, PaymentIntent succeeded) to $STRIPE_FIXTURES"
 }
 
 # `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` fails behind
@@ -162,21 +196,39 @@ install_mongo() {
   log "built ferretdb in $(elapsed "$t0")"
 }
 
-install_jetstream() { have_nats || apt_install nats-server; }
+# Zipkin's server is an executable jar on Maven Central (classifier exec):
+# fetched with Maven itself (checksum-verified, cached in ~/.m2), run on Java 17.
+install_zipkin() {
+  [[ -f "$BIN/$ZIPKIN_JAR" ]] && return
+  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
+  command -v mvn >/dev/null 2>&1 || apt_install maven
+  local t0; t0="$(now)"
+  log "fetching io.zipkin:zipkin-server:$ZIPKIN_VERSION (exec jar) with Maven ..."
+  mkdir -p "$BIN"
+  (cd "${TMPDIR:-/tmp}" && mvn -q -B -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" "-DoutputDirectory=$BIN" -Dmdep.overWriteReleases=true)
+  [[ -f "$BIN/$ZIPKIN_JAR" ]] || die "Maven did not produce $BIN/$ZIPKIN_JAR"
+  log "fetched zipkin in $(elapsed "$t0")"
+}
+
+# Cached under $BIN; rebuilt only when the cached binary is another version.
+have_nats() { [[ -x "$BIN/nats-server" ]] && [[ "$("$BIN/nats-server" --version 2>/dev/null)" == *" $NATS_SERVER_VERSION" ]]; }
+install_jetstream() { have_nats || go_install nats-server "github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION"; }
 install_redis() { have_redis || apt_install redis-server redis-tools; }
 install_chromium() { have_chromium || apt_install chromium fonts-liberation; }
+install_gateway() { have_nginx || apt_install nginx; }
 
 cmd_install() { # component...
   local comps=("$@") with_chromium=0
-  if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}"); with_chromium=1; fi
+  if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}" gateway); with_chromium=1; fi
   lock
   # Debian packages first, in one apt-get call.
   local pkgs=() c
   for c in "${comps[@]}"; do
     case "$c" in
-      jetstream) have_nats || pkgs+=(nats-server) ;;
       redis) have_redis || pkgs+=(redis-server redis-tools) ;;
       chromium) with_chromium=1 ;;
+      gateway) have_nginx || pkgs+=(nginx) ;;
     esac
   done
   # fonts-liberation is only a Recommends of chromium; pages need real fonts.
@@ -189,7 +241,9 @@ cmd_install() { # component...
       jetstream) install_jetstream ;;
       redis) install_redis ;;
       stripe) install_stripe ;;
+      zipkin) install_zipkin ;;
       chromium) install_chromium ;;
+      gateway) install_gateway ;;
     esac
   done
   return 0
@@ -203,6 +257,7 @@ port_of() {
     jetstream) echo "$JETSTREAM_PORT" ;;
     redis) echo "$REDIS_PORT" ;;
     stripe) echo "$STRIPE_MOCK_PORT" ;;
+    zipkin) echo "$ZIPKIN_PORT" ;;
   esac
 }
 
@@ -214,6 +269,7 @@ exe_of() {
     jetstream) echo nats-server ;;
     redis) echo redis-server ;;
     stripe) echo stripe-mock ;;
+    zipkin) echo "$ZIPKIN_JAR" ;;
   esac
 }
 
@@ -261,9 +317,15 @@ command_for() { # component -> prints NUL-free argv, one per line
       printf '%s\n' redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
         --dir "$DATA/redis" --appendonly yes --daemonize no --save "" ;;
     stripe)
-      printf '%s\n' "$BIN/stripe-mock" \
+      printf '%s\n' "$BIN/stripe-mock" -fixtures "$STRIPE_FIXTURES" \
         -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" \
         -https-addr "127.0.0.1:$STRIPE_MOCK_HTTPS_PORT" ;;
+    zipkin)
+      # In-memory storage (spans are gone on restart), loopback only, a small heap.
+      printf '%s\n' env STORAGE_TYPE=mem MEM_MAX_SPANS=200000 "QUERY_PORT=$ZIPKIN_PORT" \
+        java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+        "-Darmeria.ports[0].ip=127.0.0.1" "-Darmeria.ports[0].port=$ZIPKIN_PORT" \
+        -jar "$BIN/$ZIPKIN_JAR" ;;
   esac
 }
 
@@ -274,8 +336,17 @@ ready_extra() { # component logfile offset
     # recovered its store; clients connecting earlier time out.
     stan) tail -c +"$(($3 + 1))" "$2" 2>/dev/null | grep -q "Streaming Server is ready" ;;
     jetstream) tail -c +"$(($3 + 1))" "$2" 2>/dev/null | grep -q "Server is ready" ;;
+    # Armeria binds before the collector and UI are wired.
+    zipkin) curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$ZIPKIN_PORT/health" 2>/dev/null ;;
     *) return 0 ;;
   esac
+}
+
+# A stripe-mock started before the fixture existed (an older infra.sh) answers
+# every PaymentIntent with requires_payment_method: payments cannot succeed.
+stale_stripe_mock() { # component pid
+  [[ "$1" == stripe && -r "/proc/$2/cmdline" ]] || return 1
+  ! tr '\0' ' ' <"/proc/$2/cmdline" | grep -qF -- "-fixtures $STRIPE_FIXTURES"
 }
 
 lease_mode() { [[ -n "${TICKETING_INFRA_LEASE:-}" ]]; }
@@ -284,12 +355,17 @@ start_one() { # component
   local c="$1" port pid logf offset t0
   port="$(port_of "$c")"
   if pid="$(pid_of "$c")"; then
-    if port_open "$port"; then
+    if port_open "$port" && ! stale_stripe_mock "$c" "$pid"; then
       lease_mode || rm -f "$RUN/$c.auto"  # started by hand: keep it running
       log "$c already running (pid $pid, port $port)"
       return 0
     fi
-    log "$c (pid $pid) does not answer on port $port; restarting it"
+    if port_open "$port"; then
+      # Stateless, and up again within a second or two: safe to swap under other runs.
+      log "$c (pid $pid) runs without the PaymentIntent fixture ($STRIPE_FIXTURES); restarting it"
+    else
+      log "$c (pid $pid) does not answer on port $port; restarting it"
+    fi
     stop_one "$c" >/dev/null
   fi
   rm -f "$RUN/$c.pid"
@@ -323,7 +399,10 @@ start_one() { # component
     exec setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$c.pid" "${argv[@]}" \
       </dev/null >>"$logf" 2>&1
   ) &
-  local deadline=$((SECONDS + START_TIMEOUT))
+  local timeout="$START_TIMEOUT"
+  # A JVM on two busy cores needs longer than a Go binary.
+  [[ "$c" == zipkin ]] && timeout=$((START_TIMEOUT * 3))
+  local deadline=$((SECONDS + timeout))
   while :; do
     pid="$(cat "$RUN/$c.pid" 2>/dev/null || true)"
     if [[ -n "$pid" ]] && ! alive "$pid"; then
@@ -334,7 +413,7 @@ start_one() { # component
     fi
     if [[ -n "$pid" ]] && port_open "$port" && ready_extra "$c" "$logf" "$offset"; then break; fi
     if ((SECONDS >= deadline)); then
-      err "$c did not answer on 127.0.0.1:$port within ${START_TIMEOUT}s; last log lines ($logf):"
+      err "$c did not answer on 127.0.0.1:$port within ${timeout}s; last log lines ($logf):"
       tail -c +"$((offset + 1))" "$logf" | tail -n 30 >&2 || true
       [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
       rm -f "$RUN/$c.pid"
@@ -370,8 +449,8 @@ check_components() {
   local c a ok
   for c in "$@"; do
     ok=0
-    for a in "${ALL_COMPONENTS[@]}"; do [[ "$c" == "$a" ]] && ok=1; done
-    [[ "$ok" == 1 ]] || die "unknown component '$c' (known: ${ALL_COMPONENTS[*]})"
+    for a in "${KNOWN_COMPONENTS[@]}"; do [[ "$c" == "$a" ]] && ok=1; done
+    [[ "$ok" == 1 ]] || die "unknown component '$c' (known: ${KNOWN_COMPONENTS[*]})"
   done
 }
 
@@ -401,7 +480,7 @@ cmd_start() {
 
 cmd_stop() {
   local comps=("$@") c
-  [[ ${#comps[@]} -eq 0 ]] && comps=("${ALL_COMPONENTS[@]}")
+  [[ ${#comps[@]} -eq 0 ]] && comps=("${KNOWN_COMPONENTS[@]}")
   check_components "${comps[@]}"
   lock
   for c in "${comps[@]}"; do stop_one "$c"; done
@@ -417,7 +496,7 @@ cmd_release() { # pid
     log "other runs still use the infrastructure (pids: ${others% }); leaving it running"
     return 0
   fi
-  for c in "${ALL_COMPONENTS[@]}"; do
+  for c in "${KNOWN_COMPONENTS[@]}"; do
     [[ -f "$RUN/$c.auto" ]] && stop_one "$c"
   done
   return 0
@@ -425,7 +504,7 @@ cmd_release() { # pid
 
 cmd_status() {
   local c pid port state
-  for c in "${ALL_COMPONENTS[@]}"; do
+  for c in "${KNOWN_COMPONENTS[@]}"; do
     port="$(port_of "$c")"
     if pid="$(pid_of "$c")"; then
       if port_open "$port"; then state=running; else state="running (port not answering)"; fi
@@ -459,7 +538,7 @@ main() {
   case "$sub" in
     install)
       local c
-      for c in "$@"; do [[ "$c" == chromium ]] || check_components "$c"; done
+      for c in "$@"; do [[ "$c" == chromium || "$c" == gateway ]] || check_components "$c"; done
       cmd_install "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;

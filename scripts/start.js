@@ -21,7 +21,7 @@ const args = process.argv.slice(2);
 if (args.includes('-h') || args.includes('--help')) {
   const text = fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 13).map((l) => l.replace(/^\/\/ ?/, ''));
   console.log(text.join('\n'));
-  console.log('\nOptions: --dev (reload on change), --no-client (API only)');
+  console.log('\nOptions: --dev (reload on change), --no-client (API only), --no-tracing (no Zipkin, no spans; or TICKETING_TRACING=off)');
   process.exit(0);
 }
 
@@ -34,7 +34,7 @@ if (major < 20) {
 // A fresh clone has no node_modules: install them first (the one step that
 // cannot be skipped; later starts find them and go straight on).
 function ensureDependencies() {
-  const needed = ['http-proxy', 'js-yaml', 'typescript/package.json', 'next/package.json'];
+  const needed = ['js-yaml', 'typescript/package.json', 'next/package.json'];
   const missing = needed.filter((m) => {
     try {
       require.resolve(m, { paths: [REPO, path.join(REPO, 'client')] });
@@ -106,6 +106,7 @@ process.on('SIGHUP', () => onSignal('SIGHUP'));
       eventBus,
       dev,
       client: args.includes('--no-client') ? false : 'auto',
+      ...(args.includes('--no-tracing') ? { tracing: false } : {}),
       signal: controller.signal,
       log: out,
       output: (name, line) => out(formatLine(name, line, { color })),
@@ -124,6 +125,7 @@ process.on('SIGHUP', () => onSignal('SIGHUP'));
   const bold = (s) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   out('');
   out(bold(`Ticketing is ready at ${system.url} (${secs}s)`));
+  if (system.zipkinUrl) out(`  traces: ${system.zipkinUrl} (Zipkin; every request and event across the services)`);
   out(`  logs: ${path.relative(process.cwd(), system.logDir) || '.'}/<service>.log · Ctrl-C stops everything`);
   out('');
 })();

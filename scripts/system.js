@@ -10,8 +10,8 @@
 //
 // Steps: free ports? → infrastructure (scripts/infra.sh install + start, under
 // a lease so stop() only stops what this run started) → compile (tsc -b) and,
-// when its sources changed, `next build` → gateway (routes read from the
-// ingress manifest) → services and client as child processes → every
+// when its sources changed, `next build` → gateway (nginx, its config
+// generated from the ingress manifest: scripts/nginx-gateway.js) → services and client as child processes → every
 // /readyz answers 200 → a request through the gateway. Any failure names the
 // part with the tail of its log, stops everything started, and rejects.
 const { spawn } = require('child_process');
@@ -44,9 +44,15 @@ const INFRA_PORTS = {
   redis: ['REDIS_PORT', 6379],
   stripe: ['STRIPE_MOCK_PORT', 12111],
   stripeHttps: ['STRIPE_MOCK_HTTPS_PORT', 12112],
+  zipkin: ['ZIPKIN_PORT', 9411],
 };
 
 const STOP_GRACE_MS = 15000;
+// A part that dies is started again after 1 s, 2 s, 4 s ... at most 30 s; the
+// count starts over once it has stayed up a minute (CrashLoopBackOff, shorter).
+const RESTART_BACKOFF_MS = Number(process.env.TICKETING_RESTART_BACKOFF_MS || 1000);
+const RESTART_BACKOFF_MAX_MS = 30000;
+const RESTART_RESET_MS = 60000;
 const LOG_TAIL_LINES = 30;
 const QUIET_MS = 15000;
 
@@ -300,6 +306,8 @@ function nextBin() {
  *   gatewayPort             default env GATEWAY_PORT or 8080
  *   portBase                client = base, auth = base+1 ... expiration = base+5 (default env SERVICE_PORT_BASE or 3000)
  *   dev                     ts-node-dev --respawn and `next dev` instead of compiled code
+ *   tracing                 start Zipkin and send every service's spans to it (default: true
+ *                           unless env TICKETING_TRACING is 0/off); false sets OTEL_SDK_DISABLED
  *   client                  true | false | 'auto' (default: 'auto' = skip with a warning when client/ has no pages yet)
  *   infra                   { localDir, ports: { mongo, stan, jetstream, redis, stripe, ... }, resetData }
  *                           a separate infra.sh instance (TICKETING_LOCAL_DIR + ports); resetData wipes its
@@ -340,7 +348,9 @@ async function startSystem(options = {}) {
     ports[key] = Number((infraOpt.ports && infraOpt.ports[key]) || baseEnv[envName] || fallback);
     infraEnv[envName] = String(ports[key]);
   }
-  const components = ['mongo', eventBus, 'redis', 'stripe'];
+  const tracing = options.tracing ?? !/^(0|off|false|no)$/i.test(baseEnv.TICKETING_TRACING || '');
+  const components = ['mongo', eventBus, 'redis', 'stripe', ...(tracing ? ['zipkin'] : [])];
+  const zipkinUrl = tracing ? `http://127.0.0.1:${ports.zipkin}/zipkin/` : undefined;
   const leaseId = String(process.pid);
 
   const step = (text) => log(`▸ ${text}`);
@@ -359,7 +369,9 @@ async function startSystem(options = {}) {
 
   const writeState = () => {
     fs.mkdirSync(runDir, { recursive: true });
-    const state = { runner: process.pid, lease: leaseId, localDir, children: procs.map((p) => ({ name: p.name, pid: p.child.pid })) };
+    const children = procs.map((p) => ({ name: p.name, pid: p.child.pid }));
+    if (gateway) children.push({ name: 'gateway', pid: gateway.pid });
+    const state = { runner: process.pid, lease: leaseId, localDir, children };
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
   };
 
@@ -371,6 +383,32 @@ async function startSystem(options = {}) {
       name: `infra.sh ${args[0]}`,
       ...opts,
     });
+
+  /**
+   * Restarts a part each time it exits while the system is up, after a
+   * back-off that doubles from RESTART_BACKOFF_MS to RESTART_BACKOFF_MAX_MS
+   * (reset once it has stayed up RESTART_RESET_MS), logging why it died.
+   * Meanwhile the gateway answers 503 for it.
+   */
+  function superviseRestarts(p) {
+    void p.exitPromise.then(async (exit) => {
+      if (stopping) return;
+      const upMs = Date.now() - p.startedAt;
+      p.restarts = upMs >= RESTART_RESET_MS ? 1 : (p.restarts || 0) + 1;
+      const delayMs = Math.min(RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MS * 2 ** (p.restarts - 1));
+      const why = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+      warn(
+        `${p.name} died (${why}) after ${seconds(upMs)} up; restarting in ${seconds(delayMs)} (restart ${p.restarts}` +
+          `${p.restarts > 1 ? ' in a row' : ''}); the gateway answers 503 for it meanwhile. Last lines:\n${tailOf(p, 15)}`,
+      );
+      await idle(delayMs);
+      if (stopping) return;
+      p.launch();
+      writeState();
+      log(`↻ ${p.name} restarted (pid ${p.child.pid})`);
+      superviseRestarts(p);
+    });
+  }
 
   async function stopProc(p) {
     if (!p.exited) {
@@ -388,7 +426,7 @@ async function startSystem(options = {}) {
       await sleep(500);
       if (groupAlive(p.child.pid)) killGroup(p.child.pid, 'SIGKILL');
     }
-    if (p.logStream) p.logStream.end();
+    if (p.stopFollowing) p.stopFollowing();
   }
 
   function stop() {
@@ -399,7 +437,7 @@ async function startSystem(options = {}) {
       const services = procs.filter((p) => p.name !== CLIENT.name);
       await Promise.all(client.map(stopProc));
       await Promise.all(services.map(stopProc));
-      if (gateway) await new Promise((r) => gateway.close(() => r()));
+      if (gateway) await gateway.close();
       if (infraLeased) {
         try {
           await infra(['release', leaseId]);
@@ -420,6 +458,7 @@ async function startSystem(options = {}) {
   /** Kill (SIGKILL, no grace) — for a second Ctrl-C. */
   function kill() {
     for (const p of procs) killGroup(p.child.pid, 'SIGKILL');
+    if (gateway) killGroup(gateway.pid, 'SIGKILL');
   }
 
   function tailOf(p, n = LOG_TAIL_LINES) {
@@ -476,7 +515,7 @@ async function startSystem(options = {}) {
     step(`infrastructure: ${components.join(', ')} (scripts/infra.sh)`);
     prepareLocalDir(localDir);
     if (infraOpt.resetData) await resetInfraData(localDir, infraEnv, log);
-    await infra(['install', ...components], {}, { signal });
+    await infra(['install', ...components, 'gateway'], {}, { signal });
     checkAbort();
     infraLeased = true;
     // Not killed on abort: a half-started component would be left without its lease mark.
@@ -538,19 +577,25 @@ async function startSystem(options = {}) {
       checkAbort();
     }
 
-    // 4. Gateway.
+    // 4. Gateway: nginx, configured from the ingress manifest.
     since = Date.now();
-    const { createGateway, loadIngressRoutes, describeRoutes } = require('./gateway');
+    const { startNginxGateway, loadIngressRoutes, describeRoutes } = require('./nginx-gateway');
     const targets = {};
     for (const p of parts) if (p.backend) targets[p.backend] = `http://127.0.0.1:${p.port}`;
     const routes = loadIngressRoutes(options.ingressFile);
-    gateway = createGateway({ routes, targets, log: (line) => output('gateway', line) });
-    await new Promise((resolve, reject) => {
-      gateway.once('error', (err) => reject(new StartError(`gateway: cannot listen on port ${gatewayPort}: ${err.message}`)));
-      gateway.listen(gatewayPort, resolve);
-    });
-    gateway.on('error', (err) => warn(`gateway: ${err.message}`));
-    log(`✓ gateway on :${gatewayPort}, routes from infra/k8s/ingress-srv.yaml:\n${describeRoutes(routes, targets)}`);
+    try {
+      gateway = await startNginxGateway({
+        routes,
+        targets,
+        port: gatewayPort,
+        dirs: { run: runDir, logs: logDir },
+        log: (line) => output('gateway', line),
+      });
+    } catch (err) {
+      throw new StartError(`gateway: ${err.message}`);
+    }
+    writeState();
+    log(`✓ gateway (nginx, ${path.relative(REPO, gateway.confFile) || gateway.confFile}) on :${gatewayPort}, routes from infra/k8s/ingress-srv.yaml:\n${describeRoutes(routes, targets)}`);
 
     // 5. Services and client.
     fs.mkdirSync(logDir, { recursive: true });
@@ -569,6 +614,10 @@ async function startSystem(options = {}) {
       STRIPE_KEY: baseEnv.STRIPE_KEY || 'sk_test_local',
       STRIPE_API_BASE: baseEnv.STRIPE_API_BASE || `http://127.0.0.1:${ports.stripe}`,
     };
+    // Traces: the local Zipkin, or none at all (the SDK is not even started).
+    for (const k of Object.keys(common)) if (k.startsWith('OTEL_')) delete common[k];
+    if (tracing) common.OTEL_EXPORTER_ZIPKIN_ENDPOINT = `http://127.0.0.1:${ports.zipkin}/api/v2/spans`;
+    else common.OTEL_SDK_DISABLED = 'true';
     if (expirationWindow !== undefined && expirationWindow !== '') common.EXPIRATION_WINDOW_SECONDS = String(expirationWindow);
     if (ackWait !== undefined && ackWait !== '') common.EVENT_ACK_WAIT_MS = String(ackWait);
     for (const k of ['PORT', 'SERVICE_NAME', 'MONGO_URI', 'NATS_CLIENT_ID', 'TICKETING_INFRA_LEASE']) delete common[k];
@@ -637,13 +686,9 @@ async function startSystem(options = {}) {
     const probe = await httpStatus(`http://127.0.0.1:${gatewayPort}/api/users/currentuser`, 5000);
     if (probe.status !== 200) throw new StartError(`gateway check failed: GET /api/users/currentuser → ${probe.status} ${probe.body.slice(0, 200)}`);
 
-    for (const p of procs) {
-      void p.exitPromise.then((exit) => {
-        if (!stopping && !dev) {
-          warn(`${p.name} exited (${exit.signal || `exit code ${exit.code}`}); the gateway answers 503 for it. Last lines:\n${tailOf(p, 15)}`);
-        }
-      });
-    }
+    // From here on a part that dies is started again, as Kubernetes' restart
+    // policy would (dev: ts-node-dev and next dev restart by themselves).
+    if (!dev) for (const p of procs) superviseRestarts(p);
   } catch (err) {
     return fail(err);
   }
@@ -653,39 +698,91 @@ async function startSystem(options = {}) {
     url,
     gatewayPort,
     eventBus,
+    zipkinUrl,
     logDir,
     startedInMs: Date.now() - t0,
-    processes: procs.map((p) => ({ name: p.name, pid: p.child.pid, port: p.port })),
+    /** The parts now (a restarted part has a new pid). */
+    get processes() {
+      return procs.map((p) => ({ name: p.name, pid: p.child.pid, port: p.port, restarts: p.restarts }));
+    },
     stop,
     kill,
   };
 }
 
+/**
+ * Starts one part with its stdout and stderr going straight to its log file
+ * (no pipe through this process: a service never waits for the runner, and
+ * the runner does no work per line while requests are served). The runner
+ * follows the file a few times a second and hands new lines to output().
+ */
 function spawnPart(part, cmd, env, logDir, output) {
   const logFile = path.join(logDir, `${part.name}.log`);
-  const logStream = fs.createWriteStream(logFile, { flags: 'a' });
-  logStream.write(`\n==== ${new Date().toISOString()} ${cmd.slice(1).join(' ')} (port ${part.port})\n`);
-  const child = spawn(cmd[0], cmd.slice(1), { cwd: part.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const p = { name: part.name, port: part.port, child, tail: [], logFile, logStream, exited: null };
-  p.exitPromise = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      p.exited = { code, signal };
-      resolve(p.exited);
-    });
-    child.on('error', (err) => {
-      p.tail.push(`spawn failed: ${err.message}`);
-      p.exited = { code: -1, signal: null };
-      resolve(p.exited);
-    });
-  });
+  let offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+  const p = { name: part.name, port: part.port, child: null, tail: [], logFile, exited: null, restarts: 0 };
+  let partial = '';
   const onLine = (line) => {
     p.tail.push(line);
     if (p.tail.length > LOG_TAIL_LINES) p.tail.shift();
-    if (p.logStream.writable) p.logStream.write(`${line}\n`);
     output(part.name, line);
   };
-  readline.createInterface({ input: child.stdout }).on('line', onLine);
-  readline.createInterface({ input: child.stderr }).on('line', onLine);
+  /** Reads what was appended since the last call (synchronous: also used right before reporting a failure). */
+  p.follow = () => {
+    let rfd;
+    try {
+      rfd = fs.openSync(logFile, 'r');
+      const size = fs.fstatSync(rfd).size;
+      if (size < offset) offset = 0; // truncated by hand
+      if (size === offset) return;
+      const buf = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
+      const n = fs.readSync(rfd, buf, 0, buf.length, offset);
+      offset += n;
+      const lines = (partial + buf.toString('utf8', 0, n)).split('\n');
+      partial = lines.pop();
+      for (const line of lines) onLine(line);
+    } catch {
+      /* the file is gone: nothing to follow */
+    } finally {
+      if (rfd !== undefined) fs.closeSync(rfd);
+    }
+  };
+  const timer = setInterval(p.follow, 250);
+  timer.unref();
+  p.stopFollowing = () => {
+    clearInterval(timer);
+    p.follow();
+    if (partial) onLine(partial);
+    partial = '';
+  };
+  /** Starts (or starts again) the process; exitPromise is that run's exit. */
+  p.launch = () => {
+    fs.appendFileSync(logFile, `\n==== ${new Date().toISOString()} ${cmd.slice(1).join(' ')} (port ${part.port})\n`);
+    // The follower starts after this header (what the last run wrote was read at its exit).
+    offset = fs.statSync(logFile).size;
+    const fd = fs.openSync(logFile, 'a');
+    let child;
+    try {
+      child = spawn(cmd[0], cmd.slice(1), { cwd: part.dir, env, stdio: ['ignore', fd, fd], detached: true });
+    } finally {
+      fs.closeSync(fd);
+    }
+    p.child = child;
+    p.exited = null;
+    p.startedAt = Date.now();
+    p.exitPromise = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        p.follow();
+        p.exited = { code, signal };
+        resolve(p.exited);
+      });
+      child.on('error', (err) => {
+        p.tail.push(`spawn failed: ${err.message}`);
+        p.exited = { code: -1, signal: null };
+        resolve(p.exited);
+      });
+    });
+  };
+  p.launch();
   return p;
 }
 
@@ -739,7 +836,7 @@ async function reapLeftovers(stateFile, log, infraEnv) {
     } catch {
       /* not Linux or gone */
     }
-    if (cmdline && !/node/.test(cmdline)) continue; // pid reused by something else
+    if (cmdline && !/node|nginx/.test(cmdline)) continue; // pid reused by something else
     killGroup(c.pid, 'SIGKILL');
     reaped++;
   }

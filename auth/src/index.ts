@@ -1,3 +1,5 @@
+// First: tracing must hook http, express, mongodb and ioredis before they load.
+import '@ticketing/common/telemetry/register';
 import { connectMongo, connectRedis, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';

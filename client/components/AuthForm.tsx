@@ -64,7 +64,7 @@ export default function AuthForm({ mode }: Props) {
           value={password}
           onChange={(e) => setPassword(e.target.value)}
           errors={byField.password}
-          hint={mode === 'signup' ? '4 to 20 characters' : undefined}
+          hint={mode === 'signup' ? '8 to 128 characters, not a common password' : undefined}
         />
         <ErrorAlert errors={general} />
         <button type="submit" className="btn btn-primary" disabled={pending} aria-busy={pending || undefined}>

@@ -10,3 +10,4 @@ export * from './mongo';
 export * from './outbox';
 export * from './rate-limit';
 export * from './service';
+export * from './telemetry';

@@ -12,8 +12,7 @@ export const currentRequestId = (): string | undefined => requestContext.getStor
 
 /**
  * What never reaches a log line: session cookies, authorization headers,
- * card tokens, passwords and Stripe keys, wherever pino-http or a caller
- * puts them (one level deep for callers' own objects).
+ * card tokens, passwords and Stripe keys, wherever a caller puts them (one level deep for callers' own objects).
  */
 export const REDACTED_PATHS = [
   'req.headers.cookie',
@@ -38,16 +37,26 @@ export const REDACTED_PATHS = [
 
 const defaultLevel = process.env.NODE_ENV === 'test' ? 'silent' : 'info';
 
-/** JSON logs to stdout; every line carries the request id of the work it belongs to. */
-export const logger = pino({
-  name: process.env.SERVICE_NAME,
-  level: process.env.LOG_LEVEL ?? defaultLevel,
-  redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  mixin: () => {
-    const requestId = currentRequestId();
-    return requestId ? { requestId } : {};
+/**
+ * JSON logs to stdout through pino's asynchronous destination: lines are
+ * queued and written in the background (what is left is flushed on exit by
+ * pino), so a slow reader of stdout never holds up a request. LOG_SYNC=true
+ * writes each line at once (debugging a crash that kills the process). Every
+ * line carries the request id of the work it belongs to; secrets are redacted.
+ */
+export const logger = pino(
+  {
+    name: process.env.SERVICE_NAME,
+    level: process.env.LOG_LEVEL ?? defaultLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
   },
-});
+  // minLength 0: a line is written as soon as the previous write is done (lines written meanwhile go together).
+  pino.destination({ dest: 1, sync: process.env.LOG_SYNC === 'true', minLength: 0 }),
+);
 
 /** Security-relevant events (ASVS "audit trail"): one structured line each, never a password or token. */
 export type AuditEvent =

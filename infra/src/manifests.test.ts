@@ -51,6 +51,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/tickets/?(.*)', 'tickets-srv'],
   ['/api/orders/?(.*)', 'orders-srv'],
   ['/api/payments/?(.*)', 'payments-srv'],
+  ['/api/docs/?(.*)', 'client-srv'],
   ['/?(.*)', 'client-srv'],
 ];
 
@@ -77,6 +78,7 @@ const THIRD_PARTY_HTTP_PROBES: Record<string, string[]> = {
 const DATA_DIRS: Record<string, (args: string[]) => string | undefined> = {
   mongo: (a) => flagValue(a, '--dbpath') ?? '/data/db',
   redis: (a) => flagValue(a, '--dir'),
+  valkey: (a) => flagValue(a, '--dir'),
   'nats-streaming': (a) => flagValue(a, '--dir', '-dir'),
   nats: (a) => flagValue(a, '--store_dir', '-sd'),
 };
@@ -411,9 +413,10 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
     });
 
     it('every store (database, Redis, NATS) is a StatefulSet whose data dir is on a PersistentVolumeClaim', () => {
-      const stores = all.filter((w) => w.pod.containers.some((c) => !isOwnImage(c.image)));
+      // (The observability component's collector and Jaeger keep nothing: in-memory by design.)
+      const stores = all.filter((w) => w.pod.containers.some((c) => !isOwnImage(c.image)) && (w.obj.metadata.labels ?? {})['app.kubernetes.io/component'] !== 'observability');
       expect(stores.map((w) => w.name).sort()).toEqual(
-        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'expiration-redis', 'nats'].sort(),
+        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'expiration-redis', 'limits-redis', 'nats'].sort(),
       );
       for (const w of stores) {
         expect({ store: w.name, kind: w.kind }).toEqual({ store: w.name, kind: 'StatefulSet' });
@@ -435,6 +438,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
       // the store-specific persistence settings
       const args = (name: string) => all.find((w) => w.name === name)!.pod.containers[0].args as string[];
       expect(flagValue(args('expiration-redis'), '--appendonly')).toBe('yes');
+      expect(flagValue(args('limits-redis'), '--appendonly')).toBe('yes');
       const bus = args('nats');
       if (variant.profiles.includes('jetstream')) expect(hasFlag(bus, '--jetstream', '-js')).toBe(true);
       else {
@@ -445,7 +449,8 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
 
     it('no Deployment keeps data: no claims, only emptyDir scratch space', () => {
       for (const w of all.filter((x) => x.kind === 'Deployment')) {
-        for (const v of w.pod.volumes ?? []) expect({ workload: w.name, volume: v.name, emptyDir: !!v.emptyDir }).toEqual({ workload: w.name, volume: v.name, emptyDir: true });
+        // A ConfigMap mounted read-only is configuration, not data.
+        for (const v of w.pod.volumes ?? []) expect({ workload: w.name, volume: v.name, emptyDir: !!v.emptyDir || !!v.configMap }).toEqual({ workload: w.name, volume: v.name, emptyDir: true });
       }
     });
 
@@ -558,14 +563,17 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
           const best = hits.sort((a: any, b: any) => b.value.length - a.value.length)[0];
           return best && `${best.backend[0].name}:${best.backend[0].port}`;
         };
-        const { loadIngressRoutes, matchRoute } = require(repoPath('scripts/gateway.js'));
-        const ingress = loadIngressRoutes(repoPath('infra/k8s/ingress-srv.yaml'));
+        // The Ingress's routes in ingress-nginx's order (longest first), each a
+        // case-insensitive regex anchored at the start (use-regex), as the local
+        // nginx gateway writes them; every backend port is 3000 (checked above).
+        const { loadIngressRoutes } = require(repoPath('scripts/nginx-gateway.js'));
+        const ingress: Array<{ path: string; service: string }> = loadIngressRoutes(repoPath('infra/k8s/ingress-srv.yaml'));
         const viaIngress = (url: string) => {
-          const r = matchRoute(ingress, url);
-          return r && `${r.service}:${r.servicePort}`;
+          const r = ingress.find((x) => new RegExp(`^${x.path}`, 'i').test(url));
+          return r && `${r.service}:3000`;
         };
         const urls = ['/api/users/signup', '/api/users/currentuser', '/api/users', '/api/tickets', '/api/tickets/5f0c', '/api/tickets/mine',
-          '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz'];
+          '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
         expect(urls.map((u) => [u, viaRoute(u)])).toEqual(urls.map((u) => [u, viaIngress(u)]));
         expect(new Set(urls.map(viaRoute)).size).toBe(5);
       });
@@ -580,6 +588,8 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
         } else {
           expect(env.MONGO_URI).toBe(`mongodb://${svc}-mongo-srv:27017/${svc}`);
         }
+        // the shared limits (sign-in throttling, per-user limits, hold counts)
+        if (['auth', 'orders', 'payments'].includes(svc)) expect([env.REDIS_HOST, env.REDIS_PORT]).toEqual(['limits-redis-srv', '6379']);
         if (svc !== 'auth') {
           expect(env.NATS_URL).toBe('nats://nats-srv:4222');
           expect(env.NATS_CLUSTER_ID).toBe('ticketing');

@@ -96,6 +96,15 @@ describe('GitHub workflows', () => {
     for (const wfile of Object.values(workflows)) expect(wfile.permissions).toEqual({ contents: 'read' });
   });
 
+  it('run on the runtime of record: setup-node reads .nvmrc, which says 24', () => {
+    expect(readRepoFile('.nvmrc').trim()).toBe('24');
+    const setups = Object.values(workflows).flatMap((wf: any) =>
+      Object.values<any>(wf.jobs).flatMap((j) => (j.steps ?? []).filter((s: any) => /^actions\/setup-node@/.test(s.uses ?? ''))),
+    );
+    expect(setups.length).toBeGreaterThan(0);
+    for (const step of setups) expect(step.with).toEqual(expect.objectContaining({ 'node-version-file': '.nvmrc' }));
+  });
+
   it('pin every action to a major version', () => {
     const uses = Object.values(workflows).flatMap((wf: any) =>
       Object.values<any>(wf.jobs).flatMap((j) => (j.steps ?? []).map((s: any) => s.uses).filter(Boolean)),

@@ -2,6 +2,7 @@ import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, 
 import { Router } from 'express';
 import Stripe from 'stripe';
 import { createPaymentRouter } from './routes/new';
+import { createWebhookRouter } from './routes/webhook';
 import { PayOrderOptions } from './services/charges';
 import { auditPayments } from './services/payment-audit';
 
@@ -12,14 +13,18 @@ export interface PaymentsDeps {
   bus?: EventBus;
   /** How a payment request waits for another attempt on its order; defaults suit production. */
   payments?: Partial<PayOrderOptions>;
+  /** STRIPE_WEBHOOK_SECRET; without it the webhook answers 503. */
+  webhookSecret?: string;
   /** The Redis-backed limits (POST /api/payments per user). */
   limits: RateLimits;
 }
 
 export type PaymentsAppConfig = SessionConfig & Pick<RateLimitConfig, 'PAYMENTS_PER_USER_PER_MINUTE'>;
 
-export const buildApp = (config: PaymentsAppConfig, { stripe, bus, payments, limits }: PaymentsDeps) =>
+export const buildApp = (config: PaymentsAppConfig, { stripe, bus, payments, limits, webhookSecret }: PaymentsDeps) =>
   createServiceApp({
+    // The webhook checks Stripe's signature over the raw body, so it is mounted ahead of the JSON parser.
+    rawBodyRouters: [createWebhookRouter(stripe, webhookSecret)],
     routers: [
       Router().post('/api/payments', auditPayments, limits.perUser('payments', { points: config.PAYMENTS_PER_USER_PER_MINUTE, windowSeconds: MINUTE })),
       createPaymentRouter(stripe, payments),

@@ -49,10 +49,10 @@ describe('createStripe', () => {
   it('sends the SDK’s requests to STRIPE_API_BASE with the secret key', async () => {
     const http = new TestHttpClient();
     const stripe = createStripe({ STRIPE_KEY: 'sk_test_123', STRIPE_API_BASE: STRIPE_MOCK_BASE }, { httpClient: http });
-    const charge = await stripe.charges.create({ amount: 500, currency: 'usd', source: 'tok_visa' });
-    expect(charge.id).toMatch(/^ch_/);
+    const intent = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    expect(intent.id).toMatch(/^pi_/);
     const base = new URL(STRIPE_MOCK_BASE);
-    expect(http.requests[0]).toMatchObject({ host: base.hostname, port: base.port, protocol: 'http', path: '/v1/charges' });
+    expect(http.requests[0]).toMatchObject({ host: base.hostname, port: base.port, protocol: 'http', path: '/v1/payment_intents' });
     expect(http.requests[0].headers.authorization).toBe('Bearer sk_test_123');
   });
 });

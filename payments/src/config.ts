@@ -10,6 +10,14 @@ export const stripeConfig = z.object({
     .url('STRIPE_API_BASE must be a URL, e.g. http://127.0.0.1:12111')
     .refine((v) => /^https?:\/\/[^/]+\/?$/.test(v), 'STRIPE_API_BASE must be http(s)://host[:port] with no path')
     .optional(),
+  /**
+   * The signing secret of the webhook endpoint (Dashboard or `stripe listen`).
+   * Without it POST /api/payments/webhook answers 503: events cannot be checked.
+   */
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9]+$/, 'STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_...)')
+    .optional(),
 });
 
 export type StripeConfig = z.infer<typeof stripeConfig>;

@@ -1,3 +1,5 @@
+// First: tracing must hook http, express, mongodb and ioredis before they load.
+import '@ticketing/common/telemetry/register';
 import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Event, EventEnvelope } from '../events';
 import { currentRequestId } from '../logger';
+import { tracedPublish } from '../telemetry/tracing';
 import { EventBus } from './event-bus';
 
 /** Builds the wire envelope for an event (new id, time now, the current request id). */
@@ -27,7 +28,7 @@ export abstract class Publisher<T extends Event> {
 
   async publish(data: T['data']): Promise<EventEnvelope<T['subject']>> {
     const envelope = envelopeOf<T>(this.subject, data);
-    await this.bus.publish(envelope);
+    await tracedPublish(this.bus, envelope);
     return envelope;
   }
 }

@@ -1,10 +1,11 @@
-import { Request, Response, Router } from 'express';
+import express, { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { BadRequestError } from '../errors';
 import { requireAuth, validateIdParam, validateRequest } from '../middlewares';
 import { signin, TEST_JWT_KEY } from '../testing';
+import { currentRequestId, logger } from '../logger';
 import { createServiceApp, lifecycle } from './app';
 
 const router = Router();
@@ -120,5 +121,46 @@ describe('the common service app', () => {
     await request(app).get('/readyz').expect(503);
     lifecycle.shuttingDown = false;
     await request(app).get('/healthz').expect(200);
+  });
+
+  it('gives raw-body routers the body as sent (any content type), with headers, request ids and the error shape', async () => {
+    const raw = Router().post('/api/hooks', express.raw({ type: () => true }), (req: Request, res: Response) => {
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new BadRequestError('Empty hook');
+      res.send({ bytes: req.body.length, text: req.body.toString('utf8') });
+    });
+    const hooks = createServiceApp({ routers: [router], rawBodyRouters: [raw] });
+    const sent = '{"b": 1,  "a":2}';
+    const res = await request(hooks).post('/api/hooks').set('Content-Type', 'application/json').send(sent).expect(200);
+    expect(res.body).toEqual({ bytes: sent.length, text: sent });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    await request(hooks).post('/api/hooks').set('Content-Type', 'text/plain').send('x').expect(200);
+    expect((await request(hooks).post('/api/hooks').expect(400)).body).toEqual({ errors: [{ message: 'Empty hook' }] });
+    // The JSON-only rule still holds everywhere else.
+    await request(hooks).post('/api/things').set('Content-Type', 'text/plain').send('x').expect(415);
+  });
+});
+
+describe('the access log', () => {
+  it('writes one line per request with method, URL, status, time and the request id, and never the headers', async () => {
+    const lines: Array<{ obj: Record<string, any>; msg: string; requestId?: string }> = [];
+    const level = logger.level;
+    logger.level = 'info';
+    const spy = jest.spyOn(logger, 'info').mockImplementation(((obj: Record<string, any>, msg: string) => {
+      lines.push({ obj, msg, requestId: currentRequestId() });
+    }) as never);
+    try {
+      await request(app).get('/api/things/private').set('Cookie', signin()).set('x-request-id', 'log-test-1').expect(200);
+      await request(app).get('/healthz').expect(200);
+      await new Promise((r) => setImmediate(r));
+      const access = lines.filter((l) => l.msg === 'request completed');
+      expect(access).toHaveLength(1);
+      expect(access[0].obj).toEqual({ req: { method: 'GET', url: '/api/things/private' }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+      expect(access[0].requestId).toBe('log-test-1');
+      expect(JSON.stringify(access[0].obj)).not.toMatch(/session|cookie/i);
+    } finally {
+      spy.mockRestore();
+      logger.level = level;
+    }
   });
 });

@@ -2,17 +2,25 @@ import 'express-async-errors';
 import cookieSession from 'cookie-session';
 import express, { Express, Router } from 'express';
 import helmet from 'helmet';
+import { loadConfig, proxyConfig } from '../config';
 import { NotFoundError } from '../errors';
 import { currentUser } from '../middlewares/current-user';
 import { errorHandler } from '../middlewares/error-handler';
 import { requireJsonBody } from '../middlewares/require-json';
 import { requestId, requestLogging } from '../middlewares/request-logging';
+import { httpTelemetry } from '../telemetry/http';
+import { mountMetrics } from '../telemetry/metrics';
 import { SessionKeys } from '../middlewares/session-keys';
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
 export interface ServiceAppOptions {
   routers: Router[];
+  /**
+   * Routers that read their own body (a signed webhook needs it raw): mounted
+   * after request ids and logging, ahead of the JSON-only rule and parser.
+   */
+  rawBodyRouters?: Router[];
   /** What /readyz needs to be true (database, bus, ...). */
   readiness?: Record<string, ReadinessCheck>;
   /** Omit for services without sessions (expiration). */
@@ -25,10 +33,11 @@ export const lifecycle = { shuttingDown: false };
 /** The Express app every service builds: same middlewares, health routes and error path. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
-  // Behind exactly one proxy (ingress-nginx or the local gateway): trust its
-  // X-Forwarded-* for secure cookies and the client address, and nothing a
-  // client wrote further left in X-Forwarded-For (per-address rate limits).
-  app.set('trust proxy', 1);
+  // Behind TRUST_PROXY_HOPS proxies (default 1: ingress-nginx or the local
+  // gateway): trust their X-Forwarded-* for secure cookies and the client
+  // address, and nothing a client wrote further left in X-Forwarded-For
+  // (per-address rate limits).
+  app.set('trust proxy', loadConfig(proxyConfig).TRUST_PROXY_HOPS);
   // Security headers on every answer (nosniff, frame-ancestors, HSTS, ...); hides x-powered-by too.
   app.use(helmet());
 
@@ -46,8 +55,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
+  mountMetrics(app);
+
+  app.use(httpTelemetry);
   app.use(requestId);
   app.use(requestLogging);
+  for (const router of options.rawBodyRouters ?? []) app.use(router);
   app.use(requireJsonBody);
   app.use(express.json({ limit: '100kb' }));
   if (options.session) {

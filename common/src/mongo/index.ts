@@ -26,7 +26,7 @@ export const isMongoConnected = () => mongoose.connection.readyState === 1;
 
 /**
  * The JSON form every model sends to clients: `id` instead of `_id`, and no
- * internals (the outbox, mongoose's own version key).
+ * internals (the outbox and its marker, mongoose's own version key).
  */
 export const toJSONOptions = {
   versionKey: false,
@@ -34,6 +34,7 @@ export const toJSONOptions = {
     ret.id = String(ret._id);
     delete ret._id;
     delete ret.outbox;
+    delete ret.outboxPending;
     delete ret.__v;
     return ret;
   },

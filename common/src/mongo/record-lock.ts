@@ -64,15 +64,23 @@ const release = (holder: Holder) => {
   delete holder[RELEASE];
 };
 
+const LOCKED_SCHEMA = Symbol('recordLocked');
+
 const QUERY_WRITES = ['findOneAndUpdate', 'updateOne', 'findOneAndDelete', 'deleteOne', 'findOneAndReplace', 'replaceOne'] as const;
 
 /**
  * Takes the record's lock around every mongoose write that names one
  * existing record (save of a loaded document; updateOne/findOneAndUpdate/
  * deleteOne... with an _id filter), so no service has to remember to.
- * Registered for every schema by common (see ./index.ts).
+ * Registered for every schema by common (see ./index.ts), and by
+ * outboxPlugin itself, whose relay depends on it.
  */
 export function recordLockPlugin(schema: Schema): void {
+  // Once per schema (the global registration and outboxPlugin both apply it):
+  // a second pair of hooks would wait for the lock the first pair holds.
+  const marked = schema as Schema & { [LOCKED_SCHEMA]?: true };
+  if (marked[LOCKED_SCHEMA]) return;
+  marked[LOCKED_SCHEMA] = true;
   schema.pre('save', async function lockBeforeSave() {
     // Subdocuments are written with their parent; a new record overwrites nothing.
     if (this.$isSubdocument || this.isNew) return;

@@ -1,10 +1,13 @@
 import mongoose from 'mongoose';
 import { Subjects } from '../events';
 import { requestContext } from '../logger';
+import { acquireRecordLock, recordLockKey } from '../mongo/record-lock';
 import { InMemoryBus, useTestDatabase, waitFor } from '../testing';
 import { OutboxRelay } from './outbox-relay';
 import { outboxPlugin, pushEvent, stageEvent, WithOutbox } from './outbox';
 
+// This file does not load common's mongo module (the global record-lock
+// registration): Seat gets the lock from outboxPlugin alone.
 useTestDatabase();
 
 interface Seat extends WithOutbox {
@@ -62,4 +65,169 @@ describe('OutboxRelay', () => {
       await relay.stop();
     }
   });
+
+  describe('costs O(1) per write', () => {
+    it('hands the relay the written record: it reads that record by _id and never scans for it', async () => {
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat], { pollIntervalMs: 60000 });
+      await Seat.insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `idle ${i}` })));
+      relay.start();
+      try {
+        await relay.flush(); // the start scan
+        const scans = jest.spyOn(Seat.collection, 'find');
+        const reads = jest.spyOn(Seat.collection, 'findOne');
+        const saved = new Seat({ title: 'a' });
+        stageEvent(saved, Subjects.TicketCreated, data(saved.id, 0));
+        await saved.save();
+        const other = await Seat.create({ title: 'b' });
+        await Seat.findOneAndUpdate({ _id: other._id }, { $set: { title: 'c' }, ...pushEvent(Subjects.TicketUpdated, data(other.id, 1)) });
+        await Seat.updateOne({ _id: other._id }, { $set: { title: 'd' }, ...pushEvent(Subjects.TicketUpdated, data(other.id, 2)) });
+        await waitFor(() => bus.published.length === 3);
+        expect(bus.published.map((e) => (e.data as { version: number }).version).sort()).toEqual([0, 1, 2]);
+        expect(scans).not.toHaveBeenCalled();
+        expect(reads.mock.calls.length).toBeGreaterThanOrEqual(2);
+        for (const [filter] of reads.mock.calls) expect(Object.keys(filter as object)).toEqual(['_id']);
+        scans.mockRestore();
+        reads.mockRestore();
+      } finally {
+        await relay.stop();
+      }
+    });
+
+    it('sets the indexed marker in the staging write itself (beside the caller\'s own $set) and drops it once published', async () => {
+      await Seat.init();
+      const indexes = await Seat.collection.indexes();
+      expect(indexes.some((i) => Object.keys(i.key).join() === 'outboxPending')).toBe(true);
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat]);
+      const raw = async (id: unknown) => Seat.collection.findOne({ _id: id } as never);
+      const seat = new Seat({ title: 'a' });
+      stageEvent(seat, Subjects.TicketCreated, data(seat.id, 0));
+      await seat.save();
+      expect((await raw(seat._id))!.outboxPending).toBe(true);
+      await relay.flush();
+      expect(await raw(seat._id)).not.toHaveProperty('outboxPending');
+      await Seat.findOneAndUpdate({ _id: seat._id }, { $set: { title: 'b' }, ...pushEvent(Subjects.TicketUpdated, data(seat.id, 1)) });
+      expect(await raw(seat._id)).toMatchObject({ title: 'b', outboxPending: true });
+      await relay.flush();
+      expect(await raw(seat._id)).toMatchObject({ title: 'b', outbox: [] });
+      expect(await raw(seat._id)).not.toHaveProperty('outboxPending');
+      // A plain save stages nothing and sets nothing.
+      seat.title = 'c';
+      await seat.save();
+      expect(await raw(seat._id)).not.toHaveProperty('outboxPending');
+    });
+
+    it('publishes a write staged while a flush() is in progress right after it, not at the next poll', async () => {
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat], { pollIntervalMs: 60000 });
+      relay.start();
+      try {
+        await relay.flush(); // the start scan; the next poll is a minute away
+        // A record staged behind mongoose's back: only flush()'s scan finds it, and its publish waits for the gate.
+        const first = await Seat.create({ title: 'a' });
+        const entry = { id: 'evt-first', subject: Subjects.TicketUpdated, time: new Date(), data: data(first.id, 1) };
+        await Seat.collection.updateOne({ _id: first._id }, { $push: { outbox: entry }, $set: { outboxPending: true } } as never);
+        let openGate!: () => void;
+        const gate = new Promise<void>((resolve) => (openGate = resolve));
+        const publish = bus.publish.bind(bus);
+        let publishing!: () => void;
+        const publishStarted = new Promise<void>((resolve) => (publishing = resolve));
+        jest.spyOn(bus, 'publish').mockImplementation(async (envelope) => {
+          publishing();
+          await gate;
+          return publish(envelope);
+        });
+        const flushed = relay.flush();
+        await publishStarted;
+        // Staged while flush()'s pass is publishing: the wake finds a pass in progress.
+        const second = new Seat({ title: 'b' });
+        stageEvent(second, Subjects.TicketCreated, data(second.id, 0));
+        await second.save();
+        openGate();
+        expect(await flushed).toBe(1);
+        await waitFor(() => bus.published.length === 2, 5000, 10);
+        expect(bus.published.map((e) => e.id)).toEqual(['evt-first', second.outbox[0].id]);
+      } finally {
+        await relay.stop();
+      }
+    });
+
+    it('works on several records at once, each record\'s own entries in order', async () => {
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat], { concurrency: 3 });
+      const seats = [];
+      for (const title of ['a', 'b', 'c', 'd']) {
+        const seat = new Seat({ title });
+        stageEvent(seat, Subjects.TicketCreated, data(seat.id, 0));
+        stageEvent(seat, Subjects.TicketUpdated, data(seat.id, 1));
+        await seat.save();
+        seats.push(seat);
+      }
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const publish = bus.publish.bind(bus);
+      let inFlight = 0;
+      let most = 0;
+      jest.spyOn(bus, 'publish').mockImplementation(async (envelope) => {
+        most = Math.max(most, ++inFlight);
+        await gate;
+        inFlight -= 1;
+        return publish(envelope);
+      });
+      const flushed = relay.flush();
+      // One record at a time would leave one publish waiting at the gate, never three.
+      await waitFor(() => inFlight === 3, 5000, 5);
+      openGate();
+      expect(await flushed).toBe(8);
+      expect(most).toBe(3);
+      for (const seat of seats) {
+        expect(bus.published.filter((e) => (e.data as { id: string }).id === seat.id).map((e) => (e.data as { version: number }).version)).toEqual([0, 1]);
+      }
+    });
+
+    it("takes the record's lock for staging writes, so the relay's removal cannot erase an entry pushed meanwhile", async () => {
+      const seat = await Seat.create({ title: 'a' });
+      const release = await acquireRecordLock(recordLockKey(Seat.collection.name, seat._id));
+      const write = Seat.updateOne({ _id: seat._id }, { $set: { title: 'b' }, ...pushEvent(Subjects.TicketUpdated, data(seat.id, 1)) }).exec();
+      // While the relay (say) holds the record, the staging write waits: a few round trips later it has not landed.
+      for (let i = 0; i < 3; i++) expect((await Seat.collection.findOne({ _id: seat._id }))!.outbox).toEqual([]);
+      release();
+      await write;
+      expect((await Seat.collection.findOne({ _id: seat._id }))!).toMatchObject({ title: 'b', outboxPending: true });
+    });
+
+    it('finds entries no write of this process announced (another process, a crash) by the recovery scan over the marker', async () => {
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat], { pollIntervalMs: 100 });
+      const seat = await Seat.create({ title: 'a' });
+      // Written behind mongoose's back, as another process's relay-less write would look.
+      const entry = { id: 'evt-elsewhere', subject: Subjects.TicketUpdated, time: new Date(), data: data(seat.id, 1) };
+      await Seat.collection.updateOne({ _id: seat._id }, { $push: { outbox: entry }, $set: { outboxPending: true } } as never);
+      // An entry staged before the marker existed: the first scan (at start) finds it too.
+      const legacy = await Seat.create({ title: 'legacy' });
+      const old = { id: 'evt-legacy', subject: Subjects.TicketUpdated, time: new Date(), data: data(legacy.id, 1) };
+      await Seat.collection.updateOne({ _id: legacy._id }, { $push: { outbox: old } } as never);
+      relay.start();
+      try {
+        await waitFor(() => bus.published.length === 2);
+        expect(bus.published.map((e) => e.id).sort()).toEqual(['evt-elsewhere', 'evt-legacy']);
+        // Published is not yet removed: the other process writes once the relay is done with the record.
+        // (A write of another process takes no lock of ours; on FerretDB, whose updates are not atomic,
+        // it could cross the relay's removal and be erased. On mongod it could not.)
+        await waitFor(async () => {
+          const doc = (await Seat.collection.findOne({ _id: seat._id }))!;
+          return doc.outbox.length === 0 && !doc.outboxPending;
+        });
+        const later = { id: 'evt-later', subject: Subjects.TicketUpdated, time: new Date(), data: data(seat.id, 2) };
+        await Seat.collection.updateOne({ _id: seat._id }, { $push: { outbox: later }, $set: { outboxPending: true } } as never);
+        await waitFor(() => bus.published.length === 3);
+        expect(bus.published[2].id).toBe('evt-later');
+        await waitFor(async () => !(await Seat.collection.findOne({ _id: seat._id }))!.outboxPending);
+      } finally {
+        await relay.stop();
+      }
+    });
+  });
 });
+

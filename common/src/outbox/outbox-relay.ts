@@ -3,14 +3,49 @@ import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { recordLockKey, withRecordLock } from '../mongo/record-lock';
-import { OutboxEntry, offOutboxStaged, onOutboxStaged } from './outbox';
+import { observeOutboxes } from '../telemetry/metrics';
+import { tracedPublish } from '../telemetry/tracing';
+import { OUTBOX_MARKER, OutboxEntry, OutboxStaged, offOutboxStaged, onOutboxStaged } from './outbox';
 
 export interface OutboxRelayOptions {
-  /** Fallback scan (default 5 s) for events left by a crash or staged by another process; writes in this process wake the relay at once. */
+  /**
+   * Recovery scan (default 30 s): finds, by the indexed marker, entries left
+   * by a crash or staged by another process. Writes in this process hand the
+   * relay their record at once, so this runs seldom.
+   */
   pollIntervalMs?: number;
   /** Longest wait between retries while the broker is down. */
   maxBackoffMs?: number;
   batchSize?: number;
+  /**
+   * Records published at once (default 8). Each costs a few database round
+   * trips and a broker ack one after the other: one at a time, the relay's
+   * throughput was one record per ~4 round trips, and under load (slow
+   * round trips) events queued up behind each other for seconds.
+   */
+  concurrency?: number;
+}
+
+/**
+ * Runs fn over items, at most `limit` at once. Settles only when every item
+ * is done (nothing is left running behind the caller's back), then rejects
+ * with the first error if there was one.
+ */
+async function eachConcurrently<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.err;
 }
 
 const toEnvelope = (entry: OutboxEntry): EventEnvelope =>
@@ -19,12 +54,17 @@ const toEnvelope = (entry: OutboxEntry): EventEnvelope =>
     subject: entry.subject,
     time: new Date(entry.time).toISOString(),
     ...(entry.requestId ? { requestId: entry.requestId } : {}),
+    ...(entry.traceparent ? { traceparent: entry.traceparent, tracestate: entry.tracestate } : {}),
     data: entry.data,
   }) as EventEnvelope;
 
 /**
  * Publishes what models staged in their outbox, oldest first per record, and
- * removes each entry once the broker has it. While the broker is down it
+ * removes each entry once the broker has it. A write that stages an entry
+ * tells the relay its record (outboxPlugin), and the relay reads just that
+ * record by _id: the cost per write does not grow with the collection. A
+ * recovery scan over the marker (`outboxPending`, set in the staging write)
+ * runs at start and then every pollIntervalMs. While the broker is down it
  * retries with back-off. A crash between publish and removal re-publishes the
  * entry: consumers are idempotent and JetStream drops it by event id.
  */
@@ -32,37 +72,60 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
   private readonly batchSize: number;
+  private readonly concurrency: number;
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
   private again = false;
   private failures = 0;
   private stopped = true;
-  private readonly kick = () => this.schedule(0);
+  /** Records written in this process with entries to publish: collection name → ids. */
+  private readonly queued = new Map<string, Map<string, unknown>>();
+  /** A scan is due (start, the poll interval, a write that named no _id, a failure). */
+  private scanDue = true;
+  /** No scan has run yet: the first one also finds entries staged before the marker existed. */
+  private firstScan = true;
+  private lastScanAt = 0;
+  private readonly byCollection: Map<string, Model<any>>;
+  private readonly onStaged = (staged: OutboxStaged) => {
+    if (!this.byCollection.has(staged.collection)) return;
+    if (staged.id === undefined) this.scanDue = true;
+    else {
+      let ids = this.queued.get(staged.collection);
+      if (!ids) this.queued.set(staged.collection, (ids = new Map()));
+      ids.set(String(staged.id), staged.id);
+    }
+    this.schedule(0);
+  };
 
   constructor(
     private readonly bus: EventBus,
     private readonly models: Model<any>[],
     options: OutboxRelayOptions = {},
   ) {
-    this.pollIntervalMs = options.pollIntervalMs ?? 5000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 30000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.batchSize = options.batchSize ?? 100;
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.byCollection = new Map(models.map((m) => [m.collection.name, m]));
+    observeOutboxes(models);
   }
 
   start(): void {
     this.stopped = false;
-    onOutboxStaged(this.kick);
+    onOutboxStaged(this.onStaged);
+    this.scanDue = true;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    offOutboxStaged(this.kick);
+    offOutboxStaged(this.onStaged);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
   }
 
+  /** Runs one pass after delayMs; while a pass is in progress, asks it for another when it ends. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.running) {
@@ -75,60 +138,149 @@ export class OutboxRelay {
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    try {
-      await this.flush();
-      this.failures = 0;
-    } catch (err) {
-      this.failures += 1;
-      if (this.failures === 1 || this.failures % 20 === 0) {
-        logger.warn({ err, failures: this.failures }, 'outbox publish failed; will retry');
-      }
+    // A flush() started since this was scheduled: it runs the next pass when it ends.
+    if (this.running) {
+      this.again = true;
+      return;
     }
-    const backoff = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10));
-    const next = this.failures ? backoff : this.again ? 0 : this.pollIntervalMs;
-    this.again = false;
-    this.schedule(next);
+    if (Date.now() - this.lastScanAt >= this.pollIntervalMs) this.scanDue = true;
+    // A failure is counted, logged and retried by run(); nobody awaits a tick.
+    await this.run(this.scanDue).catch(() => undefined);
   }
 
-  /** Publishes everything pending now; resolves with the count, rejects if the broker refused one. */
+  /** Publishes everything pending now (a full marker scan included); resolves with the count, rejects if the broker refused one. */
   flush(): Promise<number> {
     if (this.running) {
-      // Someone is flushing: wait for it, then flush what was staged meanwhile.
+      // A pass is in progress: wait for it, then flush what was staged meanwhile.
       return this.running.catch(() => 0).then(() => this.flush());
     }
-    this.running = this.flushAll().finally(() => {
+    return this.run(true);
+  }
+
+  /**
+   * One pass, and never two at once (tick and flush both come here): two
+   * passes over one record would publish its entries twice and race their
+   * removal. Whatever was staged during the pass (again, queued) gets the
+   * next pass at once, whoever started this one.
+   */
+  private run(scan: boolean): Promise<number> {
+    this.again = false;
+    const pass = (async () => {
+      let published = await this.flushQueued();
+      if (scan) {
+        this.scanDue = false;
+        published += await this.scan();
+      }
+      return published;
+    })();
+    this.running = pass.then(
+      (published) => {
+        this.failures = 0;
+        return published;
+      },
+      (err) => {
+        this.failures += 1;
+        // What failed is still in the outbox, marked: the next scan finds it.
+        this.scanDue = true;
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          logger.warn({ err, failures: this.failures }, 'outbox publish failed; will retry');
+        }
+        throw err;
+      },
+    );
+    const settled = () => {
       this.running = undefined;
-    });
+      const backoff = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10));
+      const untilScan = Math.max(0, this.pollIntervalMs - (Date.now() - this.lastScanAt));
+      this.schedule(this.failures ? backoff : this.again || this.queued.size ? 0 : untilScan);
+    };
+    this.running.then(settled, settled);
     return this.running;
   }
 
-  private async flushAll(): Promise<number> {
+  /**
+   * The records writes named: one read by _id each, up to `concurrency`
+   * records at a time (each record's own entries stay in order: one record is
+   * never in two hands). Records written meanwhile join the same pass.
+   */
+  private async flushQueued(): Promise<number> {
     let published = 0;
-    for (const model of this.models) {
-      for (;;) {
-        const docs = await model.collection
-          .find({ 'outbox.0': { $exists: true } }, { projection: { outbox: 1 } })
-          .limit(this.batchSize)
-          .toArray();
-        for (const doc of docs) published += await this.flushRecord(model, doc._id, doc.outbox as OutboxEntry[]);
-        if (docs.length < this.batchSize) break;
+    while (this.queued.size) {
+      const work: Array<{ collection: string; id: unknown }> = [];
+      for (const [collection, ids] of this.queued) for (const id of ids.values()) work.push({ collection, id });
+      this.queued.clear();
+      const failed: typeof work = [];
+      let firstError: unknown;
+      await eachConcurrently(work, this.concurrency, async ({ collection, id }) => {
+        const model = this.byCollection.get(collection)!;
+        try {
+          const doc = await model.collection.findOne({ _id: id } as any, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } });
+          // Not `published += await ...`: that reads `published` before the await, and the records run at once.
+          const count = doc ? await this.flushRecord(model, doc._id, (doc.outbox ?? []) as OutboxEntry[], doc[OUTBOX_MARKER] === true) : 0;
+          published += count;
+        } catch (err) {
+          failed.push({ collection, id });
+          firstError ??= err;
+        }
+      });
+      if (failed.length) {
+        // Keep what failed for the retry (beside what was written meanwhile).
+        for (const { collection, id } of failed) {
+          let back = this.queued.get(collection);
+          if (!back) this.queued.set(collection, (back = new Map()));
+          back.set(String(id), id);
+        }
+        throw firstError;
       }
     }
     return published;
   }
 
-  private async flushRecord(model: Model<any>, id: unknown, entries: OutboxEntry[]): Promise<number> {
+  /** Recovery: every record the marker names (on mongod an index lookup; FerretDB v1 scans, so it runs seldom). */
+  private async scan(): Promise<number> {
+    this.lastScanAt = Date.now();
+    const filter = this.firstScan
+      ? { $or: [{ [OUTBOX_MARKER]: true }, { 'outbox.0': { $exists: true } }] }
+      : { [OUTBOX_MARKER]: true };
     let published = 0;
-    for (const entry of entries) {
-      await this.bus.publish(toEnvelope(entry));
-      published += 1;
-      // Remove it only if it is still first: another relay may have done it already.
-      // Under the record's lock: on FerretDB an unserialised $pop can erase a concurrent save.
-      const result = await withRecordLock(recordLockKey(model.collection.name, id), () =>
-        model.collection.updateOne({ _id: id, 'outbox.0.id': entry.id } as any, { $pop: { outbox: -1 } }),
-      );
-      if (result.modifiedCount === 0) break;
+    for (const model of this.models) {
+      let lastId: unknown;
+      for (;;) {
+        const page = lastId === undefined ? filter : { $and: [filter, { _id: { $gt: lastId } }] };
+        const docs = await model.collection
+          .find(page as any, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } })
+          .sort({ _id: 1 })
+          .limit(this.batchSize)
+          .toArray();
+        await eachConcurrently(docs, this.concurrency, async (doc) => {
+          const count = await this.flushRecord(model, doc._id, (doc.outbox ?? []) as OutboxEntry[], doc[OUTBOX_MARKER] === true);
+          published += count;
+        });
+        if (docs.length < this.batchSize) break;
+        lastId = docs[docs.length - 1]._id;
+      }
     }
+    this.firstScan = false;
+    return published;
+  }
+
+  private async flushRecord(model: Model<any>, id: unknown, entries: OutboxEntry[], marked: boolean): Promise<number> {
+    let published = 0;
+    const key = recordLockKey(model.collection.name, id);
+    // Under the record's lock: on FerretDB an unserialised $pop can erase a concurrent save.
+    const update = (filter: object, change: object) => withRecordLock(key, () => model.collection.updateOne({ _id: id, ...filter } as any, change));
+    for (const entry of entries) {
+      await tracedPublish(this.bus, toEnvelope(entry));
+      published += 1;
+      // The last one: pop it and drop the marker in one write, if nothing was staged meanwhile.
+      const last = await update({ 'outbox.0.id': entry.id, 'outbox.1': { $exists: false } }, { $pop: { outbox: -1 }, $unset: { [OUTBOX_MARKER]: '' } });
+      if (last.modifiedCount === 1) return published;
+      // Remove it only if it is still first: another relay may have done it already.
+      const result = await update({ 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } });
+      if (result.modifiedCount === 0) return published;
+    }
+    // A marker on an empty outbox (a crash after the last pop): drop it.
+    if (entries.length === 0 && marked) await update({ 'outbox.0': { $exists: false } }, { $unset: { [OUTBOX_MARKER]: '' } });
     return published;
   }
 }

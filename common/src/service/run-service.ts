@@ -5,6 +5,7 @@ import { EventBus } from '../bus/event-bus';
 import { ConfigError } from '../config';
 import { lifecycle } from '../http/app';
 import { logger } from '../logger';
+import { stopTelemetry } from '../telemetry/lifecycle';
 
 export interface RunningService {
   /** Things to stop on shutdown, in order, after HTTP stops accepting and before the bus drains. */
@@ -80,6 +81,7 @@ export async function runService<C extends { PORT: number }>(options: RunService
       for (const stop of running.stoppers ?? []) await stop();
       await running.bus?.close();
       if (running.usesMongo) await mongoose.disconnect();
+      await stopTelemetry();
       logger.info('stopped');
       process.exit(0);
     } catch (err) {

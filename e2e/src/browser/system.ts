@@ -5,7 +5,7 @@ import { EventBusName, REPO, startTestSystem, TestSystem } from '../support/test
 export { REPO };
 export type BrowserTestSystem = TestSystem;
 
-export const startBrowserTestSystem = (opts: { eventBus: string; expirationWindowSeconds: number }): Promise<TestSystem> =>
+export const startBrowserTestSystem = (opts: { eventBus: string; expirationWindowSeconds: number; tracing?: boolean }): Promise<TestSystem> =>
   startTestSystem({
     name: 'browser',
     eventBus: opts.eventBus as EventBusName,
@@ -15,4 +15,5 @@ export const startBrowserTestSystem = (opts: { eventBus: string; expirationWindo
     portBase: Number(process.env.E2E_BROWSER_PORT_BASE || 23000),
     infraPortOffset: Number(process.env.E2E_BROWSER_INFRA_PORT_OFFSET || 40),
     client: true,
+    tracing: opts.tracing,
   });

@@ -1,15 +1,25 @@
 import Queue from 'bull';
-import { currentRequestId, logger, requestContext } from '@ticketing/common';
+import {
+  currentRequestId,
+  logger,
+  observeJobLateness,
+  observeQueue,
+  requestContext,
+  TraceCarrier,
+  traceContextOf,
+  traceDeferred,
+} from '@ticketing/common';
 import { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
 
 export const EXPIRATION_QUEUE_NAME = 'order:expiration';
 
-export interface ExpirationPayload {
+export interface ExpirationPayload extends TraceCarrier {
   orderId: string;
   /** ISO 8601, as order:created carried it. */
   expiresAt: string;
   /** The request that placed the order, carried onto expiration:complete for log correlation. */
   requestId?: string;
+  // traceparent/tracestate (TraceCarrier): the trace of the order:created handling, continued when the job fires.
 }
 
 export type ExpirationQueue = Queue.Queue<ExpirationPayload>;
@@ -49,6 +59,7 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
     setWorkerName().catch((err) => logger.warn({ err }, 'could not name the Bull worker connection'));
   // Without a listener an 'error' event (Redis unreachable, ...) would crash the process.
   queue.on('error', (err) => logger.error({ err }, 'expiration queue error'));
+  observeQueue({ name: EXPIRATION_QUEUE_NAME, counts: async () => ({ ...(await queue.getJobCounts()) }) });
   queue.on('failed', (job, err) =>
     logger.warn({ err, orderId: job.data.orderId, attemptsMade: job.attemptsMade }, 'expiration publish failed; will retry'),
   );
@@ -68,7 +79,7 @@ export async function scheduleExpiration(
   const delay = Math.max(0, new Date(order.expiresAt).getTime() - now);
   const requestId = currentRequestId();
   return queue.add(
-    { orderId: order.orderId, expiresAt: order.expiresAt, ...(requestId ? { requestId } : {}) },
+    { orderId: order.orderId, expiresAt: order.expiresAt, ...(requestId ? { requestId } : {}), ...traceContextOf() },
     {
       jobId: order.orderId,
       delay,
@@ -88,10 +99,13 @@ export async function scheduleExpiration(
 export function processExpirations(queue: ExpirationQueue, publisher: ExpirationCompletePublisher, concurrency = 5): void {
   const processing = queue.process(concurrency, async (job) => {
     const { orderId, requestId } = job.data;
-    await requestContext.run({ requestId: requestId ?? `expiration-${orderId}` }, async () => {
-      await publisher.publish({ orderId });
-      logger.info({ orderId, expiresAt: job.data.expiresAt, attempt: job.attemptsMade + 1 }, 'expiration:complete published');
-    });
+    if (job.attemptsMade === 0) observeJobLateness(EXPIRATION_QUEUE_NAME, job.timestamp + (job.opts.delay ?? 0));
+    await requestContext.run({ requestId: requestId ?? `expiration-${orderId}` }, () =>
+      traceDeferred('fire expiration', job.data, { 'ticketing.order.id': orderId, 'ticketing.job.attempt': job.attemptsMade + 1 }, async () => {
+        await publisher.publish({ orderId });
+        logger.info({ orderId, expiresAt: job.data.expiresAt, attempt: job.attemptsMade + 1 }, 'expiration:complete published');
+      }),
+    );
   });
   // Settles when the queue closes; a rejection here is Redis trouble the 'error' handler also reports.
   processing.catch((err) => logger.error({ err }, 'expiration processing stopped'));

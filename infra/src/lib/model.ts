@@ -194,6 +194,7 @@ export const COMMAND_LINES: Array<[Variant['command'], string[]]> = [
   ['dev', []],
   ['dev', ['jetstream']],
   ['dev', ['gateway-api']],
+  ['dev', ['observability']],
 ];
 
 /** What skaffold deploys for each supported command line. */

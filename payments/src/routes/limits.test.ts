@@ -32,7 +32,7 @@ describe('POST /api/payments per user per minute', () => {
     const app = testApp(stripe);
     const userId = newId();
     const order = await createOrder({ userId });
-    http.answer('POST', '/v1/charges', 402, cardDeclined());
+    http.answer('POST', '/v1/payment_intents', 402, cardDeclined());
     await request(app).post('/api/payments').set('Cookie', signin({ id: userId })).send({ token: 'tok_chargeDeclined', orderId: order.id }).expect(402);
     await request(app).post('/api/payments').set('Cookie', signin({ id: userId })).send({ token: 'tok_visa', orderId: order.id }).expect(201);
   });
@@ -48,7 +48,7 @@ describe('audit trail', () => {
       const app = testApp(stripe);
       const userId = newId();
       const order = await createOrder({ userId });
-      http.answer('POST', '/v1/charges', 402, cardDeclined());
+      http.answer('POST', '/v1/payment_intents', 402, cardDeclined());
       const declined = await request(app).post('/api/payments').set('Cookie', signin({ id: userId })).send({ token: 'tok_secret_declined', orderId: order.id });
       const paid = await request(app).post('/api/payments').set('Cookie', signin({ id: userId })).send({ token: 'tok_secret_visa', orderId: order.id });
       expect([declined.status, paid.status]).toEqual([402, 201]);

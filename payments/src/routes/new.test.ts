@@ -39,7 +39,10 @@ async function payableOrder(attrs: Parameters<typeof createOrder>[0] = {}) {
   return { order, orderId: order.id as string, cookie: signin({ id: userId }) };
 }
 
-const charges = () => http.to('POST', '/v1/charges');
+const charges = () => http.to('POST', '/v1/payment_intents');
+const paymentMethods = () => http.to('POST', '/v1/payment_methods');
+/** The card token each PaymentIntent was confirmed with, through the PaymentMethod made from it. */
+const tokensSent = () => paymentMethods().map((r) => r.params.get('card[token]'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const past = () => new Date(Date.now() - 60 * 1000);
 const refunds = () => http.to('POST', '/v1/refunds');
@@ -47,14 +50,12 @@ const refunds = () => http.to('POST', '/v1/refunds');
 
 /** A declined first card under key -0, then a paid second one under key -1, published once. */
 async function expectDeclinedThenPaid(orderId: string, paymentId: string | undefined) {
-  expect(charges().map((r) => [r.headers['idempotency-key'], r.params.get('source')])).toEqual([
-    [`payment-${orderId}-0`, 'tok_chargeDeclined'],
-    [`payment-${orderId}-1`, 'tok_mastercard'],
-  ]);
+  expect(charges().map((r) => r.headers['idempotency-key'])).toEqual([`payment-${orderId}-0`, `payment-${orderId}-1`]);
+  expect(tokensSent()).toEqual(['tok_chargeDeclined', 'tok_mastercard']);
   const statuses = (await Payment.find({ orderId }).sort({ createdAt: 1 })).map((p) => p.status);
   expect(statuses).toEqual([PaymentStatus.Failed, PaymentStatus.Succeeded]);
   await relay.flush();
-  expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: paymentId, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+  expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: paymentId, orderId, stripeId: expect.stringMatching(/^pi_/) }]);
 }
 
 describe('POST /api/payments', () => {
@@ -177,14 +178,20 @@ describe('POST /api/payments', () => {
       expect(Object.fromEntries(sent.params)).toMatchObject({
         amount: '1999',
         currency: 'usd',
-        source: 'tok_visa',
+        confirm: 'true',
+        payment_method: expect.stringMatching(/^pm_/),
         'metadata[orderId]': orderId,
+        'metadata[attemptKey]': `payment-${orderId}-0`,
       });
       expect(sent.status).toBe(200);
+      // The card token became the PaymentMethod, under a key derived from the attempt's.
+      expect(paymentMethods().map((r) => [r.params.get('type'), r.params.get('card[token]'), r.headers['idempotency-key']])).toEqual([
+        ['card', 'tok_visa', `payment-${orderId}-0-payment-method`],
+      ]);
 
       const payment = await Payment.findById(res.body.id);
       expect(payment).toMatchObject({ orderId, amount: 1999, status: PaymentStatus.Succeeded, attemptKey: `payment-${orderId}-0` });
-      expect(payment!.stripeId).toMatch(/^ch_/);
+      expect(payment!.stripeId).toMatch(/^pi_/);
       expect(payment!.token).toBeUndefined();
 
       expect(await relay.flush()).toBe(1);
@@ -224,15 +231,15 @@ describe('POST /api/payments', () => {
       expect(charges()).toHaveLength(1);
       expect(await Payment.find({ orderId })).toEqual([expect.objectContaining({ status: PaymentStatus.Succeeded })]);
       expect(await relay.flush()).toBe(1);
-      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: created[0].body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: created[0].body.id, orderId, stripeId: expect.stringMatching(/^pi_/) }]);
     });
 
     it('reuses the idempotency key when the SDK retries after a Stripe error', async () => {
       const retrying = testStripe({ maxNetworkRetries: 1 });
-      retrying.http.answer('POST', '/v1/charges', 500, apiError());
+      retrying.http.answer('POST', '/v1/payment_intents', 500, apiError());
       const { orderId, cookie } = await payableOrder();
       await request(testApp(retrying.stripe)).post('/api/payments').set('Cookie', cookie).send({ token: 'tok_visa', orderId }).expect(201);
-      const sent = retrying.http.to('POST', '/v1/charges');
+      const sent = retrying.http.to('POST', '/v1/payment_intents');
       expect(sent.map((r) => r.status)).toEqual([500, 200]);
       expect(sent.map((r) => r.headers['idempotency-key'])).toEqual([`payment-${orderId}-0`, `payment-${orderId}-0`]);
     });
@@ -242,7 +249,7 @@ describe('POST /api/payments', () => {
     it('answers 402 with the issuer’s message, records a failed payment, publishes nothing', async () => {
       const { orderId, cookie } = await payableOrder();
       const declined = cardDeclined();
-      http.answer('POST', '/v1/charges', 402, declined);
+      http.answer('POST', '/v1/payment_intents', 402, declined);
 
       const res = await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
       expect(res.body).toEqual({ errors: [{ message: 'Your card was declined.' }] });
@@ -251,7 +258,7 @@ describe('POST /api/payments', () => {
       const payment = await Payment.findOne({ orderId });
       expect(payment).toMatchObject({
         status: PaymentStatus.Failed,
-        stripeId: declined.error.charge,
+        stripeId: declined.error.payment_intent.id,
         failureMessage: 'Your card was declined.',
         amount: 2000,
       });
@@ -261,14 +268,14 @@ describe('POST /api/payments', () => {
 
     it('passes on the issuer’s own reason', async () => {
       const { orderId, cookie } = await payableOrder();
-      http.answer('POST', '/v1/charges', 402, cardDeclined('Your card has insufficient funds.', 'insufficient_funds'));
+      http.answer('POST', '/v1/payment_intents', 402, cardDeclined('Your card has insufficient funds.', 'insufficient_funds'));
       const res = await pay(cookie, { token: 'tok_chargeDeclinedInsufficientFunds', orderId }).expect(402);
       expect(res.body).toEqual({ errors: [{ message: 'Your card has insufficient funds.' }] });
     });
 
     it('leaves the order payable: another card, under the next key, goes through', async () => {
       const { orderId, cookie } = await payableOrder();
-      http.answer('POST', '/v1/charges', 402, cardDeclined());
+      http.answer('POST', '/v1/payment_intents', 402, cardDeclined());
       await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
 
       const res = await pay(cookie, { token: 'tok_mastercard', orderId }).expect(201);
@@ -279,17 +286,18 @@ describe('POST /api/payments', () => {
   describe('other refusals from Stripe', () => {
     it('answers a token Stripe does not know with 400 and Stripe’s message; the order stays payable', async () => {
       const { orderId, cookie } = await payableOrder();
-      http.answer('POST', '/v1/charges', 400, invalidRequest("No such token: 'tok_bogus'", { code: 'resource_missing', param: 'source' }));
+      http.answer('POST', '/v1/payment_methods', 400, invalidRequest("No such token: 'tok_bogus'", { code: 'resource_missing', param: 'card[token]' }));
       const res = await pay(cookie, { token: 'tok_bogus', orderId }).expect(400);
       expect(res.body).toEqual({ errors: [{ message: "No such token: 'tok_bogus'" }] });
       expect(await Payment.findOne({ orderId })).toMatchObject({ status: PaymentStatus.Failed });
       await pay(cookie, { token: 'tok_visa', orderId }).expect(201);
-      expect(charges()[1].headers['idempotency-key']).toBe(`payment-${orderId}-1`);
+      // The unknown token never got as far as a PaymentIntent; the next attempt has the next key.
+      expect(charges().map((r) => r.headers['idempotency-key'])).toEqual([`payment-${orderId}-1`]);
     });
 
     it('answers 500 when Stripe fails, keeps the attempt pending; a second request waits for it, then answers 503 (not 409)', async () => {
       const { orderId, cookie } = await payableOrder();
-      http.answer('POST', '/v1/charges', 500, apiError('Stripe is having trouble'));
+      http.answer('POST', '/v1/payment_intents', 500, apiError('Stripe is having trouble'));
       const res = await pay(cookie, { token: 'tok_visa', orderId }).expect(500);
       expect(res.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
       // The outcome is unknown: the attempt keeps its key until the reconciler replays it.
@@ -307,7 +315,7 @@ describe('POST /api/payments', () => {
 
     it('keeps the attempt when Stripe holds its key with other parameters (never gives a used key up), answering 503', async () => {
       const { orderId, cookie } = await payableOrder();
-      http.answer('POST', '/v1/charges', 400, {
+      http.answer('POST', '/v1/payment_intents', 400, {
         error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' },
       });
       const res = await pay(cookie, { token: 'tok_visa', orderId });
@@ -332,7 +340,7 @@ describe('POST /api/payments', () => {
     /** While the next charge is in flight, a second request for the order arrives and finds the attempt. */
     function secondRequestDuringCharge(cookie: string[], orderId: string, token: string): { answer: () => Promise<Answer> } {
       let second: Promise<Answer> | undefined;
-      http.during('POST', '/v1/charges', async () => {
+      http.during('POST', '/v1/payment_intents', async () => {
         second = pay(cookie, { token, orderId }).then((r) => r);
         await someoneReads(`payment-${orderId}-0`);
         // It keeps waiting while the first attempt is pending.
@@ -350,12 +358,12 @@ describe('POST /api/payments', () => {
       expect(charges()).toHaveLength(1);
       expect(await Payment.countDocuments({ orderId })).toBe(1);
       await relay.flush();
-      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: first.body.id, orderId, stripeId: expect.stringMatching(/^ch_/) }]);
+      expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: first.body.id, orderId, stripeId: expect.stringMatching(/^pi_/) }]);
     });
 
     it('waits for it; when it was declined, makes its own attempt under the next key', async () => {
       const { orderId, cookie } = await payableOrder();
-      http.answer('POST', '/v1/charges', 402, cardDeclined());
+      http.answer('POST', '/v1/payment_intents', 402, cardDeclined());
       const second = secondRequestDuringCharge(cookie, orderId, 'tok_mastercard');
       await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
       const res = await second.answer();
@@ -392,7 +400,7 @@ describe('POST /api/payments', () => {
       let acked: boolean | undefined;
       // Expiration cancels the order while Stripe processes the charge: the listener
       // runs to completion (nothing to refund yet) before the route sees the charge.
-      http.during('POST', '/v1/charges', async () => {
+      http.during('POST', '/v1/payment_intents', async () => {
         acked = await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: order.version + 1, ticket: { id: newId() } });
       });
 
@@ -405,14 +413,14 @@ describe('POST /api/payments', () => {
       expect(payment).toMatchObject({ status: PaymentStatus.Refunded, stripeRefundId: expect.stringMatching(/^re_/) });
       expect(payment!.refundDue).toBeUndefined();
       expect(refunds()).toHaveLength(1);
-      expect(refunds()[0].params.get('charge')).toBe(payment!.stripeId);
+      expect(refunds()[0].params.get('payment_intent')).toBe(payment!.stripeId);
       expect(refunds()[0].headers['idempotency-key']).toBe(`refund-${payment!.stripeId}`);
     });
 
     it('answers Order has expired when expiration cancelled it (expiresAt passed during the charge)', async () => {
       const expiresAt = new Date(Date.now() + 300);
       const { order, orderId, cookie } = await payableOrder({ expiresAt });
-      http.during('POST', '/v1/charges', async () => {
+      http.during('POST', '/v1/payment_intents', async () => {
         await sleep(expiresAt.getTime() - Date.now() + 10);
         await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: order.version + 1, ticket: { id: newId() } });
       });
@@ -424,7 +432,7 @@ describe('POST /api/payments', () => {
 
     it('answers 400 and leaves the refund due when Stripe refuses the refund for now', async () => {
       const { order, orderId, cookie } = await payableOrder();
-      http.during('POST', '/v1/charges', async () => {
+      http.during('POST', '/v1/payment_intents', async () => {
         await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: order.version + 1, ticket: { id: newId() } });
       });
       http.answer('POST', '/v1/refunds', 500, apiError());

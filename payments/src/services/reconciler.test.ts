@@ -36,7 +36,7 @@ async function lostAttempt(orderAttrs: Parameters<typeof createOrder>[0] = {}, a
   return { order, attempt };
 }
 
-const charges = () => http.to('POST', '/v1/charges');
+const charges = () => http.to('POST', '/v1/payment_intents');
 
 describe('settleStaleAttempts', () => {
   it('replays a lost attempt under its own key and parameters and records the charge with its event', async () => {
@@ -45,10 +45,13 @@ describe('settleStaleAttempts', () => {
 
     expect(charges()).toHaveLength(1);
     expect(charges()[0].headers['idempotency-key']).toBe(`payment-${order.id}-0`);
-    expect(Object.fromEntries(charges()[0].params)).toMatchObject({ amount: '2000', source: 'tok_visa', currency: 'usd' });
+    expect(Object.fromEntries(charges()[0].params)).toMatchObject({ amount: '2000', currency: 'usd', confirm: 'true' });
+    expect(http.to('POST', '/v1/payment_methods').map((r) => [r.params.get('card[token]'), r.headers['idempotency-key']])).toEqual([
+      ['tok_visa', `payment-${order.id}-0-payment-method`],
+    ]);
 
     const payment = await Payment.findById(attempt.id);
-    expect(payment).toMatchObject({ status: PaymentStatus.Succeeded, stripeId: expect.stringMatching(/^ch_/) });
+    expect(payment).toMatchObject({ status: PaymentStatus.Succeeded, stripeId: expect.stringMatching(/^pi_/) });
     expect(payment!.token).toBeUndefined();
     await relay.flush();
     expect(bus.publishedData(Subjects.PaymentCreated)).toEqual([{ id: attempt.id, orderId: order.id, stripeId: payment!.stripeId }]);
@@ -56,7 +59,7 @@ describe('settleStaleAttempts', () => {
 
   it('records a replayed decline as failed, which frees the next key', async () => {
     const { attempt } = await lostAttempt();
-    http.answer('POST', '/v1/charges', 402, cardDeclined());
+    http.answer('POST', '/v1/payment_intents', 402, cardDeclined());
     await settleStaleAttempts(stripe);
     expect(await Payment.findById(attempt.id)).toMatchObject({ status: PaymentStatus.Failed, failureMessage: 'Your card was declined.' });
     await relay.flush();
@@ -72,7 +75,7 @@ describe('settleStaleAttempts', () => {
 
   it('keeps the attempt pending while Stripe still fails', async () => {
     const { attempt } = await lostAttempt();
-    http.answer('POST', '/v1/charges', 503, apiError());
+    http.answer('POST', '/v1/payment_intents', 503, apiError());
     expect(await settleStaleAttempts(stripe)).toBe(0);
     expect(await Payment.findById(attempt.id)).toMatchObject({ status: PaymentStatus.Pending, token: 'tok_visa' });
   });
@@ -91,7 +94,7 @@ describe('reconcile after POST /api/payments lost its answer from Stripe', () =>
     const order = await createOrder();
     const cookie = signin({ id: order.userId });
     const app = testApp(stripe);
-    http.answer('POST', '/v1/charges', 500, apiError());
+    http.answer('POST', '/v1/payment_intents', 500, apiError());
     await request(app).post('/api/payments').set('Cookie', cookie).send({ token: 'tok_visa', orderId: order.id }).expect(500);
 
     await Payment.collection.updateMany({}, { $set: { createdAt: new Date(Date.now() - STALE_ATTEMPT_MS - 1000) } });
@@ -126,7 +129,7 @@ describe('retryDueRefunds', () => {
     expect(await retryDueRefunds(stripe)).toBe(1);
     const listed = http.to('GET', '/v1/refunds');
     expect(listed).toHaveLength(1);
-    expect(listed[0].query.get('charge')).toBe(payment.stripeId);
+    expect(listed[0].query.get('payment_intent')).toBe(payment.stripeId);
     expect(await Payment.findById(payment.id)).toMatchObject({ status: PaymentStatus.Refunded, stripeRefundId: expect.stringMatching(/^re_/) });
   });
 });

@@ -1,7 +1,7 @@
 import { logger } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Payment, PaymentStatus } from '../models/payment';
-import { chargeAttempt, settleAttempt } from './charges';
+import { currentOutcome, settleAttempt } from './charges';
 import { retryDueRefunds } from './refunds';
 
 /**
@@ -14,7 +14,9 @@ export const STALE_ATTEMPT_MS = 2 * 60 * 1000;
  * Settles attempts whose request died (process crash, database error after
  * Stripe answered, unknown outcome) by replaying them under the same
  * idempotency key with the same parameters: Stripe answers with the original
- * outcome, or runs the charge once if it never arrived.
+ * outcome, or runs the payment once if it never arrived. An attempt whose
+ * PaymentIntent is known (waiting for 3-D Secure, processing) is read back
+ * from Stripe instead; one still waiting stays pending.
  */
 export async function settleStaleAttempts(stripe: Stripe, olderThanMs = STALE_ATTEMPT_MS, batchSize = 100): Promise<number> {
   const stale = await Payment.find({
@@ -23,9 +25,13 @@ export async function settleStaleAttempts(stripe: Stripe, olderThanMs = STALE_AT
   }).limit(batchSize);
   let settled = 0;
   for (const attempt of stale) {
-    const outcome = await chargeAttempt(stripe, attempt);
+    const outcome = await currentOutcome(stripe, attempt);
     if (outcome.result === 'unknown') {
-      logger.warn({ err: outcome.error, paymentId: attempt.id, orderId: attempt.orderId }, 'charge replay failed; will retry');
+      logger.warn({ err: outcome.error, paymentId: attempt.id, orderId: attempt.orderId }, 'payment replay failed; will retry');
+      continue;
+    }
+    if (outcome.result === 'in_progress') {
+      await settleAttempt(stripe, attempt, outcome);
       continue;
     }
     await settleAttempt(stripe, attempt, outcome);

@@ -2,18 +2,25 @@ import { audit, logger } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Payment, PaymentDoc, PaymentStatus } from '../models/payment';
 
-/** One refund per charge, however often it is attempted. */
-export const refundKeyFor = (chargeId: string) => `refund-${chargeId}`;
+/** One refund per payment, however often it is attempted. */
+export const refundKeyFor = (stripeId: string) => `refund-${stripeId}`;
 
-/** The refund Stripe already holds for a charge (refunded by an earlier attempt, or by hand). */
-async function existingRefund(stripe: Stripe, chargeId: string): Promise<Stripe.Refund | undefined> {
-  const refunds = await stripe.refunds.list({ charge: chargeId, limit: 1 });
+/**
+ * What a refund names: the PaymentIntent (`pi_…`); a payment recorded before
+ * the move to PaymentIntents names its charge (`ch_…`).
+ */
+const refundTarget = (stripeId: string): { payment_intent: string } | { charge: string } =>
+  stripeId.startsWith('ch_') ? { charge: stripeId } : { payment_intent: stripeId };
+
+/** The refund Stripe already holds for a payment (refunded by an earlier attempt, or by hand). */
+async function existingRefund(stripe: Stripe, stripeId: string): Promise<Stripe.Refund | undefined> {
+  const refunds = await stripe.refunds.list({ ...refundTarget(stripeId), limit: 1 });
   return refunds.data[0];
 }
 
 /**
- * Refunds a succeeded payment through Stripe and records it. The intent is
- * stored first (`refundDue`), so a refund Stripe could not take now is
+ * Refunds a succeeded payment through Stripe (`refunds.create({ payment_intent })`)
+ * and records it. The decision is stored first (`refundDue`), so a refund Stripe could not take now is
  * retried by the RefundRetrier. Safe to call twice, concurrently too: the
  * Stripe idempotency key is derived from the charge, and only a payment still
  * `succeeded` becomes `refunded`.
@@ -25,23 +32,24 @@ export async function refundPayment(stripe: Stripe, payment: PaymentDoc): Promis
     { new: true },
   );
   if (!due) return; // refunded already, or nothing was charged
-  const chargeId = due.stripeId!;
+  const stripeId = due.stripeId!;
   let refund: Stripe.Refund | undefined;
   try {
     refund = await stripe.refunds.create(
-      { charge: chargeId, metadata: { orderId: due.orderId, paymentId: due.id } },
-      { idempotencyKey: refundKeyFor(chargeId) },
+      { ...refundTarget(stripeId), metadata: { orderId: due.orderId, paymentId: due.id } },
+      { idempotencyKey: refundKeyFor(stripeId) },
     );
   } catch (err) {
     if (!(err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'charge_already_refunded')) throw err;
-    refund = await existingRefund(stripe, chargeId);
+    refund = await existingRefund(stripe, stripeId);
     if (!refund) throw err;
   }
-  await Payment.updateOne(
+  const recorded = await Payment.updateOne(
     { _id: due._id, status: PaymentStatus.Succeeded },
     { $set: { status: PaymentStatus.Refunded, stripeRefundId: refund.id }, $unset: { refundDue: 1 } },
   );
-  audit('payment.refunded', { paymentId: due.id, orderId: due.orderId, refundId: refund.id });
+  // Two refunders of one payment meet at Stripe's idempotency key; the one whose write recorded it tells.
+  if (recorded.modifiedCount === 1) audit('payment.refunded', { paymentId: due.id, orderId: due.orderId, refundId: refund.id });
 }
 
 /** Refunds every succeeded payment of an order (there is at most one). */

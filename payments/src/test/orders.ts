@@ -17,6 +17,6 @@ export async function createOrder(attrs: Partial<OrderAttrs> = {}) {
 }
 
 /** A recorded successful payment for an order. */
-export async function createSucceededPayment(orderId: string, stripeId = `ch_test${newId()}`) {
+export async function createSucceededPayment(orderId: string, stripeId = `pi_test${newId()}`) {
   return Payment.build({ orderId, attemptKey: `payment-${orderId}-0`, stripeId, amount: 2000, status: PaymentStatus.Succeeded }).save();
 }

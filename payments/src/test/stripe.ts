@@ -31,6 +31,9 @@ interface Script {
   during?: (request: RecordedRequest) => Promise<void>;
 }
 
+/** See TestHttpClient.intercept. */
+export type Interceptor = (request: RecordedRequest) => Promise<{ status: number; body: unknown } | undefined>;
+
 /** A response the test writes, in the form the SDK reads. */
 class JsonResponse extends Stripe.HttpClientResponse {
   constructor(
@@ -40,8 +43,10 @@ class JsonResponse extends Stripe.HttpClientResponse {
     super(status, { 'content-type': 'application/json', 'request-id': 'req_scripted' });
   }
 
+  // The SDK hangs its lastResponse (status, request id) on this object; without one it throws
+  // outside its promise chain on a 2xx and the call never settles.
   override getRawResponse(): unknown {
-    return undefined;
+    return {};
   }
 
   override toStream(): unknown {
@@ -64,6 +69,7 @@ export class TestHttpClient implements Stripe.HttpClient {
   readonly requests: RecordedRequest[] = [];
   private readonly real = Stripe.createNodeHttpClient();
   private scripts: Script[] = [];
+  private interceptor?: Interceptor;
 
   getClientName(): string {
     return 'ticketing-test';
@@ -84,6 +90,16 @@ export class TestHttpClient implements Stripe.HttpClient {
     return this;
   }
 
+  /**
+   * Runs fn on every request before it goes out (property tests: a scheduler
+   * point, and the answer the generated history wants). A body it resolves
+   * with is the answer; undefined lets the scripts and stripe-mock answer.
+   */
+  intercept(fn: Interceptor | undefined): this {
+    this.interceptor = fn;
+    return this;
+  }
+
   /** Recorded requests to one endpoint. */
   to(method: string, path: string | RegExp): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && matches(path, r.path));
@@ -92,6 +108,7 @@ export class TestHttpClient implements Stripe.HttpClient {
   reset(): void {
     this.requests.length = 0;
     this.scripts = [];
+    this.interceptor = undefined;
   }
 
   async makeRequest(
@@ -116,6 +133,11 @@ export class TestHttpClient implements Stripe.HttpClient {
       params: new URLSearchParams(requestData ?? ''),
     };
     this.requests.push(request);
+    const intercepted = this.interceptor ? await this.interceptor(request) : undefined;
+    if (intercepted) {
+      request.status = intercepted.status;
+      return new JsonResponse(intercepted.status, intercepted.body);
+    }
     // An answer and a `during` for the same request are independent scripts: both apply.
     const answer = this.take(method, pathname, (s) => !!s.answer)?.answer;
     const during = this.take(method, pathname, (s) => !!s.during)?.during;
@@ -168,7 +190,11 @@ export function requireStripeMock(): void {
   });
 }
 
-/** The body Stripe sends with a 402 when the issuer declines a card. */
+/**
+ * The body Stripe sends with a 402 when the issuer declines the card a
+ * PaymentIntent is confirmed with: the error carries the PaymentIntent, back
+ * to `requires_payment_method`, and its charge.
+ */
 export const cardDeclined = (message = 'Your card was declined.', declineCode = 'generic_decline') => ({
   error: {
     type: 'card_error',
@@ -176,6 +202,12 @@ export const cardDeclined = (message = 'Your card was declined.', declineCode = 
     decline_code: declineCode,
     message,
     charge: `ch_declined${Math.random().toString(36).slice(2, 12)}`,
+    payment_intent: {
+      id: `pi_declined${Math.random().toString(36).slice(2, 12)}`,
+      object: 'payment_intent',
+      status: 'requires_payment_method',
+      last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: declineCode, message },
+    },
     doc_url: 'https://stripe.com/docs/error-codes/card-declined',
     request_log_url: 'https://dashboard.stripe.com/test/logs/req_scripted',
   },

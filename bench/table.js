@@ -1,0 +1,113 @@
+'use strict';
+// The markdown table of one bench run (bench/results/<time>.json).
+//   node bench/table.js bench/results/<file>.json   prints it again
+const fs = require('fs');
+
+const fmt = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? '–' : Number(x).toLocaleString('en-US', { maximumFractionDigits: d }));
+const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} ×` : '–');
+
+const HTTP_ROWS = [
+  ['floor', 'floor: bare Node http, currentuser JSON', ''],
+  ['currentuser', 'GET /api/users/currentuser via gateway', '≥ 0.35 ×, p99 ≤ 50 ms'],
+  ['currentuser-direct', "GET /api/users/currentuser on auth's port", '≥ 0.3 ×'],
+  ['signin', 'POST /api/users/signin via gateway', ''],
+  ['list', 'GET /api/tickets (50 newest)', ''],
+  ['show', 'GET /api/tickets/:id', ''],
+  ['create', 'POST /api/tickets', ''],
+  ['edit', 'PUT /api/tickets/:id (own ticket per connection)', ''],
+  ['order', 'POST /api/orders (distinct tickets)', ''],
+  ['pay', 'POST /api/payments (distinct orders, stripe-mock)', ''],
+];
+
+function markdown(run) {
+  const R = run.results;
+  const floor = R.floor && R.floor.rps;
+  const t = run.target || {};
+  const lines = [];
+  lines.push(
+    `### Bench${run.label ? ` “${run.label}”` : ''}: ${t.branch || '?'} ${t.commit || ''}${t.dirty ? ' (uncommitted changes)' : ''}, ${run.startedAt.replace('T', ' ').replace(/\..*/, ' UTC')}`,
+  );
+  lines.push('');
+  lines.push(
+    `${run.machine.cpus} cores, node ${run.machine.node}, ${run.options.eventBus}, tracing ${run.options.tracing === false ? 'off' : 'on'}; load average before ${run.loadBefore.loadavg.join(' / ')}` +
+      `${run.loadAfter ? `, after ${run.loadAfter.loadavg.join(' / ')}` : ''}. ` +
+      `HTTP rows: autocannon, ${run.options.duration} s or a fixed count; ratio = req/s ÷ the floor's req/s in this run.`,
+  );
+  if (run.limits) {
+    lines.push('');
+    lines.push(`Abuse limits raised for the bench (one address, one buyer; the limiters still run): ${Object.entries(run.limits).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  }
+  lines.push('');
+  lines.push('| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal | service CPU ms/req |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|');
+  for (const [key, what, goal] of HTTP_ROWS) {
+    const r = R[key];
+    if (!r) continue;
+    if (r.skipped) {
+      lines.push(`| ${what} | | | | | | | skipped: ${r.skipped} | |`);
+      continue;
+    }
+    lines.push(
+      `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} | ${fmt(r.serviceCpuMsPerRequest, 2)} |`,
+    );
+  }
+  const ev = [];
+  if (R.propagation) {
+    const p = R.propagation;
+    ev.push(`| ticket created → in orders' replica, idle | ${p.n} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | lost ${p.lostAfter30s} | p50 ≤ 40, p99 ≤ 100 |`);
+  }
+  if (R.writers) {
+    const w = R.writers;
+    ev.push(
+      `| the same while ${w.writers} users edit (${fmt(w.writesPerSecond, 1)} writes/s; PUT p50 ${fmt(w.put.p50, 1)} / p99 ${fmt(w.put.p99, 1)} ms; ${w.failedWrites} failed) | ${w.propagation.n} | ${fmt(w.propagation.p50, 1)} | ${fmt(w.propagation.p99, 1)} | lost ${w.propagation.lostAfter30s} | p99 ≤ 500 |`,
+    );
+  }
+  for (const s of R.scale || []) {
+    ev.push(`| propagation idle at ${fmt(s.tickets)} tickets | ${s.propagation.n} | ${fmt(s.propagation.p50, 1)} | ${fmt(s.propagation.p99, 1)} | lost ${s.propagation.lostAfter30s} | does not grow with the collection |`);
+  }
+  if (ev.length) {
+    lines.push('');
+    if (R.settleMs) {
+      const waits = Object.entries(R.settleMs).map(([k, v]) => `before ${k} ${v === null ? 'never (gave up after 300 s)' : `${fmt(v / 1000, 1)} s`}`);
+      lines.push(`Each event row starts once the system is quiet (no outbox marker left, nothing unacked at the broker): ${waits.join(', ')}.`);
+      lines.push('');
+    }
+    lines.push('| Event propagation (ms) | samples | p50 | p99 | | goal |');
+    lines.push('|---|---:|---:|---:|---|---|');
+    lines.push(...ev);
+  }
+  if (R.scale && R.scale.length) {
+    lines.push('');
+    lines.push('| List (50 newest) at | via gateway p50 ms | same query on the driver p50 ms | ratio | goal |');
+    lines.push('|---|---:|---:|---:|---|');
+    for (const s of R.scale) lines.push(`| ${fmt(s.tickets)} tickets | ${fmt(s.list.p50, 1)} | ${fmt(s.driver.p50, 1)} | ${ratio(s.ratio)} | ≤ 1.2 × at 10k |`);
+  }
+  if (R.dbFloor) {
+    lines.push('');
+    lines.push(
+      `Database floor (driver, FerretDB): insertOne p50 ${fmt(R.dbFloor.insertOne.p50, 1)} ms / p99 ${fmt(R.dbFloor.insertOne.p99, 1)} ms; findOne by _id p50 ${fmt(R.dbFloor.findOneById.p50, 1)} ms / p99 ${fmt(R.dbFloor.findOneById.p99, 1)} ms.`,
+    );
+  }
+  if (R.rss) {
+    lines.push('');
+    lines.push(`Idle RSS (MB, goal < 150 per service): ${Object.entries(R.rss).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  }
+  if (R.start) {
+    lines.push('');
+    lines.push(
+      `Start to ready: first ${fmt(R.start.firstStartMs / 1000, 1)} s${R.start.secondStartMs ? `, second ${fmt(R.start.secondStartMs / 1000, 1)} s` : ''}.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+module.exports = { markdown };
+
+if (require.main === module) {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: node bench/table.js bench/results/<file>.json');
+    process.exit(2);
+  }
+  process.stdout.write(markdown(JSON.parse(fs.readFileSync(file, 'utf8'))));
+}

@@ -1,0 +1,200 @@
+import type { Express, RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OUTBOX_MARKER } from '../outbox/outbox';
+
+/**
+ * Prometheus metrics of a service, served as GET /metrics on the service's
+ * own port (the gateway and the ingress route only /api/... and the client,
+ * so the public never reaches it). Names follow Prometheus conventions:
+ * seconds, `_total` counters, bounded labels (route templates, subjects).
+ */
+export const metricsRegistry = new Registry();
+
+const httpDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request duration by method, route template and status code',
+  labelNames: ['method', 'route', 'status_code'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [metricsRegistry],
+});
+
+export const eventMetrics = {
+  published: new Counter({
+    name: 'events_published_total',
+    help: 'Events the broker accepted, by subject',
+    labelNames: ['subject'] as const,
+    registers: [metricsRegistry],
+  }),
+  handled: new Counter({
+    name: 'events_handled_total',
+    help: 'Deliveries a listener handled, by subject, queue group and outcome (acked, waiting for an earlier version, failed)',
+    labelNames: ['subject', 'queue_group', 'outcome'] as const,
+    registers: [metricsRegistry],
+  }),
+  redelivered: new Counter({
+    name: 'events_redelivered_total',
+    help: 'Deliveries that were not the first of their event, by subject and queue group',
+    labelNames: ['subject', 'queue_group'] as const,
+    registers: [metricsRegistry],
+  }),
+  givenUp: new Counter({
+    name: 'events_given_up_total',
+    help: 'Events dropped after the maximum number of deliveries, by subject and queue group',
+    labelNames: ['subject', 'queue_group'] as const,
+    registers: [metricsRegistry],
+  }),
+  poison: new Counter({
+    name: 'events_poison_total',
+    help: 'Events dropped on arrival because their data breaks the event catalog, by subject and queue group',
+    labelNames: ['subject', 'queue_group'] as const,
+    registers: [metricsRegistry],
+  }),
+  applyLag: new Histogram({
+    name: 'event_apply_lag_seconds',
+    help: 'Replica lag: from the time an event was recorded to the ack of its applied effect',
+    labelNames: ['subject', 'queue_group'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [metricsRegistry],
+  }),
+};
+
+/** Counts an event a bus gave up on (max deliveries reached). */
+export const countGivenUp = (subject: string, queueGroup: string) => eventMetrics.givenUp.inc({ subject, queue_group: queueGroup });
+
+/** Counts an event dropped as poison (its data breaks the event catalog). */
+export const countPoison = (subject: string, queueGroup: string) => eventMetrics.poison.inc({ subject, queue_group: queueGroup });
+
+/** What the outbox gauges read from a model: its collection. */
+interface OutboxCollection {
+  collection: {
+    name: string;
+    find(filter: object, options: object): { limit(n: number): { toArray(): Promise<Array<{ outbox?: Array<{ time?: Date | string }> }>> } };
+  };
+}
+
+const outboxModels = new Map<string, OutboxCollection>();
+/** Read at most this many records per scrape: a backlog that large is alarm enough. */
+const OUTBOX_SCAN_LIMIT = 1000;
+
+async function readOutboxes(): Promise<Map<string, { entries: number; oldestAgeSeconds: number }>> {
+  const result = new Map<string, { entries: number; oldestAgeSeconds: number }>();
+  const now = Date.now();
+  for (const [name, model] of outboxModels) {
+    try {
+      const docs = await model.collection
+        // By the indexed marker (a real MongoDB walks the index; FerretDB scans either way).
+        .find({ [OUTBOX_MARKER]: true }, { projection: { outbox: 1 } })
+        .limit(OUTBOX_SCAN_LIMIT)
+        .toArray();
+      let entries = 0;
+      let oldest = now;
+      for (const doc of docs) {
+        for (const entry of doc.outbox ?? []) {
+          entries += 1;
+          const t = new Date(entry.time ?? now).getTime();
+          if (t < oldest) oldest = t;
+        }
+      }
+      result.set(name, { entries, oldestAgeSeconds: (now - oldest) / 1000 });
+    } catch {
+      // Database unreachable: leave this collection out of this scrape.
+    }
+  }
+  return result;
+}
+
+let outboxRead: Promise<Map<string, { entries: number; oldestAgeSeconds: number }>> | undefined;
+/** One read per scrape serves both gauges. */
+const outboxSnapshot = () => {
+  outboxRead ??= readOutboxes().finally(() => setImmediate(() => (outboxRead = undefined)));
+  return outboxRead;
+};
+
+new Gauge({
+  name: 'outbox_backlog',
+  help: 'Events staged in the outbox and not yet published, by collection',
+  labelNames: ['collection'] as const,
+  registers: [metricsRegistry],
+  async collect() {
+    for (const [collection, { entries }] of await outboxSnapshot()) this.set({ collection }, entries);
+  },
+});
+
+new Gauge({
+  name: 'outbox_oldest_entry_age_seconds',
+  help: 'Age of the oldest unpublished outbox entry (0 when empty), by collection',
+  labelNames: ['collection'] as const,
+  registers: [metricsRegistry],
+  async collect() {
+    for (const [collection, { oldestAgeSeconds }] of await outboxSnapshot()) this.set({ collection }, oldestAgeSeconds);
+  },
+});
+
+/** The relay calls this with the models it drains, so /metrics shows their backlog. */
+export function observeOutboxes(models: ReadonlyArray<OutboxCollection>): void {
+  for (const model of models) outboxModels.set(model.collection.name, model);
+}
+
+/** A job queue the service runs (Bull): its counts by state. */
+export interface ObservedQueue {
+  name: string;
+  counts(): Promise<Record<string, number>>;
+}
+const queues = new Map<string, ObservedQueue>();
+
+new Gauge({
+  name: 'job_queue_depth',
+  help: 'Jobs in a queue by state (waiting, delayed, active, failed, ...)',
+  labelNames: ['queue', 'state'] as const,
+  registers: [metricsRegistry],
+  async collect() {
+    for (const queue of queues.values()) {
+      try {
+        for (const [state, n] of Object.entries(await queue.counts())) this.set({ queue: queue.name, state }, n);
+      } catch {
+        // Redis unreachable: skip this scrape.
+      }
+    }
+  },
+});
+
+const jobLateness = new Histogram({
+  name: 'job_lateness_seconds',
+  help: 'How late a delayed job ran: start of processing minus the time it was due',
+  labelNames: ['queue'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [metricsRegistry],
+});
+
+export function observeQueue(queue: ObservedQueue): void {
+  queues.set(queue.name, queue);
+}
+
+/** Records how late a job fired (dueAt in ms since the epoch). */
+export function observeJobLateness(queue: string, dueAtMs: number, now = Date.now()): void {
+  jobLateness.observe({ queue }, Math.max(0, (now - dueAtMs) / 1000));
+}
+
+/** Times every request; the route label is the matched template (never the raw path: ids would explode it). */
+export const httpMetrics: RequestHandler = (req, res, next) => {
+  const end = httpDuration.startTimer();
+  res.once('finish', () => {
+    const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+    end({ method: req.method, route, status_code: String(res.statusCode) });
+  });
+  next();
+};
+
+let defaultsCollected = false;
+
+/** Mounts GET /metrics (and process metrics: CPU, memory, event loop lag, GC). */
+export function mountMetrics(app: Express): void {
+  if (!defaultsCollected) {
+    collectDefaultMetrics({ register: metricsRegistry });
+    defaultsCollected = true;
+  }
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metricsRegistry.contentType);
+    res.send(await metricsRegistry.metrics());
+  });
+}

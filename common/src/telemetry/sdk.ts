@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { onTelemetryStop } from './lifecycle';
+
+/** Requests that are not the system's work: probes and scrapes would bury the traces. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Which exporter the environment asks for:
+ *   OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none   no tracing
+ *   OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT                   OTLP over HTTP (Kubernetes: the collector)
+ *   OTEL_EXPORTER_ZIPKIN_ENDPOINT                          Zipkin v2 JSON (npm start: the local Zipkin)
+ * Nothing set: no tracing (nowhere to send spans).
+ */
+export function exporterFromEnv(): { kind: 'otlp' | 'zipkin'; create: () => SpanExporter } | undefined {
+  const { OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER } = process.env;
+  if (/^(true|1)$/i.test(OTEL_SDK_DISABLED ?? '') || /^none$/i.test(OTEL_TRACES_EXPORTER ?? '')) return undefined;
+  const preferZipkin = /^zipkin$/i.test(OTEL_TRACES_EXPORTER ?? '');
+  const zipkin = process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT;
+  // The OTLP exporter reads these itself (…/v1/traces is appended to the general endpoint).
+  const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (zipkin && (preferZipkin || !otlp)) return { kind: 'zipkin', create: () => new ZipkinExporter({ url: zipkin }) };
+  if (otlp) return { kind: 'otlp', create: () => new OTLPTraceExporter() };
+  return undefined;
+}
+
+/** OTEL_SERVICE_NAME, else SERVICE_NAME, else the package in the working directory (@ticketing/orders → orders). */
+export function serviceNameFromEnv(cwd = process.cwd()): string {
+  const name = process.env.OTEL_SERVICE_NAME || process.env.SERVICE_NAME;
+  if (name) return name;
+  try {
+    const { name } = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: string };
+    if (name) return name.replace(/^@ticketing\//, '');
+  } catch {
+    /* no package.json here */
+  }
+  return 'ticketing-service';
+}
+
+let sdk: NodeSDK | undefined;
+
+/**
+ * Starts the OpenTelemetry Node SDK with the HTTP, Express, MongoDB, mongoose
+ * and ioredis instrumentations. Must run before those modules are loaded
+ * (see ./register). Returns false when the environment turns tracing off.
+ */
+export function startTelemetry(): boolean {
+  if (sdk) return true;
+  const exporter = exporterFromEnv();
+  if (!exporter) return false;
+  sdk = new NodeSDK({
+    serviceName: serviceNameFromEnv(),
+    traceExporter: exporter.create(),
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
+        // Headers are never recorded (cookies carry the session JWT); only the route template and status.
+      }),
+      // Route handlers only: a span per middleware and router layer (14 on a
+      // POST /api/orders) buried the events in the trace and cost throughput.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+      // Statements are recorded with their values replaced by '?' (the default): no user data in spans.
+      new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
+      new MongooseInstrumentation(),
+      new IORedisInstrumentation(),
+    ],
+  });
+  sdk.start();
+  const running = sdk;
+  // runService's graceful shutdown calls stopTelemetry(): spans still in the batch are sent.
+  onTelemetryStop(() => running.shutdown());
+  return true;
+}

@@ -1,0 +1,222 @@
+import {
+  Context,
+  context,
+  Link,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TextMapGetter,
+  TextMapSetter,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { EventEnvelope, Subjects } from '../events';
+import { eventMetrics } from './metrics';
+
+/**
+ * Tracing of the event flow. Only the OpenTelemetry API is used here: while no
+ * SDK is registered (tests, OTEL_SDK_DISABLED) every span is a no-op, so this
+ * costs next to nothing. The SDK itself is started by ./register before a
+ * service loads anything else.
+ */
+const tracer = trace.getTracer('@ticketing/common');
+
+/**
+ * W3C trace context (traceparent/tracestate) travels in the envelope itself,
+ * so it crosses both transports and survives a stay in the outbox. The
+ * propagator is used directly, not the global one, so a service that runs
+ * the SDK with other propagators still reads what another service wrote.
+ */
+const w3c = new W3CTraceContextPropagator();
+
+/** The trace fields an event envelope, an outbox entry or a job may carry. */
+export interface TraceCarrier {
+  traceparent?: string;
+  tracestate?: string;
+}
+
+const setter: TextMapSetter<TraceCarrier> = {
+  set: (carrier, key, value) => {
+    if (key === 'traceparent' || key === 'tracestate') carrier[key] = value;
+  },
+};
+const getter: TextMapGetter<TraceCarrier> = {
+  get: (carrier, key) => (key === 'traceparent' || key === 'tracestate' ? carrier[key] : undefined),
+  keys: (carrier) => Object.keys(carrier).filter((k) => k === 'traceparent' || k === 'tracestate'),
+};
+
+/** The trace context of `ctx` (default: the active one) as carrier fields; {} when nothing is being traced. */
+export function traceContextOf(ctx: Context = context.active()): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  w3c.inject(ctx, carrier, setter);
+  return carrier;
+}
+
+/** The context a carrier names, on top of `base` (default: a fresh root, so unrelated work never chains). */
+export function contextFrom(carrier: TraceCarrier | undefined, base: Context = ROOT_CONTEXT): Context {
+  if (!carrier?.traceparent) return base;
+  return w3c.extract(base, carrier, getter);
+}
+
+const MESSAGING = { 'messaging.system': 'nats' } as const;
+
+const eventAttributes = (subject: string, eventId: string) => ({
+  ...MESSAGING,
+  'messaging.destination.name': subject,
+  'messaging.message.id': eventId,
+});
+
+/**
+ * The "create" span of an event staged in the outbox: ended at once, its
+ * context stored with the entry, so the relay's send (maybe much later, maybe
+ * in another process) and every consumer join the trace of the request that
+ * staged it.
+ */
+export function traceStaged(subject: Subjects, eventId: string): TraceCarrier {
+  const span = tracer.startSpan(`create ${subject}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: { ...eventAttributes(subject, eventId), 'messaging.operation.type': 'create' },
+  });
+  const carrier = traceContextOf(trace.setSpan(context.active(), span));
+  span.end();
+  return carrier;
+}
+
+/** What the bus needs for a publish. */
+interface Publishing {
+  publish(envelope: EventEnvelope): Promise<void>;
+}
+
+/**
+ * Publishes an envelope inside a "send" span: a child of the context the
+ * envelope already carries (an outbox entry's create span) or else of the
+ * active one (a direct publish). The envelope leaves with the send span's
+ * context, so consumers are its children. Counts the publish by subject.
+ */
+export async function tracedPublish(bus: Publishing, envelope: EventEnvelope): Promise<void> {
+  const parent = envelope.traceparent ? contextFrom(envelope) : context.active();
+  const span = tracer.startSpan(
+    `send ${envelope.subject}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { ...eventAttributes(envelope.subject, envelope.id), 'messaging.operation.type': 'send' },
+    },
+    parent,
+  );
+  const sendContext = trace.setSpan(parent, span);
+  const { traceparent: _staged, tracestate: _state, ...rest } = envelope;
+  const outgoing = { ...rest, ...traceContextOf(sendContext) } as EventEnvelope;
+  try {
+    await context.with(sendContext, () => bus.publish(outgoing));
+    eventMetrics.published.inc({ subject: envelope.subject });
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** How a delivery ended, as spans and metrics name it. */
+export type DeliveryOutcome = 'acked' | 'waiting' | 'failed';
+
+export interface Handling {
+  subject: string;
+  queueGroup: string;
+  envelope: EventEnvelope;
+  deliveryCount: number;
+}
+
+/**
+ * Runs a listener's handling of one delivery inside a "process" span whose
+ * parent is the producer's send span (and linked to it, as messaging
+ * conventions ask), with subject, event id, queue group, delivery count and
+ * the outcome: acked, waiting (returned without an ack, or threw a "not yet":
+ * an earlier version is not there yet) or failed (threw; rethrown). `handle` receives the ack to
+ * use: it records the replica lag (event time → applied) when called.
+ */
+export async function traceHandling(
+  info: Handling,
+  ack: () => void,
+  handle: (ack: () => void) => Promise<void>,
+  /** Errors that mean "not yet" (an earlier version is missing): outcome waiting, not failed. */
+  isWaiting: (err: unknown) => boolean = () => false,
+): Promise<void> {
+  const { subject, queueGroup, envelope, deliveryCount } = info;
+  const producer = contextFrom(envelope);
+  const producerSpan = trace.getSpanContext(producer);
+  const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
+  const span = tracer.startSpan(
+    `process ${subject}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        ...eventAttributes(subject, envelope.id),
+        'messaging.operation.type': 'process',
+        'messaging.consumer.group.name': queueGroup,
+        'messaging.message.delivery_count': deliveryCount,
+      },
+    },
+    producer,
+  );
+  const labels = { subject, queue_group: queueGroup };
+  if (deliveryCount > 1) eventMetrics.redelivered.inc(labels);
+  let acked = false;
+  const trackedAck = () => {
+    if (!acked) {
+      acked = true;
+      const lagSeconds = (Date.now() - Date.parse(envelope.time)) / 1000;
+      if (Number.isFinite(lagSeconds)) eventMetrics.applyLag.observe(labels, Math.max(0, lagSeconds));
+    }
+    ack();
+  };
+  let outcome: DeliveryOutcome = 'waiting';
+  try {
+    await context.with(trace.setSpan(producer, span), () => handle(trackedAck));
+    if (acked) outcome = 'acked';
+  } catch (err) {
+    if (acked) outcome = 'acked';
+    else if (isWaiting(err)) outcome = 'waiting';
+    else {
+      outcome = 'failed';
+      failSpan(span, err);
+    }
+    throw err;
+  } finally {
+    span.setAttribute('ticketing.event.outcome', outcome);
+    eventMetrics.handled.inc({ ...labels, outcome });
+    span.end();
+  }
+}
+
+/**
+ * Runs deferred work (a delayed job) as a child of the trace that scheduled
+ * it, so an expiration fired minutes later still belongs to its purchase.
+ */
+export async function traceDeferred<T>(name: string, carrier: TraceCarrier | undefined, attributes: Record<string, string | number>, work: () => Promise<T>): Promise<T> {
+  const parent = contextFrom(carrier);
+  const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), work);
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+function failSpan(span: Span, err: unknown): void {
+  // Only the error's class and message: never a payload that might hold a token.
+  const error = err instanceof Error ? err : new Error(String(err));
+  span.recordException({ name: error.name, message: error.message });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+}
+
+/** The active trace id, for log lines ('' when nothing is traced). */
+export function activeTraceId(): string | undefined {
+  const spanContext = trace.getSpanContext(context.active());
+  return spanContext && trace.isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+}
