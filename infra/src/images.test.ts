@@ -51,6 +51,13 @@ describe('hadolint', () => {
   });
 });
 
+describe(`${SERVICES_DOCKERFILE} without its build argument SERVICE`, () => {
+  it('fails to build, at a step that needs SERVICE (it has no default)', () => {
+    // which step fails first (a COPY of <service>/…, or an npm ci --workspace) depends on the cache
+    expect(() => build('auth', [], { omitBuildArgs: ['SERVICE'] })).toThrow(/Error: building at STEP "[^"\n]*\$\{?SERVICE\b/);
+  });
+});
+
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const srv = net.createServer();

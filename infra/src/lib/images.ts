@@ -75,13 +75,16 @@ export interface Built {
  * RUN steps as read-only volumes (npm's global npmrc points at it): volumes
  * are not committed to any layer.
  */
-export function build(name: string, profiles: string[] = [], tag = `${imageOf(name)}:suite${profiles.length ? `-${profiles.join('-')}` : ''}`): Built {
+export function build(name: string, profiles: string[] = [], opts: { omitBuildArgs?: string[] } = {}): Built {
   const b = imageBuild(name, profiles);
+  const tag = `${imageOf(name)}:suite${profiles.length ? `-${profiles.join('-')}` : ''}${opts.omitBuildArgs ? '-incomplete' : ''}`;
   const args = ['bud', '--pull=never', '-f', b.dockerfilePath, '--ignorefile', b.ignoreFile, '-t', tag];
-  for (const [k, v] of Object.entries(b.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  for (const [k, v] of Object.entries(b.buildArgs)) if (!opts.omitBuildArgs?.includes(k)) args.push('--build-arg', `${k}=${v}`);
   if (b.target) args.push('--target', b.target);
-  args.push('--volume', `${TOOLS.BUILD_CA_BUNDLE}:/etc/ssl/certs/ca-certificates.crt:ro`);
-  args.push('--volume', `${TOOLS.BUILD_NPMRC}:/usr/local/etc/npmrc:ro`);
+  if (fs.existsSync(TOOLS.BUILD_CA_BUNDLE)) {
+    args.push('--volume', `${TOOLS.BUILD_CA_BUNDLE}:/etc/ssl/certs/ca-certificates.crt:ro`);
+    args.push('--volume', `${TOOLS.BUILD_NPMRC}:/usr/local/etc/npmrc:ro`);
+  }
   args.push(b.artifact.context ?? '.');
   const t0 = Date.now();
   const r = tool('buildah', args, 30 * 60_000);
