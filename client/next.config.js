@@ -4,7 +4,6 @@
 // not here: set NEXT_TELEMETRY_DISABLED=1 for `next build` and `next start`
 // (the Dockerfile/CI/start scripts do; see client/README.md).
 const path = require('path');
-const { contentSecurityPolicy } = require('./lib/csp');
 
 // The npm workspace root: hoisted node_modules live there, so both the
 // bundler and the standalone output's file tracing must look from it.
@@ -21,16 +20,19 @@ module.exports = {
   output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
   outputFileTracingRoot: workspaceRoot,
   turbopack: { root: workspaceRoot },
-  // The probes answer on the client's own port, outside /api (which the
-  // gateway and the ingress send to the services, never to this process).
-  // Every page: the CSP (self + Stripe.js only) and the usual hardening headers.
+  // GET /api/docs reads these at run time (lib/api-docs.ts): the standalone
+  // output must carry them.
+  serverExternalPackages: ['swagger-ui-dist'],
+  outputFileTracingIncludes: {
+    '/api/docs/[asset]': ['../docs/openapi.yaml', '../node_modules/swagger-ui-dist/swagger-ui.css', '../node_modules/swagger-ui-dist/swagger-ui-bundle.js'],
+  },
+  // Every response: the usual hardening headers. The Content-Security-Policy
+  // is per page, with its nonce: proxy.ts.
   async headers() {
-    const csp = contentSecurityPolicy({ dev: process.env.NODE_ENV !== 'production' });
     return [
       {
         source: '/:path*',
         headers: [
-          { key: 'Content-Security-Policy', value: csp },
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
           { key: 'X-Frame-Options', value: 'DENY' },
@@ -38,6 +40,8 @@ module.exports = {
       },
     ];
   },
+  // The probes answer on the client's own port, outside /api (which the
+  // gateway and the ingress send to the services, never to this process).
   async rewrites() {
     return [
       { source: '/healthz', destination: '/api/healthz' },

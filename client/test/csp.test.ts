@@ -1,7 +1,8 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { contentSecurityPolicy, THIRD_PARTY_ORIGINS } = require('../lib/csp');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const nextConfig = require('../next.config.js');
+const { contentSecurityPolicy, inlineScriptHashes, newNonce, THIRD_PARTY_ORIGINS } = require('../lib/csp');
+import crypto from 'crypto';
+import { NextRequest } from 'next/server';
+import { config as proxyConfig, proxy } from '../proxy';
 
 const parse = (policy: string) =>
   Object.fromEntries(policy.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)])) as Record<string, string[]>;
@@ -33,13 +34,41 @@ describe('the Content-Security-Policy', () => {
     expect([...new Set(origins(dev))].sort()).toEqual([...THIRD_PARTY_ORIGINS].sort());
   });
 
-  it('is sent on every page by next.config.js', async () => {
+  it("allows inline scripts only with the page's nonce or a listed hash", () => {
+    const withNonce = parse(contentSecurityPolicy({ nonce: 'abc123==', scriptHashes: ["'sha256-xyz='"] }));
+    expect(withNonce['script-src']).toEqual(["'self'", "'nonce-abc123=='", "'sha256-xyz='", 'https://js.stripe.com']);
+    const nonces = new Set(Array.from({ length: 50 }, () => newNonce()));
+    expect(nonces.size).toBe(50);
+    for (const n of nonces) expect(Buffer.from(n, 'base64')).toHaveLength(16);
+  });
+
+  it('hashes the inline scripts of a prerendered page, not its JSON data or external scripts', () => {
+    const boot = '(globalThis["TURBOPACK"] || (globalThis["TURBOPACK"] = [])).push({"otherChunks":[]});';
+    const html = `<html><body><script>${boot}</script><script src="/_next/static/a.js" defer=""></script><script id="__NEXT_DATA__" type="application/json">{"page":"/404"}</script></body></html>`;
+    const expected = `'sha256-${crypto.createHash('sha256').update(boot).digest('base64')}'`;
+    expect(inlineScriptHashes(html)).toEqual([expected]);
+  });
+
+  it('is sent on every page by proxy.ts, with a fresh nonce that Next reads from the request', () => {
     const saved = process.env.NODE_ENV;
     (process.env as Record<string, string>).NODE_ENV = 'production';
     try {
-      const [rule] = await nextConfig.headers();
-      expect(rule.source).toBe('/:path*');
-      expect(rule.headers).toContainEqual({ key: 'Content-Security-Policy', value: contentSecurityPolicy() });
+      const policies = [1, 2].map(() => {
+        const res = proxy(new NextRequest('http://localhost:3000/auth/signin'));
+        const policy = res.headers.get('content-security-policy')!;
+        // NextResponse.next({ request: { headers } }): the page's request carries the same policy.
+        expect(res.headers.get('x-middleware-request-content-security-policy')).toBe(policy);
+        return policy;
+      });
+      const nonceOf = (p: string) => /'nonce-([^']+)'/.exec(p)![1];
+      expect(nonceOf(policies[0])).not.toBe(nonceOf(policies[1]));
+      expect(policies[0].replace(/'nonce-[^']+'/, "'nonce-N'")).toBe(
+        contentSecurityPolicy({ nonce: 'N', scriptHashes: parse(policies[0])['script-src'].filter((s) => s.startsWith("'sha256-")) }),
+      );
+      // Pages only: the build's static files and the API routes are not matched.
+      const matcher = new RegExp(`^${proxyConfig.matcher[0]}$`);
+      expect(['/', '/auth/signin', '/tickets/abc', '/nowhere'].every((p) => matcher.test(p))).toBe(true);
+      expect(['/_next/static/chunks/a.js', '/api/healthz', '/favicon.svg'].some((p) => matcher.test(p))).toBe(false);
     } finally {
       (process.env as Record<string, string>).NODE_ENV = saved!;
     }

@@ -132,6 +132,20 @@ describe('limits per address', () => {
     expectTooMany(await stuffer.signin('victim9@test.com', WRONG));
   });
 
+  it('counts an IPv6 client by its /64 network: a fresh address in the same /64 is the same client', async () => {
+    const app = testApp(redis, { SIGNIN_PER_IP_PER_MINUTE: 4 });
+    const hosts = ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:DB8:1:2::ffff'];
+    for (const [i, host] of hosts.entries()) await from(app, host).signin(`v6-${i}@test.com`, WRONG).expect(400);
+    expectTooMany(await from(app, '2001:db8:1:2:ffff::9').signin('v6-x@test.com', WRONG));
+    // The next /64 is another client, and IPv4-mapped IPv6 counts as its IPv4 address.
+    await from(app, '2001:db8:1:3::1').signin('v6-x@test.com', WRONG).expect(400);
+    await from(app, '10.3.2.1').signin('v4@test.com', WRONG).expect(400);
+    await from(app, '::ffff:10.3.2.1').signin('v4@test.com', WRONG).expect(400);
+    await from(app, '10.3.2.1').signin('v4@test.com', WRONG).expect(400);
+    await from(app, '::ffff:10.3.2.1').signin('v4@test.com', WRONG).expect(400);
+    expectTooMany(await from(app, '10.3.2.1').signin('v4@test.com', WRONG));
+  });
+
   it('counts sign-ups of an address per minute, and of one email per hour', async () => {
     const app = testApp(redis, { SIGNUP_PER_IP_PER_MINUTE: 4 });
     const results = statuses(await Promise.all(Array.from({ length: 6 }, (_, i) => from(app, '10.3.2.1').signup(`new${i}@test.com`))));

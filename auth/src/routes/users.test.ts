@@ -3,7 +3,10 @@ import request from 'supertest';
 import { Express } from 'express';
 import { JWT_AUDIENCE, JWT_ISSUER, SessionKeys } from '@ticketing/common';
 import { TEST_JWT_KEY, useTestDatabase, useTestRedis } from '@ticketing/common/testing';
+import { scrypt } from 'node:crypto';
+import { promisify } from 'node:util';
 import { User } from '../models/user';
+import { Password } from '../services/password';
 import { testApp } from '../test/app';
 
 useTestDatabase();
@@ -83,6 +86,32 @@ describe('POST /api/users/signup', () => {
       await request(app).post('/api/users/signin').send({ email: `p${i}@test.com`, password }).expect(200);
     }
     await request(app).post('/api/users/signin').send({ email: 'p2@test.com', password: 'y'.repeat(72) }).expect(400);
+  });
+
+  it('compares passwords in their NFKC form (NIST 800-63B): a composed or decomposed letter, full-width digits', async () => {
+    const composed = 'caf\u00e9 au lait 12';
+    const decomposed = 'cafe\u0301 au lait 12';
+    const fullWidth = 'caf\u00e9 au lait \uff11\uff12';
+    expect(composed).not.toBe(decomposed);
+    await signup('nfkc@test.com', decomposed).expect(201);
+    for (const typed of [composed, decomposed, fullWidth]) {
+      await request(app).post('/api/users/signin').send({ email: 'nfkc@test.com', password: typed }).expect(200);
+    }
+    await request(app).post('/api/users/signin').send({ email: 'nfkc@test.com', password: 'cafe au lait 12' }).expect(400);
+    // Length and the common-password list see the same form: 8 full-width letters are 8 characters, a full-width "password" is common.
+    await signup('nfkc2@test.com', '\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44').expect(400, {
+      errors: [{ message: 'Password is too common, choose another', field: 'password' }],
+    });
+  });
+
+  it('still accepts a password hashed as typed before normalisation', async () => {
+    const typed = 'cafe\u0301 au lait 34';
+    const legacy = await Password.toHash(typed.normalize('NFKC'));
+    // A stored hash of the raw (decomposed) form, as written before NFKC: built with the same scrypt parameters.
+    const [, salt] = legacy.split('.');
+    const raw = (await promisify(scrypt)(typed, salt, 64)) as Buffer;
+    await User.collection.insertOne({ email: 'legacy@test.com', password: `${raw.toString('hex')}.${salt}` });
+    await request(app).post('/api/users/signin').send({ email: 'legacy@test.com', password: typed }).expect(200);
   });
 
   it('reports every failing field when both are missing', async () => {

@@ -1,4 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { normalizePassword } from './password';
 
 /** NIST SP 800-63B §3.1.1.2: at least 8 characters, at least 64 allowed; no composition rules. */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -15,12 +16,12 @@ const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()
 /** Words a guesser tries first on this site (800-63B: context-specific words). */
 const CONTEXT = ['ticketing', 'tickets', 'stubhub'];
 
-/** Characters as a person counts them (code points), not UTF-16 units. */
-export const passwordLength = (password: string): number => [...password].length;
+/** Characters as a person counts them (code points of the NFKC form, as hashed), not UTF-16 units. */
+export const passwordLength = (password: string): number => [...normalizePassword(password)].length;
 
 /** Is the password one a guesser tries early: on the list, a site word, or the email or its name part? */
 export function isCommonPassword(password: string, email?: string): boolean {
-  const p = password.toLowerCase();
+  const p = normalizePassword(password).toLowerCase();
   if (COMMON.has(p) || CONTEXT.includes(p)) return true;
   if (email) {
     const e = email.trim().toLowerCase();

@@ -1,4 +1,4 @@
-import { audit, hashedKey, HOUR, MINUTE, RateLimitConfig, RateLimits, TooManyRequestsError } from '@ticketing/common';
+import { audit, clientAddressKey, hashedKey, HOUR, MINUTE, RateLimitConfig, RateLimits, TooManyRequestsError } from '@ticketing/common';
 
 const DAY = 24 * HOUR;
 /** How long a successful sign-in makes an address "known" for that account. */
@@ -24,7 +24,10 @@ export function backoffSeconds(attempt: number, free: number, cap: number): numb
 /** What beforeSignin learnt, for the outcome calls. */
 export interface SigninAttempt {
   account: string;
+  /** The per-address key (IPv6: its /64). */
   ip: string;
+  /** The client address as seen, for the audit trail. */
+  address: string;
   pair: string;
   /** The account signed in from this address before: the per-account limit does not apply. */
   knownAddress: boolean;
@@ -80,9 +83,11 @@ export class SigninThrottle {
   }
 
   /** Before the password is checked: throws TooManyRequestsError (429) if this attempt must wait. */
-  async beforeSignin(email: string, ip: string): Promise<SigninAttempt> {
+  async beforeSignin(email: string, address: string): Promise<SigninAttempt> {
     const account = accountKey(email);
-    const attempt: SigninAttempt = { account, ip, pair: `${account}:${ip}`, knownAddress: false };
+    // IPv6 counted by /64: one subscriber's network is one address here.
+    const ip = clientAddressKey(address);
+    const attempt: SigninAttempt = { account, ip, address, pair: `${account}:${ip}`, knownAddress: false };
     const given: Array<() => Promise<void>> = [];
     try {
       await this.attemptsPerIp.consume(ip);
@@ -105,7 +110,7 @@ export class SigninThrottle {
       if (err instanceof TooManyRequestsError) {
         // A refused attempt tried no password: it is not a failure.
         await Promise.all(given.map((giveBack) => giveBack())).catch(() => undefined);
-        audit('signin.throttled', { account, ip, retryAfter: err.retryAfterSeconds });
+        audit('signin.throttled', { account, ip: address, retryAfter: err.retryAfterSeconds });
       }
       throw err;
     }
@@ -113,7 +118,7 @@ export class SigninThrottle {
 
   /** A wrong password or an unknown email (already counted by beforeSignin). */
   failedSignin(attempt: SigninAttempt): void {
-    audit('signin.failed', { account: attempt.account, ip: attempt.ip });
+    audit('signin.failed', { account: attempt.account, ip: attempt.address });
   }
 
   /** Signed in: the failure counted up front is given back, the back-off ends, the address becomes known. */
@@ -125,17 +130,18 @@ export class SigninThrottle {
       this.backoff.open(attempt.pair),
       attempt.knownAddress ? Promise.resolve() : this.knownAddress.mark(attempt.pair, KNOWN_ADDRESS_SECONDS),
     ]);
-    audit('signin.succeeded', { userId, ip: attempt.ip });
+    audit('signin.succeeded', { userId, ip: attempt.address });
   }
 
   /** Before a sign-up is looked at: per address and per email. */
-  async beforeSignup(email: string, ip: string): Promise<void> {
+  async beforeSignup(email: string, address: string): Promise<void> {
     const account = accountKey(email);
+    const ip = clientAddressKey(address);
     try {
       await this.signupsPerIp.consume(ip);
       await this.signupsPerAccount.consume(account);
     } catch (err) {
-      if (err instanceof TooManyRequestsError) audit('signup.throttled', { account, ip, retryAfter: err.retryAfterSeconds });
+      if (err instanceof TooManyRequestsError) audit('signup.throttled', { account, ip: address, retryAfter: err.retryAfterSeconds });
       throw err;
     }
   }

@@ -3,6 +3,11 @@ import { useRouter } from 'next/router';
 import { useCallback, useEffect, useRef } from 'react';
 import ErrorAlert from '../../components/ErrorAlert';
 import { useRequest } from '../../hooks/use-request';
+import { withSession } from '../../lib/session';
+
+// Rendered per request, not prerendered: a static page could not carry the
+// request's CSP nonce, and its scripts (the sign-out itself) would be blocked.
+export const getServerSideProps = withSession({});
 
 // Signing out happens in the browser: the API's answer clears the session
 // cookie there directly (a server-side call could not pass on a `Secure`

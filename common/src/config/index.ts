@@ -28,6 +28,16 @@ export const httpConfig = z.object({
   PORT: port(3000),
 });
 
+/**
+ * How many proxies stand in front of a service and append to X-Forwarded-For
+ * (ingress-nginx or the local gateway: 1; add a CDN or load balancer: 2).
+ * The client address is the entry that many hops from the right; anything a
+ * client wrote further left is ignored (per-address rate limits).
+ */
+export const proxyConfig = z.object({
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+});
+
 export const mongoConfig = z.object({
   MONGO_URI: required('MONGO_URI').regex(/^mongodb(\+srv)?:\/\//, 'MONGO_URI must be a mongodb:// URI'),
 });
@@ -58,6 +68,8 @@ export const busConfig = z
       .default(defaultClientId),
     EVENT_ACK_WAIT_MS: z.coerce.number().int().min(1000).default(5000),
     EVENT_MAX_DELIVER: z.coerce.number().int().min(1).default(1000),
+    /** Unacked messages per subscription held by one process (see BusTuning.maxInFlight). */
+    EVENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(8),
   })
   .refine((c) => c.EVENT_BUS !== 'stan' || !!c.NATS_CLUSTER_ID, {
     message: 'NATS_CLUSTER_ID must be defined when EVENT_BUS is stan',

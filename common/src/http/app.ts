@@ -2,6 +2,7 @@ import 'express-async-errors';
 import cookieSession from 'cookie-session';
 import express, { Express, Router } from 'express';
 import helmet from 'helmet';
+import { loadConfig, proxyConfig } from '../config';
 import { NotFoundError } from '../errors';
 import { currentUser } from '../middlewares/current-user';
 import { errorHandler } from '../middlewares/error-handler';
@@ -32,10 +33,11 @@ export const lifecycle = { shuttingDown: false };
 /** The Express app every service builds: same middlewares, health routes and error path. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
-  // Behind exactly one proxy (ingress-nginx or the local gateway): trust its
-  // X-Forwarded-* for secure cookies and the client address, and nothing a
-  // client wrote further left in X-Forwarded-For (per-address rate limits).
-  app.set('trust proxy', 1);
+  // Behind TRUST_PROXY_HOPS proxies (default 1: ingress-nginx or the local
+  // gateway): trust their X-Forwarded-* for secure cookies and the client
+  // address, and nothing a client wrote further left in X-Forwarded-For
+  // (per-address rate limits).
+  app.set('trust proxy', loadConfig(proxyConfig).TRUST_PROXY_HOPS);
   // Security headers on every answer (nosniff, frame-ancestors, HSTS, ...); hides x-powered-by too.
   app.use(helmet());
 

@@ -4,7 +4,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { REDACTED_PATHS } from '../logger';
 import { requireAuth } from '../middlewares';
-import { RateLimits } from '../rate-limit';
+import { clientAddressKey, RateLimits } from '../rate-limit';
 import { signin, TEST_JWT_KEY, useTestRedis } from '../testing';
 import { createServiceApp } from './app';
 
@@ -55,6 +55,52 @@ describe('state-changing requests must be JSON', () => {
   it('lets a DELETE without a body and every GET through', async () => {
     await request(app).delete('/api/things/1').expect(204);
     await request(app).get('/healthz').expect(200);
+  });
+});
+
+describe('the client address behind the proxies (TRUST_PROXY_HOPS)', () => {
+  const whoRouter = Router().get('/api/who', (req: Request, res: Response) => {
+    res.send({ ip: req.ip });
+  });
+  const appWithHops = (hops?: string) => {
+    const saved = process.env.TRUST_PROXY_HOPS;
+    if (hops === undefined) delete process.env.TRUST_PROXY_HOPS;
+    else process.env.TRUST_PROXY_HOPS = hops;
+    try {
+      return createServiceApp({ routers: [whoRouter] });
+    } finally {
+      if (saved === undefined) delete process.env.TRUST_PROXY_HOPS;
+      else process.env.TRUST_PROXY_HOPS = saved;
+    }
+  };
+  // What a client wrote, then what each proxy appended (the nearest last).
+  const forwarded = '6.6.6.6, 203.0.113.7, 10.0.0.2';
+
+  it('takes the address one hop in by default: what a client writes further left is ignored', async () => {
+    await request(appWithHops()).get('/api/who').set('X-Forwarded-For', forwarded).expect(200, { ip: '10.0.0.2' });
+  });
+
+  it('takes it as many hops in as configured (a load balancer in front of the ingress: 2)', async () => {
+    await request(appWithHops('2')).get('/api/who').set('X-Forwarded-For', forwarded).expect(200, { ip: '203.0.113.7' });
+    const none = await request(appWithHops('0')).get('/api/who').set('X-Forwarded-For', forwarded).expect(200);
+    expect(none.body.ip).not.toBe('10.0.0.2'); // the socket's own address
+  });
+
+  it('refuses a malformed setting at start, naming it', () => {
+    expect(() => appWithHops('many')).toThrow(/TRUST_PROXY_HOPS/);
+  });
+});
+
+describe('the per-address key (clientAddressKey)', () => {
+  it('keeps IPv4, writes IPv4-mapped IPv6 as IPv4, and groups IPv6 by its /64', () => {
+    expect(clientAddressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(clientAddressKey('2001:DB8:1:2::ffff')).toBe('2001:db8:1:2::/64');
+    expect(clientAddressKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+    expect(clientAddressKey('::1')).toBe('::/64');
+    expect(clientAddressKey(undefined)).toBe('unknown');
+    expect(clientAddressKey('not an address')).toBe('not an address');
   });
 });
 

@@ -1,2 +1,3 @@
 export * from './limiter';
 export * from './redis';
+export * from './address';

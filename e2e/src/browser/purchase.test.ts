@@ -419,6 +419,18 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
     }, ['setup']),
   );
 
+  it('a developer reads the API contract at /api/docs, rendered from docs/openapi.yaml', async () => {
+    const developer = await open('developer');
+    await developer.goto('/api/docs');
+    // Swagger UI renders the document's title and one block per operation.
+    await developer.page.getByRole('heading', { name: /Ticketing API/ }).waitFor();
+    for (const [method, route] of [['POST', '/api/orders'], ['PUT', '/api/tickets/{id}'], ['POST', '/api/payments'], ['GET', '/api/users/currentuser']]) {
+      await developer.page.locator(`.opblock-${method.toLowerCase()}`, { hasText: route }).first().waitFor();
+    }
+    expect(await developer.page.locator('.opblock').count()).toBeGreaterThanOrEqual(16);
+    await developer.shot('api-docs');
+  });
+
   it('no page threw an exception or logged an error', () => {
     const problems = people.flatMap((p) => p.problems);
     expect(problems.map((x) => `${x.who} ${x.url}: ${x.text}`)).toEqual([]);

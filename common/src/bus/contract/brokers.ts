@@ -58,7 +58,7 @@ export class BrokerProcess {
   }
 
   /** A connected bus of this broker's kind. */
-  async connectBus(clientId: string, tuning: { ackWaitMs: number; maxDeliver: number }): Promise<EventBus> {
+  async connectBus(clientId: string, tuning: { ackWaitMs: number; maxDeliver: number; maxInFlight?: number }): Promise<EventBus> {
     const bus =
       this.kind === 'stan'
         ? new StanBus({ url: this.url, clusterId: this.clusterId, clientId, ...tuning })
