@@ -14,6 +14,8 @@ module.exports = {
     '^@ticketing/common/testing$': path.join(__dirname, 'common/src/testing/index.ts'),
   },
   testMatch: ['<rootDir>/src/**/*.test.ts'],
+  // Every supertest response is checked against docs/openapi.yaml.
+  setupFilesAfterEnv: [path.join(__dirname, 'common/src/testing/openapi-setup.ts')],
   testTimeout: 30000,
   // Test files share one FerretDB and one broker; two workers keep the 2-core
   // machine responsive.

@@ -11,10 +11,12 @@
 # Stages: manifests -> deps -> build -> dev        (skaffold dev's target)
 #         manifests -> prod-deps -> runtime (last)  (the production image)
 # The ignore file is services.Dockerfile.dockerignore (BuildKit reads the one
-# named after the Dockerfile). infra/src/dockerfiles.test.ts checks this file
-# and replays its npm and copy steps outside Docker for every service, then
-# starts the result with node.
-ARG NODE_IMAGE=node:20.19.2-alpine3.21
+# named after the Dockerfile; buildah is given it with --ignorefile).
+# infra/src/images.test.ts lints this file with hadolint, builds it with
+# buildah for every service and runs each image with runc.
+# The base: Debian bookworm, Node 24 (the current LTS; Node 20's life ended
+# 2026-04-30). USER is numeric so that the kubelet can check runAsNonRoot.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Only what npm needs to resolve the workspace graph: every workspace's
 # package.json must be there for package-lock.json to match. The same for
@@ -53,7 +55,7 @@ FROM build AS dev
 ARG SERVICE
 ENV NODE_ENV=development PORT=3000
 RUN chown -R node:node $SERVICE/src
-USER node
+USER 1000:1000
 WORKDIR /app/${SERVICE}
 EXPOSE 3000
 CMD ["/app/node_modules/.bin/ts-node-dev", "--respawn", "--transpile-only", "src/index.ts"]
@@ -73,7 +75,7 @@ WORKDIR /app
 COPY --from=prod-deps /app ./
 COPY --from=build /app/common/dist common/dist
 COPY --from=build /app/${SERVICE}/dist ${SERVICE}/dist
-USER node
+USER 1000:1000
 WORKDIR /app/${SERVICE}
 EXPOSE 3000
 CMD ["node", "dist/index.js"]

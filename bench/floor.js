@@ -19,3 +19,5 @@ server.listen(port, '127.0.0.1', () => {
   process.send?.({ port: server.address().port });
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// The bench went away (killed, crashed): so does the floor.
+process.on('disconnect', () => process.exit(0));

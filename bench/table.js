@@ -29,21 +29,26 @@ function markdown(run) {
   );
   lines.push('');
   lines.push(
-    `${run.machine.cpus} cores, node ${run.machine.node}, ${run.options.eventBus}; load average before ${run.loadBefore.loadavg.join(' / ')}. ` +
+    `${run.machine.cpus} cores, node ${run.machine.node}, ${run.options.eventBus}, tracing ${run.options.tracing === false ? 'off' : 'on'}; load average before ${run.loadBefore.loadavg.join(' / ')}` +
+      `${run.loadAfter ? `, after ${run.loadAfter.loadavg.join(' / ')}` : ''}. ` +
       `HTTP rows: autocannon, ${run.options.duration} s or a fixed count; ratio = req/s ÷ the floor's req/s in this run.`,
   );
+  if (run.limits) {
+    lines.push('');
+    lines.push(`Abuse limits raised for the bench (one address, one buyer; the limiters still run): ${Object.entries(run.limits).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  }
   lines.push('');
-  lines.push('| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal | service CPU ms/req |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|');
   for (const [key, what, goal] of HTTP_ROWS) {
     const r = R[key];
     if (!r) continue;
     if (r.skipped) {
-      lines.push(`| ${what} | | | | | | | skipped: ${r.skipped} |`);
+      lines.push(`| ${what} | | | | | | | skipped: ${r.skipped} | |`);
       continue;
     }
     lines.push(
-      `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} |`,
+      `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} | ${fmt(r.serviceCpuMsPerRequest, 2)} |`,
     );
   }
   const ev = [];
@@ -62,6 +67,11 @@ function markdown(run) {
   }
   if (ev.length) {
     lines.push('');
+    if (R.settleMs) {
+      const waits = Object.entries(R.settleMs).map(([k, v]) => `before ${k} ${v === null ? 'never (gave up after 300 s)' : `${fmt(v / 1000, 1)} s`}`);
+      lines.push(`Each event row starts once the system is quiet (no outbox marker left, nothing unacked at the broker): ${waits.join(', ')}.`);
+      lines.push('');
+    }
     lines.push('| Event propagation (ms) | samples | p50 | p99 | | goal |');
     lines.push('|---|---:|---:|---:|---|---|');
     lines.push(...ev);

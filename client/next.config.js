@@ -20,6 +20,12 @@ module.exports = {
   output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
   outputFileTracingRoot: workspaceRoot,
   turbopack: { root: workspaceRoot },
+  // GET /api/docs reads these at run time (lib/api-docs.ts): the standalone
+  // output must carry them.
+  serverExternalPackages: ['swagger-ui-dist'],
+  outputFileTracingIncludes: {
+    '/api/docs/[asset]': ['../docs/openapi.yaml', '../node_modules/swagger-ui-dist/swagger-ui.css', '../node_modules/swagger-ui-dist/swagger-ui-bundle.js'],
+  },
   // Every response: the usual hardening headers. The Content-Security-Policy
   // is per page, with its nonce: proxy.ts.
   async headers() {

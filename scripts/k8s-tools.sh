@@ -47,10 +47,41 @@ BASE_IMAGE="docker.io/library/node:24-bookworm-slim"
 BASE_STANDIN_LABEL="ticketing.stand-in"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
-# buildah as the suite runs it: vfs storage, chroot isolation (no daemon, no
-# overlay or user namespaces needed).
-export STORAGE_DRIVER="${STORAGE_DRIVER:-vfs}"
+# buildah as the suite runs it: chroot isolation (no daemon, no user
+# namespaces), an image store of its own under .local/k8s/containers (the
+# base stand-in and the built images' layer cache live there, not in the
+# machine's store). Storage driver: overlay where the kernel has it, else
+# vfs. vfs keeps every layer as a full copy of the tree: measured here, one
+# service's build with a layer cache (--layers) filled 12 GB, so under vfs the
+# builds run without it (BUILDAH_LAYERS=false: one commit per stage).
+if [[ -z "${STORAGE_DRIVER:-}" ]]; then
+  if grep -qw overlay /proc/filesystems 2>/dev/null; then STORAGE_DRIVER=overlay; else STORAGE_DRIVER=vfs; fi
+fi
+export STORAGE_DRIVER
 export BUILDAH_ISOLATION="${BUILDAH_ISOLATION:-chroot}"
+if [[ "$STORAGE_DRIVER" == vfs ]]; then export BUILDAH_LAYERS="${BUILDAH_LAYERS:-false}"; else export BUILDAH_LAYERS="${BUILDAH_LAYERS:-true}"; fi
+CONTAINERS="$K8S/containers"
+export CONTAINERS_STORAGE_CONF="$CONTAINERS/storage-$STORAGE_DRIVER.conf"
+# The CA bundle this machine trusts (here a TLS-intercepting proxy's CA sits
+# in it; the debootstrap rootfs, like the real node image, lacks it): given
+# to the builds' RUN steps as a read-only volume, with an npmrc pointing npm
+# at it. Volumes are not part of any layer; the Dockerfiles stay unchanged.
+BUILD_CA_BUNDLE="${BUILD_CA_BUNDLE:-${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}}"
+BUILD_NPMRC="$CONTAINERS/build.npmrc"
+
+# The store's config: graphroot per driver, so that switching drivers never
+# meets a store made by the other.
+write_storage_conf() {
+  mkdir -p "$CONTAINERS"
+  [[ -f "$CONTAINERS_STORAGE_CONF" ]] && return
+  cat >"$CONTAINERS_STORAGE_CONF.tmp" <<EOF
+[storage]
+driver = "$STORAGE_DRIVER"
+graphroot = "$CONTAINERS/storage-$STORAGE_DRIVER"
+runroot = "$CONTAINERS/run-$STORAGE_DRIVER"
+EOF
+  mv "$CONTAINERS_STORAGE_CONF.tmp" "$CONTAINERS_STORAGE_CONF"
+}
 
 log() { printf '[k8s-tools] %s\n' "$*"; }
 die() { printf '[k8s-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -82,6 +113,7 @@ install_debian() {
   command -v buildah >/dev/null 2>&1 || pkgs+=(buildah)
   command -v runc >/dev/null 2>&1 || pkgs+=(runc)
   command -v debootstrap >/dev/null 2>&1 || pkgs+=(debootstrap)
+  command -v kubectl >/dev/null 2>&1 || pkgs+=(kubectl)
   [[ ${#pkgs[@]} -eq 0 ]] && return
   step "Debian packages ${pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -224,6 +256,8 @@ install_control_plane() {
 # The base image stand-in. Tagged exactly as the Dockerfiles name it, with a
 # label saying what it is; rebuilt only when missing from buildah's storage.
 install_base_image() {
+  write_storage_conf
+  printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' >"$BUILD_NPMRC"
   if buildah inspect --type image --format '{{index .OCIv1.Config.Labels "'"$BASE_STANDIN_LABEL"'"}}' "$BASE_IMAGE" 2>/dev/null | grep -q .; then
     return
   fi
@@ -293,6 +327,11 @@ export KWOK_STAGES="$K8S/kwok-stages.yaml"
 export BASE_IMAGE="$BASE_IMAGE"
 export STORAGE_DRIVER="$STORAGE_DRIVER"
 export BUILDAH_ISOLATION="$BUILDAH_ISOLATION"
+export BUILDAH_LAYERS="$BUILDAH_LAYERS"
+export CONTAINERS_STORAGE_CONF="$CONTAINERS_STORAGE_CONF"
+export BUILD_CA_BUNDLE="$BUILD_CA_BUNDLE"
+export BUILD_NPMRC="$BUILD_NPMRC"
+export RUNC_ROOT="$CONTAINERS/runc"
 EOF
 }
 

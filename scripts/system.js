@@ -48,6 +48,11 @@ const INFRA_PORTS = {
 };
 
 const STOP_GRACE_MS = 15000;
+// A part that dies is started again after 1 s, 2 s, 4 s ... at most 30 s; the
+// count starts over once it has stayed up a minute (CrashLoopBackOff, shorter).
+const RESTART_BACKOFF_MS = Number(process.env.TICKETING_RESTART_BACKOFF_MS || 1000);
+const RESTART_BACKOFF_MAX_MS = 30000;
+const RESTART_RESET_MS = 60000;
 const LOG_TAIL_LINES = 30;
 const QUIET_MS = 15000;
 
@@ -379,6 +384,32 @@ async function startSystem(options = {}) {
       ...opts,
     });
 
+  /**
+   * Restarts a part each time it exits while the system is up, after a
+   * back-off that doubles from RESTART_BACKOFF_MS to RESTART_BACKOFF_MAX_MS
+   * (reset once it has stayed up RESTART_RESET_MS), logging why it died.
+   * Meanwhile the gateway answers 503 for it.
+   */
+  function superviseRestarts(p) {
+    void p.exitPromise.then(async (exit) => {
+      if (stopping) return;
+      const upMs = Date.now() - p.startedAt;
+      p.restarts = upMs >= RESTART_RESET_MS ? 1 : (p.restarts || 0) + 1;
+      const delayMs = Math.min(RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MS * 2 ** (p.restarts - 1));
+      const why = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+      warn(
+        `${p.name} died (${why}) after ${seconds(upMs)} up; restarting in ${seconds(delayMs)} (restart ${p.restarts}` +
+          `${p.restarts > 1 ? ' in a row' : ''}); the gateway answers 503 for it meanwhile. Last lines:\n${tailOf(p, 15)}`,
+      );
+      await idle(delayMs);
+      if (stopping) return;
+      p.launch();
+      writeState();
+      log(`↻ ${p.name} restarted (pid ${p.child.pid})`);
+      superviseRestarts(p);
+    });
+  }
+
   async function stopProc(p) {
     if (!p.exited) {
       killGroup(p.child.pid, 'SIGTERM');
@@ -655,13 +686,9 @@ async function startSystem(options = {}) {
     const probe = await httpStatus(`http://127.0.0.1:${gatewayPort}/api/users/currentuser`, 5000);
     if (probe.status !== 200) throw new StartError(`gateway check failed: GET /api/users/currentuser → ${probe.status} ${probe.body.slice(0, 200)}`);
 
-    for (const p of procs) {
-      void p.exitPromise.then((exit) => {
-        if (!stopping && !dev) {
-          warn(`${p.name} exited (${exit.signal || `exit code ${exit.code}`}); the gateway answers 503 for it. Last lines:\n${tailOf(p, 15)}`);
-        }
-      });
-    }
+    // From here on a part that dies is started again, as Kubernetes' restart
+    // policy would (dev: ts-node-dev and next dev restart by themselves).
+    if (!dev) for (const p of procs) superviseRestarts(p);
   } catch (err) {
     return fail(err);
   }
@@ -674,7 +701,10 @@ async function startSystem(options = {}) {
     zipkinUrl,
     logDir,
     startedInMs: Date.now() - t0,
-    processes: procs.map((p) => ({ name: p.name, pid: p.child.pid, port: p.port })),
+    /** The parts now (a restarted part has a new pid). */
+    get processes() {
+      return procs.map((p) => ({ name: p.name, pid: p.child.pid, port: p.port, restarts: p.restarts }));
+    },
     stop,
     kill,
   };
@@ -688,16 +718,8 @@ async function startSystem(options = {}) {
  */
 function spawnPart(part, cmd, env, logDir, output) {
   const logFile = path.join(logDir, `${part.name}.log`);
-  fs.appendFileSync(logFile, `\n==== ${new Date().toISOString()} ${cmd.slice(1).join(' ')} (port ${part.port})\n`);
-  const fd = fs.openSync(logFile, 'a');
-  let offset = fs.fstatSync(fd).size;
-  let child;
-  try {
-    child = spawn(cmd[0], cmd.slice(1), { cwd: part.dir, env, stdio: ['ignore', fd, fd], detached: true });
-  } finally {
-    fs.closeSync(fd);
-  }
-  const p = { name: part.name, port: part.port, child, tail: [], logFile, exited: null };
+  let offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+  const p = { name: part.name, port: part.port, child: null, tail: [], logFile, exited: null, restarts: 0 };
   let partial = '';
   const onLine = (line) => {
     p.tail.push(line);
@@ -732,18 +754,35 @@ function spawnPart(part, cmd, env, logDir, output) {
     if (partial) onLine(partial);
     partial = '';
   };
-  p.exitPromise = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      p.follow();
-      p.exited = { code, signal };
-      resolve(p.exited);
+  /** Starts (or starts again) the process; exitPromise is that run's exit. */
+  p.launch = () => {
+    fs.appendFileSync(logFile, `\n==== ${new Date().toISOString()} ${cmd.slice(1).join(' ')} (port ${part.port})\n`);
+    // The follower starts after this header (what the last run wrote was read at its exit).
+    offset = fs.statSync(logFile).size;
+    const fd = fs.openSync(logFile, 'a');
+    let child;
+    try {
+      child = spawn(cmd[0], cmd.slice(1), { cwd: part.dir, env, stdio: ['ignore', fd, fd], detached: true });
+    } finally {
+      fs.closeSync(fd);
+    }
+    p.child = child;
+    p.exited = null;
+    p.startedAt = Date.now();
+    p.exitPromise = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        p.follow();
+        p.exited = { code, signal };
+        resolve(p.exited);
+      });
+      child.on('error', (err) => {
+        p.tail.push(`spawn failed: ${err.message}`);
+        p.exited = { code: -1, signal: null };
+        resolve(p.exited);
+      });
     });
-    child.on('error', (err) => {
-      p.tail.push(`spawn failed: ${err.message}`);
-      p.exited = { code: -1, signal: null };
-      resolve(p.exited);
-    });
-  });
+  };
+  p.launch();
   return p;
 }
 

@@ -12,6 +12,7 @@
 // passed to every jest (e.g. `npm test -- --testNamePattern foo`).
 'use strict';
 
+const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { REPO, run, infra, testEnv, withBinPath, exitCodeOf, SIGNALS } = require('./with-infra');
@@ -78,6 +79,9 @@ async function main() {
     env.TICKETING_INFRA_READY = '1';
     if (!env.CI) env.CI = 'true';
     say(`\n[test] MONGO_URI=${env.MONGO_URI} EVENT_BUS=${env.EVENT_BUS} NATS_URL=${env.NATS_URL}`);
+    // The Node the suites run on (npx and jest resolve `node` through PATH; .ci/run's second pass puts 24 first).
+    const suiteNode = spawnSync('node', ['--version'], { env, encoding: 'utf8' }).stdout.trim();
+    say(`[test] node ${process.version} (runner), ${suiteNode || 'not found'} (suites)`);
 
     // 2. type check + build
     const buildable = BUILD.filter((ws) => has(ws, 'tsconfig.json'));

@@ -3,7 +3,7 @@ import '@ticketing/common/telemetry/register';
 import { connectBus, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { OrderCreatedListener } from './events/listeners/order-created-listener';
+import { startListeners } from './events/listeners';
 import { ExpirationCompletePublisher } from './events/publishers/expiration-complete-publisher';
 import { closeExpirationQueue, createExpirationQueue, processExpirations } from './queues/expiration-queue';
 
@@ -15,7 +15,7 @@ void runService({
     const queue = createExpirationQueue({ redis: { host: config.REDIS_HOST, port: config.REDIS_PORT } });
     await queue.isReady();
     processExpirations(queue, new ExpirationCompletePublisher(bus));
-    await new OrderCreatedListener(bus, queue).listen();
+    await startListeners(bus, queue);
     return {
       app: buildApp(queue, bus),
       bus,

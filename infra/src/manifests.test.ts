@@ -51,6 +51,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/tickets/?(.*)', 'tickets-srv'],
   ['/api/orders/?(.*)', 'orders-srv'],
   ['/api/payments/?(.*)', 'payments-srv'],
+  ['/api/docs/?(.*)', 'client-srv'],
   ['/?(.*)', 'client-srv'],
 ];
 
@@ -77,6 +78,7 @@ const THIRD_PARTY_HTTP_PROBES: Record<string, string[]> = {
 const DATA_DIRS: Record<string, (args: string[]) => string | undefined> = {
   mongo: (a) => flagValue(a, '--dbpath') ?? '/data/db',
   redis: (a) => flagValue(a, '--dir'),
+  valkey: (a) => flagValue(a, '--dir'),
   'nats-streaming': (a) => flagValue(a, '--dir', '-dir'),
   nats: (a) => flagValue(a, '--store_dir', '-sd'),
 };
@@ -561,14 +563,17 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
           const best = hits.sort((a: any, b: any) => b.value.length - a.value.length)[0];
           return best && `${best.backend[0].name}:${best.backend[0].port}`;
         };
-        const { loadIngressRoutes, matchRoute } = require(repoPath('scripts/gateway.js'));
-        const ingress = loadIngressRoutes(repoPath('infra/k8s/ingress-srv.yaml'));
+        // The Ingress's routes in ingress-nginx's order (longest first), each a
+        // case-insensitive regex anchored at the start (use-regex), as the local
+        // nginx gateway writes them; every backend port is 3000 (checked above).
+        const { loadIngressRoutes } = require(repoPath('scripts/nginx-gateway.js'));
+        const ingress: Array<{ path: string; service: string }> = loadIngressRoutes(repoPath('infra/k8s/ingress-srv.yaml'));
         const viaIngress = (url: string) => {
-          const r = matchRoute(ingress, url);
-          return r && `${r.service}:${r.servicePort}`;
+          const r = ingress.find((x) => new RegExp(`^${x.path}`, 'i').test(url));
+          return r && `${r.service}:3000`;
         };
         const urls = ['/api/users/signup', '/api/users/currentuser', '/api/users', '/api/tickets', '/api/tickets/5f0c', '/api/tickets/mine',
-          '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz'];
+          '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
         expect(urls.map((u) => [u, viaRoute(u)])).toEqual(urls.map((u) => [u, viaIngress(u)]));
         expect(new Set(urls.map(viaRoute)).size).toBe(5);
       });

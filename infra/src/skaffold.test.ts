@@ -4,9 +4,7 @@
 // its own), manifests from infra/k8s, the dev, jetstream and gateway-api
 // profiles.
 import fs from 'node:fs';
-import { globToRegex, isIgnored, parseDockerignore, stage } from './lib/dockerfile';
-import { imageBuild } from './lib/images';
-import { IMAGES, imageOf, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
+import { IMAGES, imageOf, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 import { activeProfiles, applyProfiles, loadSkaffold } from './lib/skaffold';
 import { kubeconform, TOOLS } from './lib/tools';
 import yaml from 'js-yaml';
@@ -81,34 +79,5 @@ describe('skaffold.yaml', () => {
       expect({ ...a, docker: { ...a.docker, target: undefined }, sync: undefined }).toEqual({ ...main, docker: { ...main.docker, target: undefined }, sync: undefined });
       expect(a.docker?.target).toBe('dev');
     }
-  });
-
-  describe.each(IMAGES.map((n) => [n]))('file sync for %s', (name) => {
-    // the dev image: its Dockerfile read with the dev artifact's build arguments
-    const build = imageBuild(name, ['dev']);
-    const art = build.artifact;
-    const ignore = parseDockerignore(readRepoFile(build.ignoreFile));
-    const dev = stage(build.dockerfile, build.target);
-
-    it("syncs TypeScript sources of this image's workspace that the image contains", () => {
-      const rules = art.sync?.manual ?? [];
-      expect(rules.length).toBeGreaterThan(0);
-      expect(rules.some((r) => /\*\*\/\*\.ts$/.test(r.src))).toBe(true);
-      for (const r of rules) {
-        expect(r.src.startsWith(`${name}/`)).toBe(true);
-        // skaffold only syncs files that are part of the image's build context
-        const files = listFiles(name, (f) => globToRegex(r.src).test(f) && !f.includes('/node_modules/') && !f.includes('/.next/'));
-        const sent = files.filter((f) => !isIgnored(ignore, f));
-        expect({ rule: r.src, syncable: sent.length > 0 }).toEqual({ rule: r.src, syncable: true });
-      }
-    });
-
-    it('copies them where the dev stage keeps its sources (dest + path in the context)', () => {
-      const workdir = dev.instructions.filter((i) => i.keyword === 'WORKDIR').pop()!.args;
-      for (const r of art.sync!.manual!) {
-        expect(r.strip).toBeUndefined();
-        expect(`${r.dest}/${name}`).toBe(workdir);
-      }
-    });
   });
 });

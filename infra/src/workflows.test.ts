@@ -3,9 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { globToRegex } from './lib/dockerfile';
 import { imageBuild } from './lib/images';
-import { IMAGES, isObject, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
+import { globToRegex, IMAGES, isObject, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -95,6 +94,15 @@ describe('GitHub workflows', () => {
     expect(at(/scripts\/infra\.sh install/)).toBeGreaterThan(at(/^npm ci$/));
     expect(at(/^npm test --workspace/)).toBeGreaterThan(at(/scripts\/infra\.sh install/));
     for (const wfile of Object.values(workflows)) expect(wfile.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('run on the runtime of record: setup-node reads .nvmrc, which says 24', () => {
+    expect(readRepoFile('.nvmrc').trim()).toBe('24');
+    const setups = Object.values(workflows).flatMap((wf: any) =>
+      Object.values<any>(wf.jobs).flatMap((j) => (j.steps ?? []).filter((s: any) => /^actions\/setup-node@/.test(s.uses ?? ''))),
+    );
+    expect(setups.length).toBeGreaterThan(0);
+    for (const step of setups) expect(step.with).toEqual(expect.objectContaining({ 'node-version-file': '.nvmrc' }));
   });
 
   it('pin every action to a major version', () => {

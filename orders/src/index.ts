@@ -3,10 +3,7 @@ import '@ticketing/common/telemetry/register';
 import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from './events/listeners/payment-created-listener';
-import { TicketCreatedListener } from './events/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
+import { startListeners } from './events/listeners';
 import { Order } from './models/order';
 import { Ticket } from './models/ticket';
 import { HoldLimit } from './services/hold-limit';
@@ -22,10 +19,7 @@ void runService({
     const redis = connectRedis(config);
     await redisReady(redis);
 
-    await new TicketCreatedListener(bus).listen();
-    await new TicketUpdatedListener(bus).listen();
-    await new ExpirationCompleteListener(bus).listen();
-    await new PaymentCreatedListener(bus).listen();
+    await startListeners(bus);
 
     const relay = new OutboxRelay(bus, [Order]);
     relay.start();

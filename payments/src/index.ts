@@ -3,9 +3,10 @@ import '@ticketing/common/telemetry/register';
 import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
-import { OrderCreatedListener } from './events/listeners/order-created-listener';
+import { startListeners } from './events/listeners';
+import { KeptPayment } from './models/kept-payment';
 import { Order } from './models/order';
+import { OrderIntent } from './models/order-intent';
 import { Payment } from './models/payment';
 import { StripeEvent } from './models/stripe-event';
 import { PaymentReconciler } from './services/reconciler';
@@ -17,13 +18,12 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     // The unique attempt key index must exist before the first payment.
-    await Promise.all([Order.init(), Payment.init(), StripeEvent.init()]);
+    await Promise.all([Order.init(), Payment.init(), StripeEvent.init(), KeptPayment.init(), OrderIntent.init()]);
     const bus = await connectBus(config);
     const stripe = createStripe(config);
     const redis = connectRedis(config);
     await redisReady(redis);
-    await new OrderCreatedListener(bus).listen();
-    await new OrderCancelledListener(bus, stripe).listen();
+    await startListeners(bus, stripe);
     const relay = new OutboxRelay(bus, [Payment]);
     relay.start();
     const reconciler = new PaymentReconciler(stripe);

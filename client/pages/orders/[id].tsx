@@ -2,7 +2,7 @@ import Head from 'next/head';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useRouter } from 'next/router';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RequestFailure } from '../../api/errors';
 import type { Order } from '../../api/types';
 import ErrorAlert from '../../components/ErrorAlert';
@@ -13,14 +13,15 @@ import { useNow } from '../../hooks/use-now';
 import { useRequest } from '../../hooks/use-request';
 import { stripePublishableKey } from '../../lib/config';
 import { formatPrice } from '../../lib/format';
+import { returnedPaymentIntent, type ReportAnswer } from '../../lib/payment-flow';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
 // Stripe's code is only downloaded where it is used, and only in the browser.
-const StripeCardForm = dynamic(() => import('../../components/StripeCardForm'), {
+const StripePaymentForm = dynamic(() => import('../../components/StripePaymentForm'), {
   ssr: false,
   loading: () => (
     <p className="muted" role="status">
-      Loading the card form…
+      Loading the payment form…
     </p>
   ),
 });
@@ -83,6 +84,24 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
       () => router.push('/orders'),
     );
 
+  // The Payment Element's PaymentIntent, once Stripe.js confirmed it: recorded by the payments service.
+  const report = async (paymentIntentId: string): Promise<ReportAnswer | null> => {
+    const result = await payment.run((client) =>
+      client.post<ReportAnswer>('/api/payments/intents/confirmed', { orderId: order.id, paymentIntentId }),
+    );
+    return result?.ok ? result.data : null;
+  };
+
+  // Back from a redirect-based method: report what Stripe appended to the return URL, once.
+  const reportedReturn = useRef(false);
+  useEffect(() => {
+    const returned = returnedPaymentIntent(router.query);
+    if (!returned || reportedReturn.current) return;
+    reportedReturn.current = true;
+    void report(returned).then((answer) => answer && !answer.status && router.push('/orders'));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [router.query]);
+
   const cancel = () =>
     void cancellation.run(
       (client) => client.delete(`/api/orders/${order.id}`),
@@ -143,11 +162,13 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
             </p>
             <ErrorAlert errors={payment.errors} title="Payment failed" />
             {stripeKey ? (
-              <ErrorBoundary title="The card form failed">
-                <StripeCardForm
+              <ErrorBoundary title="The payment form failed">
+                <StripePaymentForm
                   stripeKey={stripeKey}
+                  orderId={order.id}
                   amountLabel={price}
-                  onToken={pay}
+                  report={report}
+                  onPaid={() => router.push('/orders')}
                   pending={payment.pending}
                   disabled={busy}
                 />

@@ -5,7 +5,7 @@ import { StanBus } from './stan-bus';
 
 /** Connects to the transport EVENT_BUS names; services only ever see EventBus. */
 export async function connectBus(config: BusConfig): Promise<EventBus> {
-  const tuning = { ackWaitMs: config.EVENT_ACK_WAIT_MS, maxDeliver: config.EVENT_MAX_DELIVER };
+  const tuning = { ackWaitMs: config.EVENT_ACK_WAIT_MS, maxDeliver: config.EVENT_MAX_DELIVER, maxInFlight: config.EVENT_MAX_IN_FLIGHT };
   if (config.EVENT_BUS === 'jetstream') {
     const bus = new JetStreamBus({ url: config.NATS_URL, clientId: config.NATS_CLIENT_ID, ...tuning });
     await bus.connect();

@@ -13,7 +13,7 @@ import { connect } from '@nats-io/transport-node';
 import { EventEnvelope, Subjects } from '../events';
 import { logger } from '../logger';
 import { countGivenUp } from '../telemetry/metrics';
-import { BusTuning, EventBus, SubscriptionOptions } from './event-bus';
+import { BusTuning, DEFAULT_MAX_IN_FLIGHT, EventBus, SubscriptionOptions } from './event-bus';
 
 export interface JetStreamBusOptions extends BusTuning {
   url: string;
@@ -117,7 +117,8 @@ export class JetStreamBus implements EventBus {
       await this.jsm.consumers.update(this.stream, durable, updatable);
     }
     const consumer = await this.js.consumers.get(this.stream, durable);
-    const messages = await consumer.consume({ max_messages: 64 });
+    // Pulled messages wait in this process for the ones before them: bounded, as on NATS Streaming (BusTuning.maxInFlight).
+    const messages = await consumer.consume({ max_messages: this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT });
     this.consumers.push(messages);
     this.loops.push(this.consumeLoop(messages, options));
   }
@@ -149,6 +150,10 @@ export class JetStreamBus implements EventBus {
       deliveryCount,
       // A "not yet": back to the consumer after the delay instead of the ack wait.
       retryLater: (delayMs) => msg.nak(delayMs),
+      reject: () => {
+        acked = true;
+        msg.term();
+      },
     });
     // The server drops it after this delivery (max_deliver): count it as given up.
     if (!acked && deliveryCount >= this.options.maxDeliver) countGivenUp(options.subject, options.queueGroup);

@@ -1,5 +1,6 @@
-import { Event, EventEnvelope, Subjects } from '../events';
+import { Event, EventEnvelope, eventDataProblems, Subjects } from '../events';
 import { logger, requestContext } from '../logger';
+import { countPoison } from '../telemetry/metrics';
 import { traceHandling } from '../telemetry/tracing';
 import { DeliveredMessage, EventBus } from './event-bus';
 
@@ -59,6 +60,19 @@ export abstract class Listener<T extends Event> {
   async handle(envelope: EventEnvelope, msg: DeliveredMessage): Promise<void> {
     const context = { requestId: envelope.requestId ?? envelope.id };
     await requestContext.run(context, async () => {
+      // Checked against the catalog before any listener sees it: data that can
+      // never apply is poison, dropped at once instead of retried to the limit.
+      const problems = eventDataProblems(this.subject as Subjects, envelope.data);
+      if (problems) {
+        logger.error(
+          { subject: this.subject, queueGroup: this.queueGroupName, eventId: envelope.id, deliveryCount: msg.deliveryCount, problems },
+          'poison event: its data breaks the event catalog; dropped, never retried',
+        );
+        countPoison(this.subject, this.queueGroupName);
+        if (msg.reject) msg.reject();
+        else msg.ack();
+        return;
+      }
       const handling = { subject: this.subject, queueGroup: this.queueGroupName, envelope, deliveryCount: msg.deliveryCount };
       try {
         logger.debug({ subject: this.subject, eventId: envelope.id }, 'event received');

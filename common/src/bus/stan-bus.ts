@@ -2,7 +2,7 @@ import nats, { Message, Stan } from 'node-nats-streaming';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { countGivenUp } from '../telemetry/metrics';
-import { BusTuning, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
+import { BusTuning, DEFAULT_MAX_IN_FLIGHT, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
 
 export interface StanBusOptions extends BusTuning {
   url: string;
@@ -124,6 +124,7 @@ export class StanBus implements EventBus {
       .subscriptionOptions()
       .setManualAckMode(true)
       .setAckWait(this.ackWaitMs)
+      .setMaxInFlight(this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)
       .setDeliverAllAvailable()
       .setDurableName(options.queueGroup);
     const subscription = stan.subscribe(options.subject, options.queueGroup, subOptions);
@@ -169,7 +170,8 @@ export class StanBus implements EventBus {
       this.deliveries.delete(key);
       msg.ack();
     };
-    await this.dispatch(options, msg, { ack, deliveryCount, retryLater: (delayMs) => (retryInMs = delayMs) });
+    // NATS Streaming has no term: a poison message is acked so it never comes back.
+    await this.dispatch(options, msg, { ack, deliveryCount, retryLater: (delayMs) => (retryInMs = delayMs), reject: ack });
     if (acked || retryInMs === undefined || this.closing) return;
     if (Date.now() + retryInMs >= receivedAt + this.ackWaitMs) return; // the broker redelivers it sooner
     const timer = setTimeout(() => {

@@ -68,6 +68,8 @@ export const busConfig = z
       .default(defaultClientId),
     EVENT_ACK_WAIT_MS: z.coerce.number().int().min(1000).default(5000),
     EVENT_MAX_DELIVER: z.coerce.number().int().min(1).default(1000),
+    /** Unacked messages per subscription held by one process (see BusTuning.maxInFlight). */
+    EVENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(8),
   })
   .refine((c) => c.EVENT_BUS !== 'stan' || !!c.NATS_CLUSTER_ID, {
     message: 'NATS_CLUSTER_ID must be defined when EVENT_BUS is stan',

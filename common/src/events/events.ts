@@ -1,48 +1,36 @@
-import { OrderStatus, Subjects } from './subjects';
+import { CatalogData } from './catalog';
+import { Subjects } from './subjects';
 
+// Each event's data type comes from its schema in the catalog (catalog.ts).
 export interface TicketCreatedEvent {
   subject: Subjects.TicketCreated;
-  data: { id: string; version: number; title: string; price: number; userId: string };
+  data: CatalogData<Subjects.TicketCreated>;
 }
 
 export interface TicketUpdatedEvent {
   subject: Subjects.TicketUpdated;
-  data: {
-    id: string;
-    version: number;
-    title: string;
-    price: number;
-    userId: string;
-    orderId?: string;
-  };
+  data: CatalogData<Subjects.TicketUpdated>;
 }
 
 export interface OrderCreatedEvent {
   subject: Subjects.OrderCreated;
-  data: {
-    id: string;
-    version: number;
-    status: OrderStatus;
-    userId: string;
-    /** ISO 8601 */
-    expiresAt: string;
-    ticket: { id: string; price: number };
-  };
+  /** expiresAt is ISO 8601. */
+  data: CatalogData<Subjects.OrderCreated>;
 }
 
 export interface OrderCancelledEvent {
   subject: Subjects.OrderCancelled;
-  data: { id: string; version: number; ticket: { id: string } };
+  data: CatalogData<Subjects.OrderCancelled>;
 }
 
 export interface ExpirationCompleteEvent {
   subject: Subjects.ExpirationComplete;
-  data: { orderId: string };
+  data: CatalogData<Subjects.ExpirationComplete>;
 }
 
 export interface PaymentCreatedEvent {
   subject: Subjects.PaymentCreated;
-  data: { id: string; orderId: string; stripeId: string };
+  data: CatalogData<Subjects.PaymentCreated>;
 }
 
 export type Event =

@@ -153,6 +153,39 @@ describe('OutboxRelay', () => {
       }
     });
 
+    it('works on several records at once, each record\'s own entries in order', async () => {
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat], { concurrency: 3 });
+      const seats = [];
+      for (const title of ['a', 'b', 'c', 'd']) {
+        const seat = new Seat({ title });
+        stageEvent(seat, Subjects.TicketCreated, data(seat.id, 0));
+        stageEvent(seat, Subjects.TicketUpdated, data(seat.id, 1));
+        await seat.save();
+        seats.push(seat);
+      }
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const publish = bus.publish.bind(bus);
+      let inFlight = 0;
+      let most = 0;
+      jest.spyOn(bus, 'publish').mockImplementation(async (envelope) => {
+        most = Math.max(most, ++inFlight);
+        await gate;
+        inFlight -= 1;
+        return publish(envelope);
+      });
+      const flushed = relay.flush();
+      // One record at a time would leave one publish waiting at the gate, never three.
+      await waitFor(() => inFlight === 3, 5000, 5);
+      openGate();
+      expect(await flushed).toBe(8);
+      expect(most).toBe(3);
+      for (const seat of seats) {
+        expect(bus.published.filter((e) => (e.data as { id: string }).id === seat.id).map((e) => (e.data as { version: number }).version)).toEqual([0, 1]);
+      }
+    });
+
     it("takes the record's lock for staging writes, so the relay's removal cannot erase an entry pushed meanwhile", async () => {
       const seat = await Seat.create({ title: 'a' });
       const release = await acquireRecordLock(recordLockKey(Seat.collection.name, seat._id));
@@ -179,6 +212,13 @@ describe('OutboxRelay', () => {
       try {
         await waitFor(() => bus.published.length === 2);
         expect(bus.published.map((e) => e.id).sort()).toEqual(['evt-elsewhere', 'evt-legacy']);
+        // Published is not yet removed: the other process writes once the relay is done with the record.
+        // (A write of another process takes no lock of ours; on FerretDB, whose updates are not atomic,
+        // it could cross the relay's removal and be erased. On mongod it could not.)
+        await waitFor(async () => {
+          const doc = (await Seat.collection.findOne({ _id: seat._id }))!;
+          return doc.outbox.length === 0 && !doc.outboxPending;
+        });
         const later = { id: 'evt-later', subject: Subjects.TicketUpdated, time: new Date(), data: data(seat.id, 2) };
         await Seat.collection.updateOne({ _id: seat._id }, { $push: { outbox: later }, $set: { outboxPending: true } } as never);
         await waitFor(() => bus.published.length === 3);

@@ -43,6 +43,12 @@ export const eventMetrics = {
     labelNames: ['subject', 'queue_group'] as const,
     registers: [metricsRegistry],
   }),
+  poison: new Counter({
+    name: 'events_poison_total',
+    help: 'Events dropped on arrival because their data breaks the event catalog, by subject and queue group',
+    labelNames: ['subject', 'queue_group'] as const,
+    registers: [metricsRegistry],
+  }),
   applyLag: new Histogram({
     name: 'event_apply_lag_seconds',
     help: 'Replica lag: from the time an event was recorded to the ack of its applied effect',
@@ -54,6 +60,9 @@ export const eventMetrics = {
 
 /** Counts an event a bus gave up on (max deliveries reached). */
 export const countGivenUp = (subject: string, queueGroup: string) => eventMetrics.givenUp.inc({ subject, queue_group: queueGroup });
+
+/** Counts an event dropped as poison (its data breaks the event catalog). */
+export const countPoison = (subject: string, queueGroup: string) => eventMetrics.poison.inc({ subject, queue_group: queueGroup });
 
 /** What the outbox gauges read from a model: its collection. */
 interface OutboxCollection {

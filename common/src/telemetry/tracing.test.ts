@@ -5,10 +5,8 @@ import { BasicTracerProvider, InMemorySpanExporter, ReadableSpan, SimpleSpanProc
 import mongoose from 'mongoose';
 import { BrokerProcess } from '../bus/contract/brokers';
 import { EventBus } from '../bus/event-bus';
-import { JetStreamBus } from '../bus/jetstream-bus';
 import { Listener, ListenerMessage } from '../bus/listener';
 import { Publisher } from '../bus/publisher';
-import { StanBus } from '../bus/stan-bus';
 import { Subjects, TicketCreatedEvent } from '../events';
 import { outboxPlugin, OutboxRelay, stageEvent, WithOutbox } from '../outbox';
 import { useTestDatabase, waitFor } from '../testing';
@@ -97,13 +95,7 @@ describe.each(['stan', 'jetstream'] as const)('trace context over %s', (kind) =>
   const broker = new BrokerProcess(kind);
   let buses: EventBus[] = [];
   const openBus = async (): Promise<EventBus> => {
-    const clientId = `trace-${randomUUID().slice(0, 8)}`;
-    const tuning = { ackWaitMs: 1000, maxDeliver: 100 };
-    const bus =
-      kind === 'stan'
-        ? new StanBus({ url: broker.url, clusterId: broker.clusterId, clientId, ...tuning })
-        : new JetStreamBus({ url: broker.url, clientId, ...tuning });
-    await bus.connect(15000);
+    const bus = await broker.connectBus(`trace-${randomUUID().slice(0, 8)}`, { ackWaitMs: 1000, maxDeliver: 100 });
     buses.push(bus);
     return bus;
   };

@@ -14,6 +14,8 @@ export interface Delivery {
  */
 export class InMemoryBus implements EventBus {
   readonly published: EventEnvelope[] = [];
+  /** Deliveries a listener refused as poison (data that breaks the event catalog). */
+  readonly rejected: EventEnvelope[] = [];
   private readonly subscriptions: SubscriptionOptions[] = [];
   connected = true;
   /** Set to make publish fail, as a broker that is down would. */
@@ -72,6 +74,11 @@ export class InMemoryBus implements EventBus {
           acked = true;
         },
         deliveryCount,
+        // Settled like an ack (never delivered again), and kept for the test to see.
+        reject: () => {
+          acked = true;
+          this.rejected.push(envelope);
+        },
       };
       await target.handler(envelope, msg);
       all = all && acked;

@@ -4,3 +4,4 @@ export * from './session';
 export * from './wait';
 export * from './interleave';
 export * from './redis';
+export * from './catalog';

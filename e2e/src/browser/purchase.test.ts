@@ -4,11 +4,14 @@
 // buyer finds it by search, reserves it, watches the countdown, pays with the
 // test card and sees the order complete; the seller sees it sold; a second
 // buyer is told a ticket is reserved; an unpaid order expires on screen.
+// The system runs traced (as `npm start` does): the purchase's trace is
+// opened in Zipkin's own UI and photographed with the services it crossed.
 // Every page visited is saved as e2e/screenshots/<nn>-<person>-<page>.png.
 //
 // Env: E2E_BROWSER_EVENT_BUS (stan | jetstream, default stan),
 // E2E_BROWSER_EXPIRATION_SECONDS (default 20), ports in ./system.ts.
 import type { Browser, Locator } from 'playwright-core';
+import { hasSpan, ORDER_CROSSINGS, summarize, traceIdOf, waitForTrace } from '../support/zipkin';
 import { Camera, launchBrowser, matchPath, Person } from './browser';
 import { startBrowserTestSystem, type BrowserTestSystem } from './system';
 
@@ -49,6 +52,8 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
   let matineePath = '';
   let concertOrderPath = '';
   let matineeOrderPath = '';
+  /** The trace of the buyer's POST /api/orders (its `traceresponse` header). */
+  let purchaseTraceId = '';
 
   const t0 = Date.now();
   let flowsStartedAt = 0;
@@ -144,7 +149,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
 
   beforeAll(async () => {
     camera = new Camera();
-    sys = await startBrowserTestSystem({ eventBus: EVENT_BUS, expirationWindowSeconds: WINDOW_SECONDS });
+    sys = await startBrowserTestSystem({ eventBus: EVENT_BUS, expirationWindowSeconds: WINDOW_SECONDS, tracing: true });
     browser = await launchBrowser();
     print(`[browser] chromium ${browser.version()}; expiration window ${WINDOW_SECONDS}s; screenshots in ${camera.dir}`);
     flowsStartedAt = Date.now();
@@ -257,7 +262,9 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
   it(
     'Purchase opens the order with a countdown that goes down',
     step('pay', async () => {
+      const placed = buyer.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/orders');
       await clickThrough(buyer, buyer.button('Purchase'), ORDER_PAGE);
+      purchaseTraceId = traceIdOf(await (await placed).allHeaders());
       concertOrderPath = buyer.path();
       await buyer.heading(concert.title).waitFor();
       await buyer.page.getByRole('timer').waitFor();
@@ -298,6 +305,37 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
       expect(await buyer.page.getByRole('timer').count()).toBe(0);
       expect(await buyer.button('Pay with test card').count()).toBe(0);
       await buyer.shot('order-paid');
+    }, ['setup']),
+  );
+
+  it(
+    'the purchase reads as one trace in Zipkin, across orders, tickets, payments and expiration',
+    step('trace', async () => {
+      expect(purchaseTraceId).not.toBe('');
+      const zipkin = sys!.system.zipkinUrl!;
+      const spans = await waitForTrace(zipkin, purchaseTraceId, (s) => ORDER_CROSSINGS.every(([svc, name]) => hasSpan(s, svc, name)));
+      const summary = summarize(spans);
+      print(`[browser] purchase trace ${purchaseTraceId}: ${summary.spans} spans, services ${summary.services.join(', ')}, ${summary.totalMs.toFixed(1)} ms`);
+      expect(summary.services).toEqual(['expiration', 'orders', 'payments', 'tickets']);
+
+      // Someone at Zipkin's UI: its own browser context (no shop cookies), the
+      // trace's page. Zipkin heads it with the counts and shows one row per
+      // span, "<service>: <span name>"; the viewport is tall enough for all.
+      const context = await browser!.newContext({ viewport: { width: 1400, height: 1700 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${zipkin}traces/${purchaseTraceId}`, { waitUntil: 'load' });
+        try {
+          for (const [svc, name] of ORDER_CROSSINGS) await page.getByText(`${svc}: ${name}`, { exact: true }).first().waitFor({ timeout: 30000 });
+          const text = await page.locator('body').innerText();
+          expect(text).toMatch(new RegExp(`Services\\s*${summary.services.length}\\b`));
+          expect(text).toMatch(new RegExp(`Total Spans\\s*${summary.spans}\\b`));
+        } finally {
+          print(`[browser] the trace in Zipkin: ${await camera.shoot(page, 'zipkin-purchase-trace')}`);
+        }
+      } finally {
+        await context.close();
+      }
     }, ['setup']),
   );
 
@@ -380,6 +418,18 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
       await findBySearch(rival, matinee.title, 'search-released-ticket', 30000);
     }, ['setup']),
   );
+
+  it('a developer reads the API contract at /api/docs, rendered from docs/openapi.yaml', async () => {
+    const developer = await open('developer');
+    await developer.goto('/api/docs');
+    // Swagger UI renders the document's title and one block per operation.
+    await developer.page.getByRole('heading', { name: /Ticketing API/ }).waitFor();
+    for (const [method, route] of [['POST', '/api/orders'], ['PUT', '/api/tickets/{id}'], ['POST', '/api/payments'], ['GET', '/api/users/currentuser']]) {
+      await developer.page.locator(`.opblock-${method.toLowerCase()}`, { hasText: route }).first().waitFor();
+    }
+    expect(await developer.page.locator('.opblock').count()).toBeGreaterThanOrEqual(16);
+    await developer.shot('api-docs');
+  });
 
   it('no page threw an exception or logged an error', () => {
     const problems = people.flatMap((p) => p.problems);

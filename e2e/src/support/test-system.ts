@@ -18,7 +18,8 @@ export interface RunningSystem {
   zipkinUrl?: string;
   logDir: string;
   startedInMs: number;
-  processes: Array<{ name: string; pid: number; port: number }>;
+  /** The parts now: a part that died and was started again has a new pid and a restart count. */
+  processes: Array<{ name: string; pid: number; port: number; restarts?: number }>;
   stop(): Promise<void>;
 }
 
@@ -28,6 +29,8 @@ export interface TestSystem {
   url: string;
   /** The last lines the services wrote, formatted: shown when a test fails. */
   recentLogs(n?: number): string;
+  /** The MongoDB URI of a service's database in this run (for checks the API cannot make). */
+  mongoUri(service: string): string;
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,8 @@ export interface TestSystemOptions {
   /** Start Zipkin and trace every service (default off: only the telemetry tests pay for it;
    *  E2E_TRACING=1 turns it on for every suite, to see that tracing changes no behaviour). */
   tracing?: boolean;
+  /** Settings for the services on top of the defaults (e.g. limits a test must not run into). */
+  env?: Record<string, string>;
 }
 
 export const REPO: string = system.REPO;
@@ -88,8 +93,12 @@ export async function startTestSystem(options: TestSystemOptions): Promise<TestS
       tracing: options.tracing ?? /^(1|on|true|yes)$/i.test(process.env.E2E_TRACING || ''),
       // The test process's own environment (NODE_ENV=test, a unit-test
       // MONGO_URI, a Stripe publishable key...) is not the system's.
-      env: systemEnv(),
-      log: (line: string) => print(`${tag} ${line}`),
+      env: { ...systemEnv(), ...options.env },
+      log: (line: string) => {
+        print(`${tag} ${line}`);
+        // The runner's own warnings (a part died, restarted) belong with the services' lines.
+        if (line.startsWith('! ') || line.startsWith('↻ ')) recent.push(`[runner] ${line}`);
+      },
       output: (name: string, line: string) => {
         recent.push(system.formatLine(name, line));
         if (recent.length > 400) recent.shift();
@@ -104,6 +113,7 @@ export async function startTestSystem(options: TestSystemOptions): Promise<TestS
     system: running,
     url: running.url,
     recentLogs: (n = 80) => recent.slice(-n).join('\n'),
+    mongoUri: (service: string) => `mongodb://127.0.0.1:${infraPorts(options.infraPortOffset).mongo}/${service}_${runId}`,
     stop: async () => {
       try {
         await running.stop();

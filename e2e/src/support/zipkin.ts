@@ -52,6 +52,19 @@ export function summarize(spans: ZipkinSpan[]): TraceSummary {
   };
 }
 
+/**
+ * What one order's trace must cross (service, span name): POST /api/orders →
+ * order:created → tickets, payments, expiration → ticket:updated → orders.
+ */
+export const ORDER_CROSSINGS: ReadonlyArray<readonly [string, string]> = [
+  ['orders', 'send order:created'],
+  ['tickets', 'process order:created'],
+  ['payments', 'process order:created'],
+  ['expiration', 'process order:created'],
+  ['tickets', 'send ticket:updated'],
+  ['orders', 'process ticket:updated'],
+];
+
 /** Does the trace have a span of this service with this name? */
 export const hasSpan = (spans: ZipkinSpan[], service: string, name: string) =>
   spans.some((s) => s.localEndpoint?.serviceName === service && s.name === name);

@@ -2,7 +2,7 @@
 // gateway over HTTP as a browser would: sign up, list, buy, the lock, pay,
 // completion, and an expiring lock that frees the ticket for the next buyer.
 // Once per transport (NATS Streaming, then JetStream).
-import { startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
+import { startSystemUnderTest, STRIPE_MOCK_URL, TestSystem, TRANSPORTS } from './harness';
 import { eventually, show, User } from './user';
 
 // Short enough to watch an order expire, long enough to pay before it does.
@@ -242,6 +242,76 @@ describe.each(TRANSPORTS)('the whole system on %s', (eventBus) => {
       expect(res.body.status).toBe('complete');
       const mine = await seller.get('/api/tickets/mine');
       expect(mine.body.find((t: { id: string }) => t.id === ticket.id)).toMatchObject({ status: 'sold' });
+    }),
+  );
+
+  it(
+    'pays through the Payment Element flow: a PaymentIntent from /api/payments/intents, confirmed at Stripe, reported back',
+    step(async () => {
+      const created = await seller.post('/api/tickets', { title: `Encore ${stamp}`, price: 7.25 });
+      expect(created.status).toBe(201);
+      const encore = created.body;
+      const reserved = await reserve(buyer, encore.id);
+      expect(reserved.status).toBe(201);
+      const encoreOrder = reserved.body;
+
+      const intent = await eventually('payments to know the order', async () => {
+        const res = await buyer.post('/api/payments/intents', { orderId: encoreOrder.id });
+        return res.status === 404 ? undefined : res;
+      });
+      expect({ status: intent.status, body: intent.body }).toEqual({
+        status: 201,
+        body: { clientSecret: expect.stringMatching(/_secret_/), paymentIntentId: expect.stringMatching(/^pi_/) },
+      });
+      // What Stripe.js's confirmPayment does from the buyer's browser (it cannot be loaded
+      // here): confirm the PaymentIntent at Stripe, here the system's stripe-mock.
+      const confirmed = await fetch(`${STRIPE_MOCK_URL}/v1/payment_intents/${intent.body.paymentIntentId}/confirm`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk_test_e2eBrowserConfirm', 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'payment_method=pm_card_visa',
+      });
+      expect(confirmed.status).toBe(200);
+      expect(((await confirmed.json()) as { status: string }).status).toBe('succeeded');
+
+      const reported = await buyer.post('/api/payments/intents/confirmed', { orderId: encoreOrder.id, paymentIntentId: intent.body.paymentIntentId });
+      expect({ status: reported.status, body: reported.body }).toEqual({ status: 201, body: { id: expect.any(String) } });
+      await eventually('the order to complete', async () => {
+        const res = await buyer.get(`/api/orders/${encoreOrder.id}`);
+        return res.body.status === 'complete' ? res : undefined;
+      });
+      await eventually('the seller to see the ticket sold', async () => {
+        const mine = await seller.get('/api/tickets/mine');
+        const t = mine.body.find((x: { id: string }) => x.id === encore.id);
+        return t && t.status === 'sold' ? t : undefined;
+      });
+      const twice = await buyer.post('/api/payments', { token: 'tok_visa', orderId: encoreOrder.id });
+      expect(show(twice)).toBe(show({ ...twice, status: 400, body: { errors: [{ message: 'Order has already been paid' }] } }));
+    }),
+  );
+
+  it(
+    'starts a service again when it dies (SIGKILL), as a restart policy would, and it serves what it served',
+    step(async () => {
+      const before = sys.system.processes.find((p) => p.name === 'tickets')!;
+      process.kill(before.pid, 'SIGKILL');
+      const t0 = Date.now();
+      // Down, then back: the same ticket through the gateway again.
+      await eventually('tickets to serve again after SIGKILL', async () => {
+        const now = sys.system.processes.find((p) => p.name === 'tickets')!;
+        if (now.pid === before.pid) return undefined;
+        const res = await seller.get(`/api/tickets/${ticket.id}`);
+        return res.status === 200 ? res : undefined;
+      });
+      const after = sys.system.processes.find((p) => p.name === 'tickets')! as { pid: number; restarts?: number };
+      expect(after.pid).not.toBe(before.pid);
+      expect(after.restarts).toBe(1);
+      process.stdout.write(`[system ${eventBus}] tickets killed with SIGKILL, serving again after ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+      // It still takes part in events: a new listing reaches orders, which accepts an order for it.
+      const relisted = await seller.post('/api/tickets', { title: `After restart ${stamp}`, price: 7 });
+      expect(relisted.status).toBe(201);
+      const res = await reserve(buyer, relisted.body.id);
+      expect(res.status).toBe(201);
+      expect(sys.recentLogs(400)).toMatch(/tickets died \(killed by SIGKILL\)/);
     }),
   );
 });

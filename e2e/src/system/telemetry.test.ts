@@ -6,7 +6,7 @@
 // does not expose them. One transport (the first of E2E_TRANSPORTS): the
 // context crossing each transport is proven in common's tests.
 import { randomBytes } from 'crypto';
-import { fetchTrace, hasSpan, summarize, traceIdOf, waitForTrace, ZipkinSpan } from '../support/zipkin';
+import { fetchTrace, hasSpan, ORDER_CROSSINGS, summarize, traceIdOf, waitForTrace, ZipkinSpan } from '../support/zipkin';
 import { startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
 import { eventually, User } from './user';
 
@@ -58,15 +58,7 @@ describe(`telemetry of the whole system (${eventBus})`, () => {
     orderId = order.body.id;
     const traceId = traceIdOf(order.headers);
 
-    const wanted: Array<[string, string]> = [
-      ['orders', 'send order:created'],
-      ['tickets', 'process order:created'],
-      ['payments', 'process order:created'],
-      ['expiration', 'process order:created'],
-      ['tickets', 'send ticket:updated'],
-      ['orders', 'process ticket:updated'],
-    ];
-    orderTrace = await waitForTrace(zipkin, traceId, (spans) => wanted.every(([svc, name]) => hasSpan(spans, svc, name)));
+    orderTrace = await waitForTrace(zipkin, traceId, (spans) => ORDER_CROSSINGS.every(([svc, name]) => hasSpan(spans, svc, name)));
     const summary = summarize(orderTrace);
     print(`[telemetry] order trace ${traceId}: ${summary.spans} spans, services ${summary.services.join(', ')}, ${summary.totalMs.toFixed(1)} ms\n  ${summary.lines.join('\n  ')}`);
     expect(summary.services).toEqual(expect.arrayContaining(['orders', 'tickets', 'payments', 'expiration']));

@@ -3,10 +3,14 @@ import { InMemoryBus, newId, signin, useTestDatabase } from '@ticketing/common/t
 import Stripe from 'stripe';
 import request from 'supertest';
 import { Payment, PaymentStatus } from '../models/payment';
+import { KeptPayment } from '../models/kept-payment';
+import { Order } from '../models/order';
+import { OrderIntent } from '../models/order-intent';
 import { StripeEvent } from '../models/stripe-event';
+import { recordSucceeded } from '../services/charges';
 import { intentAttemptKey } from '../services/webhooks';
 import { testApp, TEST_WEBHOOK_SECRET } from '../test/app';
-import { createOrder } from '../test/orders';
+import { createOrder, createSucceededPayment } from '../test/orders';
 import { requireStripeMock, testStripe } from '../test/stripe';
 import { BAD_SIGNATURE, NOT_CONFIGURED, WEBHOOK_PATH } from './webhook';
 
@@ -144,10 +148,53 @@ describe('POST /api/payments/webhook', () => {
       const first = await intentFor(order.id);
       const second = await intentFor(order.id);
       await Promise.all([deliver(succeeded(first)), deliver(succeeded(second))]);
-      const payments = await Payment.find({ orderId: order.id }).sort({ _id: 1 });
+      const payments = await Payment.find({ orderId: order.id });
       expect(payments.map((p) => p.status).sort()).toEqual([PaymentStatus.Refunded, PaymentStatus.Succeeded]);
-      expect(payments[0].status).toBe(PaymentStatus.Succeeded);
-      expect(http.to('POST', '/v1/refunds').map((r) => r.params.get('payment_intent'))).toEqual([payments[1].stripeId]);
+      const kept = payments.find((p) => p.status === PaymentStatus.Succeeded)!;
+      const refunded = payments.find((p) => p.status === PaymentStatus.Refunded)!;
+      expect(await KeptPayment.findById(order.id).lean()).toMatchObject({ paymentId: kept.id });
+      // Both recorders may refund the loser: under one idempotency key, so Stripe refunds it once.
+      const sent = http.to('POST', '/v1/refunds');
+      expect(new Set(sent.map((r) => [r.params.get('payment_intent'), r.headers['idempotency-key']].join(' ')))).toEqual(
+        new Set([`${refunded.stripeId} refund-${refunded.stripeId}`]),
+      );
+    });
+
+    it('keeps exactly one payment per order under concurrent successes (8 orders, 3 PaymentIntents each)', async () => {
+      const orders = await Promise.all(Array.from({ length: 8 }, () => createOrder()));
+      const intents = await Promise.all(orders.flatMap((order) => [0, 1, 2].map(() => intentFor(order.id))));
+      const answers = await Promise.all(intents.map((intent) => deliver(succeeded(intent))));
+      expect(answers.every((r) => r.status === 200)).toBe(true);
+      for (const order of orders) {
+        const payments = await Payment.find({ orderId: order.id });
+        expect(payments.map((p) => p.status).sort()).toEqual([PaymentStatus.Refunded, PaymentStatus.Refunded, PaymentStatus.Succeeded]);
+        expect((await KeptPayment.findById(order.id).lean())!.paymentId).toBe(payments.find((p) => p.status === PaymentStatus.Succeeded)!.id);
+      }
+    });
+
+    it('a success recorded while another one was still pending: the later recorder does not keep both', async () => {
+      // The interleaving that kept two payments under "the earliest-created one wins": B is recorded
+      // (it sees only itself: A is still pending), then A (older) is recorded and sees both.
+      const order = await createOrder();
+      const [intentA, intentB] = [await intentFor(order.id), await intentFor(order.id)];
+      const pending = (intent: Stripe.PaymentIntent) =>
+        Payment.build({ orderId: order.id, attemptKey: intentAttemptKey(intent.id), stripeId: intent.id, amount: 2000, status: PaymentStatus.Pending }).save();
+      const a = await pending(intentA);
+      const b = await pending(intentB);
+      expect(await recordSucceeded(stripe, b, { ...intentB, status: 'succeeded' })).toEqual({ payment: expect.objectContaining({ status: PaymentStatus.Succeeded }) });
+      const second = await recordSucceeded(stripe, a, { ...intentA, status: 'succeeded' });
+      expect(second.refundedAsDuplicate).toBe(true);
+      expect((await Payment.findById(a.id))!.status).toBe(PaymentStatus.Refunded);
+      expect((await Payment.findById(b.id))!.status).toBe(PaymentStatus.Succeeded);
+    });
+
+    it('refunds a success whose recorder stopped before it claimed the order (a crash), when another one is kept', async () => {
+      const order = await createOrder();
+      const orphan = await createSucceededPayment(order.id);
+      const intent = await intentFor(order.id);
+      await deliver(succeeded(intent)).expect(200);
+      expect((await Payment.findById(orphan.id))!.status).toBe(PaymentStatus.Refunded);
+      expect(await Payment.findOne({ stripeId: intent.id })).toMatchObject({ status: PaymentStatus.Succeeded });
     });
 
     it('leaves an audit event per change it records (a decline, then the charge), none for a replay', async () => {
@@ -274,7 +321,7 @@ describe('POST /api/payments/intents', () => {
   it('creates a PaymentIntent for the order in cents and answers its client secret', async () => {
     const order = await createOrder({ price: 19.99 });
     const res = await request(app).post('/api/payments/intents').set('Cookie', signin({ id: order.userId })).send({ orderId: order.id }).expect(201);
-    expect(res.body).toEqual({ clientSecret: expect.stringMatching(/^pi_.+_secret_/) });
+    expect(res.body).toEqual({ clientSecret: expect.stringMatching(/^pi_.+_secret_/), paymentIntentId: expect.stringMatching(/^pi_/) });
     expect(intents()).toHaveLength(1);
     expect(Object.fromEntries(intents()[0].params)).toMatchObject({
       amount: '1999',
@@ -284,8 +331,9 @@ describe('POST /api/payments/intents', () => {
     });
     expect(intents()[0].params.get('confirm')).toBeNull();
     expect(intents()[0].headers['idempotency-key']).toBe(`intent-${order.id}-0`);
-    // Nothing is recorded until Stripe says how it ended.
+    // No payment is recorded until Stripe says how it ended; only whose PaymentIntent it is.
     expect(await Payment.countDocuments()).toBe(0);
+    expect(await OrderIntent.findById(res.body.paymentIntentId).lean()).toMatchObject({ orderId: order.id, userId: order.userId, amount: 1999 });
   });
 
   it('has the payment’s checks: 401, 404, someone else’s order, paid, cancelled, a missing orderId', async () => {
@@ -299,4 +347,81 @@ describe('POST /api/payments/intents', () => {
     expect(res.body).toEqual({ errors: [{ message: 'Cannot pay for a cancelled order' }] });
     expect(intents()).toHaveLength(0);
   }, 10000);
+});
+
+describe('POST /api/payments/intents/confirmed (the buyer’s page reports a PaymentIntent it confirmed)', () => {
+  const CONFIRMED = '/api/payments/intents/confirmed';
+  const retrievals = () => http.to('GET', /^\/v1\/payment_intents\/pi_/);
+
+  /** An order, its buyer's cookie, and a PaymentIntent the intents route created for it. */
+  async function openIntent(attrs: Parameters<typeof createOrder>[0] = {}) {
+    const order = await createOrder(attrs);
+    const cookie = signin({ id: order.userId });
+    const res = await request(app).post('/api/payments/intents').set('Cookie', cookie).send({ orderId: order.id }).expect(201);
+    http.reset();
+    return { order, cookie, paymentIntentId: res.body.paymentIntentId as string };
+  }
+
+  /** Stripe's PaymentIntent as GET /v1/payment_intents/:id answers, with the given status. */
+  const answerRetrieve = async (orderId: string, fields: Partial<Stripe.PaymentIntent>) =>
+    http.answer('GET', /^\/v1\/payment_intents\/pi_/, 200, { ...(await intentFor(orderId)), ...fields });
+
+  it('reads the PaymentIntent back from Stripe, records it (201) and publishes payment:created once, with the webhook after it', async () => {
+    const { order, cookie, paymentIntentId } = await openIntent();
+    const res = await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id, paymentIntentId }).expect(201);
+    expect(res.body).toEqual({ id: expect.any(String) });
+    expect(retrievals().map((r) => r.path)).toEqual([`/v1/payment_intents/${paymentIntentId}`]);
+    expect(await Payment.findById(res.body.id)).toMatchObject({ orderId: order.id, stripeId: paymentIntentId, status: PaymentStatus.Succeeded });
+
+    const intent = await intentFor(order.id, { id: paymentIntentId });
+    await deliver(succeeded(intent)).expect(200);
+    await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id, paymentIntentId }).expect(201);
+    expect(await Payment.countDocuments({ orderId: order.id })).toBe(1);
+    expect(await published(order.id)).toEqual([{ id: res.body.id, orderId: order.id, stripeId: paymentIntentId }]);
+  });
+
+  it('answers 402 with the issuer’s message for a declined PaymentIntent, and records the decline', async () => {
+    const { order, cookie, paymentIntentId } = await openIntent();
+    await answerRetrieve(order.id, {
+      status: 'requires_payment_method',
+      last_payment_error: { type: 'card_error', code: 'card_declined', message: 'Your card has insufficient funds.' } as Stripe.PaymentIntent.LastPaymentError,
+    });
+    const res = await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id, paymentIntentId }).expect(402);
+    expect(res.body).toEqual({ errors: [{ message: 'Your card has insufficient funds.' }] });
+    expect(await Payment.findOne({ orderId: order.id })).toMatchObject({ status: PaymentStatus.Failed, stripeId: paymentIntentId });
+    expect(await published(order.id)).toEqual([]);
+  });
+
+  it('answers 202 for a PaymentIntent still processing; the payment stays pending for the webhook', async () => {
+    const { order, cookie, paymentIntentId } = await openIntent();
+    await answerRetrieve(order.id, { status: 'processing' });
+    const res = await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id, paymentIntentId }).expect(202);
+    expect(res.body).toEqual({ id: expect.any(String), status: 'processing' });
+    expect(await Payment.findById(res.body.id)).toMatchObject({ status: PaymentStatus.Pending, stripeId: paymentIntentId });
+  });
+
+  it('refunds a success for an order cancelled meanwhile and answers 400', async () => {
+    const { order, cookie, paymentIntentId } = await openIntent();
+    await Order.updateOne({ _id: order.id }, { $set: { status: OrderStatus.Cancelled, version: 1 } });
+    const res = await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id, paymentIntentId }).expect(400);
+    expect(res.body.errors[0].message).toBe('Cannot pay for a cancelled order');
+    expect(await Payment.findOne({ orderId: order.id })).toMatchObject({ status: PaymentStatus.Refunded });
+    expect(http.to('POST', '/v1/refunds').map((r) => r.params.get('payment_intent'))).toContain(paymentIntentId);
+  });
+
+  it('takes only a PaymentIntent created for this order and buyer: 401, 400s, 404', async () => {
+    const { order, cookie, paymentIntentId } = await openIntent();
+    const other = await openIntent();
+    await request(app).post(CONFIRMED).send({ orderId: order.id, paymentIntentId }).expect(401);
+    const missing = await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id }).expect(400);
+    expect(missing.body).toEqual({ errors: [{ message: 'PaymentIntentId must be provided', field: 'paymentIntentId' }] });
+    await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: newId(), paymentIntentId }).expect(404);
+    await request(app).post(CONFIRMED).set('Cookie', signin()).send({ orderId: order.id, paymentIntentId }).expect(401);
+    const foreign = await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id, paymentIntentId: other.paymentIntentId }).expect(400);
+    expect(foreign.body).toEqual({ errors: [{ message: 'Unknown payment for this order' }] });
+    const made = await request(app).post(CONFIRMED).set('Cookie', cookie).send({ orderId: order.id, paymentIntentId: 'pi_neverCreatedHere' }).expect(400);
+    expect(made.body.errors[0].message).toBe('Unknown payment for this order');
+    expect(retrievals()).toHaveLength(0);
+    expect(await Payment.countDocuments({ orderId: { $in: [order.id, other.order.id] } })).toBe(0);
+  }, 15000);
 });

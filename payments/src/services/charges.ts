@@ -12,6 +12,7 @@ import {
 } from '@ticketing/common';
 import Stripe from 'stripe';
 import { isDuplicateKey } from '../models/errors';
+import { KeptPayment } from '../models/kept-payment';
 import { Order, OrderDoc } from '../models/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../models/payment';
 import { STRIPE_TIMEOUT_MS } from '../stripe';
@@ -227,7 +228,8 @@ export async function recordFailed(attempt: PaymentDoc, message: string, intentI
  * too: a PaymentIntent whose first card was declined in the browser can still
  * succeed with another.) Then the order is read again: cancelled meanwhile
  * (after the order:cancelled listener looked for a payment to refund), the
- * payment is refunded here.
+ * payment is refunded here. Otherwise the order's kept payment is decided by
+ * a unique insert (KeptPayment): a success that is not kept is refunded.
  */
 export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, intent: Stripe.PaymentIntent): Promise<Settlement> {
   let payment: PaymentDoc | null = attempt;
@@ -254,26 +256,43 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   if (payment.status !== PaymentStatus.Succeeded) return { payment };
 
   const order = await Order.findById(payment.orderId);
-  const cancelled = order?.status === OrderStatus.Cancelled;
-  // Two PaymentIntents of one order can both succeed (the browser's and the
-  // route's): every recorder of a success looks at all of them after its own
-  // write, and all agree to keep the first-created one, so exactly one stays.
-  const succeeded = cancelled ? [] : await Payment.find({ orderId: payment.orderId, status: PaymentStatus.Succeeded }).select('_id').sort({ _id: 1 }).lean();
-  const duplicate = succeeded.length > 1 && String(succeeded[0]._id) !== payment.id;
-  if (cancelled || duplicate) {
-    try {
-      await refundPayment(stripe, payment);
-    } catch (err) {
-      // Recorded as due: the reconciler retries it.
-      logger.error({ err, paymentId: payment.id, orderId: payment.orderId }, 'refund failed; will retry');
-    }
-    return { payment: (await Payment.findById(payment._id))!, refundedForCancelledOrder: cancelled, refundedAsDuplicate: duplicate };
+  if (order?.status === OrderStatus.Cancelled) {
+    await refundOrLeaveDue(stripe, payment);
+    return { payment: (await Payment.findById(payment._id))!, refundedForCancelledOrder: true };
   }
+  const kept = await keptPaymentOf(payment);
+  // Every other success of the order is refunded, by whoever sees it: also one
+  // whose recorder stopped between its success and its claim (a crash).
+  const others = await Payment.find({ orderId: payment.orderId, status: PaymentStatus.Succeeded, _id: { $ne: kept } });
+  for (const other of others) await refundOrLeaveDue(stripe, other);
+  if (kept !== payment.id) return { payment: (await Payment.findById(payment._id))!, refundedAsDuplicate: true };
   return { payment };
 }
 
+/** The order's kept payment: this one if its claim is the first, else the one whose claim was. */
+async function keptPaymentOf(payment: PaymentDoc): Promise<string> {
+  try {
+    await KeptPayment.create({ _id: payment.orderId, paymentId: payment.id, keptAt: new Date() });
+    return payment.id;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const claim = await KeptPayment.findById(payment.orderId).lean();
+  if (!claim) throw new Error(`the kept payment of order ${payment.orderId} disappeared`);
+  return claim.paymentId;
+}
+
+/** Refunds now; if Stripe cannot take it, the refund stays due and the reconciler retries it. */
+async function refundOrLeaveDue(stripe: Stripe, payment: PaymentDoc): Promise<void> {
+  try {
+    await refundPayment(stripe, payment);
+  } catch (err) {
+    logger.error({ err, paymentId: payment.id, orderId: payment.orderId }, 'refund failed; will retry');
+  }
+}
+
 /** Why an order that has no successful payment cannot be paid now; undefined when it can. */
-function unpayableReason(order: OrderDoc, now = Date.now()): string | undefined {
+export function unpayableReason(order: OrderDoc, now = Date.now()): string | undefined {
   // Expired first: the expiration service cancels an order within moments of
   // its expiresAt, and the buyer should learn that time ran out.
   if (order.expiresAt.getTime() <= now) return EXPIRED;

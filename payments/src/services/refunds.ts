@@ -44,11 +44,12 @@ export async function refundPayment(stripe: Stripe, payment: PaymentDoc): Promis
     refund = await existingRefund(stripe, stripeId);
     if (!refund) throw err;
   }
-  await Payment.updateOne(
+  const recorded = await Payment.updateOne(
     { _id: due._id, status: PaymentStatus.Succeeded },
     { $set: { status: PaymentStatus.Refunded, stripeRefundId: refund.id }, $unset: { refundDue: 1 } },
   );
-  audit('payment.refunded', { paymentId: due.id, orderId: due.orderId, refundId: refund.id });
+  // Two refunders of one payment meet at Stripe's idempotency key; the one whose write recorded it tells.
+  if (recorded.modifiedCount === 1) audit('payment.refunded', { paymentId: due.id, orderId: due.orderId, refundId: refund.id });
 }
 
 /** Refunds every succeeded payment of an order (there is at most one). */

@@ -4,7 +4,7 @@ import { isDuplicateKey } from '../models/errors';
 import { Order } from '../models/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../models/payment';
 import { StripeEvent } from '../models/stripe-event';
-import { recordFailed, recordSucceeded } from './charges';
+import { recordFailed, recordSucceeded, Settlement } from './charges';
 
 const DECLINED = 'Your card was declined.';
 
@@ -20,7 +20,7 @@ export const intentAttemptKey = (intentId: string) => `intent-${intentId}`;
  * happens to it next goes through the same conditional transitions as the
  * route's; two webhooks creating it at once meet at the unique attempt key.
  */
-async function paymentOfIntent(intent: Stripe.PaymentIntent, orderId: string): Promise<PaymentDoc> {
+export async function paymentOfIntent(intent: Stripe.PaymentIntent, orderId: string): Promise<PaymentDoc> {
   const attemptKey = intent.metadata?.attemptKey || intentAttemptKey(intent.id);
   for (let tries = 0; tries < 5; tries += 1) {
     const found = (await Payment.findOne({ attemptKey })) ?? (await Payment.findOne({ orderId, stripeId: intent.id }));
@@ -33,6 +33,38 @@ async function paymentOfIntent(intent: Stripe.PaymentIntent, orderId: string): P
     }
   }
   throw new Error(`cannot find or create the payment of ${intent.id}`);
+}
+
+export interface IntentRecording {
+  payment: PaymentDoc;
+  settlement?: Settlement;
+}
+
+/**
+ * Records how a PaymentIntent of an order ended, as Stripe's webhook or the
+ * buyer's page reports it: through the same conditional moves as the route's
+ * attempts (a success from pending or failed, a decline only from pending),
+ * with an audit event for each change it made.
+ */
+export async function recordIntentOutcome(
+  stripe: Stripe,
+  intent: Stripe.PaymentIntent,
+  orderId: string,
+  result: 'succeeded' | 'failed',
+  via: 'webhook' | 'browser',
+): Promise<IntentRecording> {
+  const payment = await paymentOfIntent(intent, orderId);
+  const wasPending = payment.status === PaymentStatus.Pending;
+  if (result === 'succeeded') {
+    const settlement = await recordSucceeded(stripe, payment, intent);
+    if (payment.status !== PaymentStatus.Succeeded && settlement.payment.status === PaymentStatus.Succeeded) {
+      audit('payment.charged', { orderId, paymentId: settlement.payment.id, paymentIntent: intent.id, via });
+    }
+    return { payment: settlement.payment, settlement };
+  }
+  const settled = await recordFailed(payment, intent.last_payment_error?.message || DECLINED, intent.id);
+  if (wasPending && settled.status === PaymentStatus.Failed) audit('payment.declined', { orderId, paymentId: settled.id, paymentIntent: intent.id, via });
+  return { payment: settled };
 }
 
 /**
@@ -55,17 +87,7 @@ export async function handleStripeEvent(stripe: Stripe, event: Stripe.Event): Pr
       logger.warn({ eventId: event.id, type: event.type, paymentIntent: intent.id, orderId }, 'Stripe event for an unknown order; acknowledged');
       outcome = 'unknown-order';
     } else {
-      const payment = await paymentOfIntent(intent, orderId);
-      const wasPending = payment.status === PaymentStatus.Pending;
-      if (event.type === 'payment_intent.succeeded') {
-        const { payment: settled } = await recordSucceeded(stripe, payment, intent);
-        if (payment.status !== PaymentStatus.Succeeded && settled.status === PaymentStatus.Succeeded) {
-          audit('payment.charged', { orderId, paymentId: settled.id, paymentIntent: intent.id, via: 'webhook' });
-        }
-      } else {
-        const settled = await recordFailed(payment, intent.last_payment_error?.message || DECLINED, intent.id);
-        if (wasPending && settled.status === PaymentStatus.Failed) audit('payment.declined', { orderId, paymentId: settled.id, paymentIntent: intent.id, via: 'webhook' });
-      }
+      await recordIntentOutcome(stripe, intent, orderId, event.type === 'payment_intent.succeeded' ? 'succeeded' : 'failed', 'webhook');
       outcome = 'recorded';
     }
   }

@@ -1,3 +1,4 @@
+import { NotYetError } from '@ticketing/common';
 import mongoose from 'mongoose';
 
 const ATTEMPTS = 5;
@@ -5,8 +6,7 @@ const ATTEMPTS = 5;
 /**
  * Runs a read-decide-save step again when the save lost a race with another
  * change of the record (mongoose's VersionError): the step reloads and
- * decides on the fresh state. After a few lost races the error propagates,
- * the message is not acked and comes back later.
+ * decides on the fresh state. After a few lost races the error propagates.
  */
 export async function retryOnVersionConflict<T>(step: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
@@ -15,5 +15,22 @@ export async function retryOnVersionConflict<T>(step: () => Promise<T>): Promise
     } catch (err) {
       if (!(err instanceof mongoose.Error.VersionError) || attempt >= ATTEMPTS) throw err;
     }
+  }
+}
+
+/**
+ * The same for a listener: a ticket that kept changing under the event for
+ * every attempt is busy, not broken, so the event is a "not yet" (delivered
+ * again after a short back-off, logged below error) rather than a failure
+ * that waits for the ack wait.
+ */
+export async function decideOnCurrentTicket<T>(step: () => Promise<T>, context: Record<string, unknown>): Promise<T> {
+  try {
+    return await retryOnVersionConflict(step);
+  } catch (err) {
+    if (err instanceof mongoose.Error.VersionError) {
+      throw new NotYetError(`the ticket changed under the event ${ATTEMPTS} times in a row`, context);
+    }
+    throw err;
   }
 }

@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { EventBus } from '../event-bus';
+import { JetStreamBus } from '../jetstream-bus';
+import { StanBus } from '../stan-bus';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 
@@ -52,6 +55,16 @@ export class BrokerProcess {
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** A connected bus of this broker's kind. */
+  async connectBus(clientId: string, tuning: { ackWaitMs: number; maxDeliver: number; maxInFlight?: number }): Promise<EventBus> {
+    const bus =
+      this.kind === 'stan'
+        ? new StanBus({ url: this.url, clusterId: this.clusterId, clientId, ...tuning })
+        : new JetStreamBus({ url: this.url, clientId, ...tuning });
+    await bus.connect(15000);
+    return bus;
   }
 
   async start(): Promise<void> {

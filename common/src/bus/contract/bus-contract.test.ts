@@ -4,10 +4,8 @@ import { Subjects, TicketCreatedEvent } from '../../events';
 import { outboxPlugin, OutboxRelay, stageEvent, WithOutbox } from '../../outbox';
 import { useTestDatabase, waitFor } from '../../testing';
 import { EventBus } from '../event-bus';
-import { JetStreamBus } from '../jetstream-bus';
 import { Listener, ListenerMessage, NotYetError } from '../listener';
 import { Publisher } from '../publisher';
-import { StanBus } from '../stan-bus';
 import { BrokerProcess } from './brokers';
 
 /*
@@ -77,14 +75,8 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
   const broker = new BrokerProcess(kind);
   let buses: EventBus[] = [];
 
-  const openBus = async (maxDeliver = 100, ackWaitMs = ACK_WAIT_MS): Promise<EventBus> => {
-    const clientId = `contract-${randomUUID().slice(0, 8)}`;
-    const tuning = { ackWaitMs, maxDeliver };
-    const bus =
-      kind === 'stan'
-        ? new StanBus({ url: broker.url, clusterId: broker.clusterId, clientId, ...tuning })
-        : new JetStreamBus({ url: broker.url, clientId, ...tuning });
-    await bus.connect(15000);
+  const openBus = async (maxDeliver = 100, ackWaitMs = ACK_WAIT_MS, maxInFlight?: number): Promise<EventBus> => {
+    const bus = await broker.connectBus(`contract-${randomUUID().slice(0, 8)}`, { ackWaitMs, maxDeliver, ...(maxInFlight ? { maxInFlight } : {}) });
     buses.push(bus);
     return bus;
   };
@@ -157,6 +149,27 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     expect(second.at - first.at).toBeGreaterThanOrEqual(ACK_WAIT_MS - 100);
   });
 
+  it('drops a poison event (data that breaks the catalog) on its first delivery, before any listener, and goes on', async () => {
+    const bus = await openBus();
+    const m = marker();
+    const listener = new RecordingListener(bus, group(), m);
+    const deliveries: Array<{ eventId: string; deliveryCount: number }> = [];
+    const handle = listener.handle.bind(listener);
+    listener.handle = (envelope, msg) => {
+      deliveries.push({ eventId: envelope.id, deliveryCount: msg.deliveryCount });
+      return handle(envelope, msg);
+    };
+    await listener.listen();
+    const publisher = new TicketCreatedPublisher(bus);
+    const poison = await publisher.publish({ ...ticket(m), price: -5 });
+    const good = await publisher.publish(ticket(m, 1));
+
+    await waitFor(() => listener.received.length === 1);
+    await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS + 500)); // a redelivery would have come by now
+    expect(listener.received.map((r) => r.eventId)).toEqual([good.id]);
+    expect(deliveries.filter((d) => d.eventId === poison.id)).toEqual([{ eventId: poison.id, deliveryCount: 1 }]);
+  });
+
   it('gives up a message no listener can apply after max deliveries', async () => {
     const bus = await openBus(2);
     const m = marker();
@@ -204,6 +217,26 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     await waitFor(() => listener.received.length === 6, 20000);
     await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS + 500)); // a seventh delivery would have come by now
     expect(listener.received.map((r) => r.deliveryCount)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('drains a backlog longer than the ack wait without redelivering what is still queued in the process', async () => {
+    // 20 events at 150 ms each is 3 s of work against a 1 s ack wait: with every message handed over at once,
+    // the later ones would be redelivered while still queued here, and handled twice or more.
+    const bus = await openBus(100, ACK_WAIT_MS, 2);
+    const m = marker();
+    const listener = new RecordingListener(bus, group(), m, async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return 'ack';
+    });
+    const publisher = new TicketCreatedPublisher(bus);
+    for (let i = 0; i < 20; i++) await publisher.publish(ticket(m, i));
+    await listener.listen();
+    await waitFor(() => listener.received.length >= 20, 20000);
+    // Past another ack wait: any redelivery would have arrived by now.
+    await new Promise((r) => setTimeout(r, ACK_WAIT_MS + 1500));
+    expect(listener.received).toHaveLength(20);
+    expect(new Set(listener.received.map((r) => r.eventId)).size).toBe(20);
+    expect(listener.received.every((r) => r.deliveryCount === 1)).toBe(true);
   });
 
   it('delivers to a listener what was published while it was down (durability)', async () => {

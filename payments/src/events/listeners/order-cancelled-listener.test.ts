@@ -1,4 +1,4 @@
-import { OrderStatus, Subjects } from '@ticketing/common';
+import { NotYetError, OrderStatus, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../models/order';
 import { Payment, PaymentStatus } from '../../models/payment';
@@ -40,6 +40,12 @@ describe('order:cancelled listener', () => {
     expect(await bus.deliver(Subjects.OrderCancelled, cancelled(order.id, 2))).toBe(false);
     expect((await Order.findById(order.id))!.toJSON()).toMatchObject({ status: OrderStatus.Created, version: 0 });
     expect(await bus.deliver(Subjects.OrderCancelled, cancelled(newId()))).toBe(false);
+    // As a "not yet": redelivered after a short back-off, not after the ack wait.
+    const listener = new OrderCancelledListener(bus, stripe);
+    const msg = { ack: jest.fn(), deliveryCount: 1, eventId: 'evt-early', time: new Date() };
+    await expect(listener.onMessage(cancelled(order.id, 2), msg)).rejects.toBeInstanceOf(NotYetError);
+    await expect(listener.onMessage(cancelled(newId()), msg)).rejects.toBeInstanceOf(NotYetError);
+    expect(msg.ack).not.toHaveBeenCalled();
   });
 
   it('acks a duplicate delivery without changing anything', async () => {

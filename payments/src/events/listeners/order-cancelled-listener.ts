@@ -1,4 +1,4 @@
-import { EventBus, Listener, ListenerMessage, OrderCancelledEvent, OrderStatus, QueueGroups, Subjects } from '@ticketing/common';
+import { EventBus, Listener, ListenerMessage, NotYetError, OrderCancelledEvent, OrderStatus, QueueGroups, Subjects } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Order } from '../../models/order';
 import { refundOrderPayments } from '../../services/refunds';
@@ -27,8 +27,10 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
     );
     if (!applied) {
       const current = await Order.findById(data.id);
-      // Unknown order or an earlier version still missing: no ack; it comes back after them.
-      if (!current || current.version < data.version) return;
+      // Unknown order (its order:created still on its way), or an earlier version still missing.
+      if (!current || current.version < data.version) {
+        throw new NotYetError('order:cancelled ahead of the replica', { orderId: data.id, version: data.version, holding: current?.version ?? null });
+      }
       // Applied by an earlier delivery. Its refund may not have been recorded: do it again (idempotent).
       if (current.status !== OrderStatus.Cancelled) {
         msg.ack();

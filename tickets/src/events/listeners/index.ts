@@ -1,11 +1,11 @@
-import { EventBus } from '@ticketing/common';
+import { EventBus, Listener } from '@ticketing/common';
 import { OrderCancelledListener } from './order-cancelled-listener';
 import { OrderCreatedListener } from './order-created-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
 
-/** Subscribes every listener of the tickets service. */
+/** Every listener of the tickets service (checked against the event catalog by catalog.test.ts). */
+export const listenersOf = (bus: EventBus): Listener<any>[] => [new OrderCreatedListener(bus), new OrderCancelledListener(bus), new PaymentCreatedListener(bus)];
+
 export async function startListeners(bus: EventBus): Promise<void> {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus).listen();
+  for (const listener of listenersOf(bus)) await listener.listen();
 }

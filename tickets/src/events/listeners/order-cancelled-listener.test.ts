@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { Subjects } from '@ticketing/common';
+import { ListenerMessage, NotYetError, Subjects } from '@ticketing/common';
+import mongoose from 'mongoose';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketDoc } from '../../models/ticket';
 import { buildTicket, createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
@@ -13,6 +14,7 @@ beforeAll(async () => {
   await new OrderCancelledListener(bus).listen();
 });
 beforeEach(() => bus.clear());
+afterEach(() => jest.restoreAllMocks());
 
 const cancelled = (orderId: string, ticketId: string) => ({ id: orderId, version: 1, ticket: { id: ticketId } });
 
@@ -55,6 +57,18 @@ describe('OrderCancelledListener (order:cancelled)', () => {
     await relay.flush();
     expect(await ticketState(ticket.id)).toEqual(once);
     expect(bus.published).toHaveLength(1);
+  });
+
+  it('is a "not yet" (short back-off), not a failure, when the ticket changes under it at every attempt', async () => {
+    const { ticket, orderId } = await reservedTicket();
+    // Every save loses the race, as it would while other writers keep changing the ticket.
+    const save = jest.spyOn(Ticket.prototype, 'saveWithEvent').mockImplementation(function lose(this: TicketDoc) {
+      return Promise.reject(new mongoose.Error.VersionError(this, this.version, ['orderId']));
+    });
+    const msg: ListenerMessage = { ack: jest.fn(), deliveryCount: 1, eventId: newId(), time: new Date() };
+    await expect(new OrderCancelledListener(bus).onMessage(cancelled(orderId, ticket.id), msg)).rejects.toBeInstanceOf(NotYetError);
+    expect(save).toHaveBeenCalledTimes(5);
+    expect(msg.ack).not.toHaveBeenCalled();
   });
 
   it('does not release a ticket held by another (newer) order', async () => {

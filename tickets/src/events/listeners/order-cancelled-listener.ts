@@ -1,7 +1,7 @@
 import { Listener, ListenerMessage, logger, OrderCancelledEvent, Subjects } from '@ticketing/common';
 import mongoose from 'mongoose';
 import { Ticket, TicketStatus } from '../../models/ticket';
-import { retryOnVersionConflict } from '../retry';
+import { decideOnCurrentTicket } from '../retry';
 import { queueGroupName } from './queue-group-name';
 
 /**
@@ -18,7 +18,7 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
   readonly queueGroupName = queueGroupName;
 
   async onMessage(data: OrderCancelledEvent['data'], msg: ListenerMessage): Promise<void> {
-    await retryOnVersionConflict(async () => {
+    await decideOnCurrentTicket(async () => {
       const ticket = await Ticket.findById(data.ticket.id);
       if (!ticket) {
         logger.error({ ticketId: data.ticket.id, orderId: data.id }, 'order:cancelled for an unknown ticket ignored');
@@ -41,7 +41,7 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
         );
         if (recorded.matchedCount === 0) throw new mongoose.Error.VersionError(ticket, ticket.version, ['cancelledOrderIds']);
       }
-    });
+    }, { ticketId: data.ticket.id, orderId: data.id });
     msg.ack();
   }
 }

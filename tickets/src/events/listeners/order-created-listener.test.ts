@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { Subjects } from '@ticketing/common';
+import { ListenerMessage, NotYetError, Subjects } from '@ticketing/common';
+import mongoose from 'mongoose';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketDoc } from '../../models/ticket';
 import { buildTicket, createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
@@ -20,6 +21,18 @@ describe('OrderCreatedListener (order:created)', () => {
     const listener = new OrderCreatedListener(bus);
     expect(listener.subject).toBe('order:created');
     expect(listener.queueGroupName).toBe('tickets-service');
+  });
+
+  it('is a "not yet" (short back-off), not a failure, when the ticket changes under it at every attempt', async () => {
+    const { ticket } = await createTicket(app);
+    // Every save loses the race, as it would while other writers keep changing the ticket.
+    const save = jest.spyOn(Ticket.prototype, 'saveWithEvent').mockImplementation(function lose(this: TicketDoc) {
+      return Promise.reject(new mongoose.Error.VersionError(this, this.version, ['orderId']));
+    });
+    const msg: ListenerMessage = { ack: jest.fn(), deliveryCount: 1, eventId: newId(), time: new Date() };
+    await expect(new OrderCreatedListener(bus).onMessage(orderCreatedData(ticket), msg)).rejects.toBeInstanceOf(NotYetError);
+    expect(save).toHaveBeenCalledTimes(5);
+    expect(msg.ack).not.toHaveBeenCalled();
   });
 
   it('locks the ticket with the order id, bumps the version and acks', async () => {

@@ -1,6 +1,6 @@
 import { Listener, ListenerMessage, logger, NotYetError, OrderCreatedEvent, Subjects } from '@ticketing/common';
 import { Ticket } from '../../models/ticket';
-import { retryOnVersionConflict } from '../retry';
+import { decideOnCurrentTicket } from '../retry';
 import { queueGroupName } from './queue-group-name';
 
 /**
@@ -16,7 +16,7 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly queueGroupName = queueGroupName;
 
   async onMessage(data: OrderCreatedEvent['data'], msg: ListenerMessage): Promise<void> {
-    await retryOnVersionConflict(async () => {
+    await decideOnCurrentTicket(async () => {
       const ticket = await Ticket.findById(data.ticket.id);
       if (!ticket) {
         // Tickets are only ever created here; waiting cannot make it appear.
@@ -40,7 +40,7 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
       ticket.set({ orderId: data.id });
       ticket.$where = { cancelledOrderIds: { $ne: data.id } };
       await ticket.saveWithEvent();
-    });
+    }, { ticketId: data.ticket.id, orderId: data.id });
     msg.ack();
   }
 }

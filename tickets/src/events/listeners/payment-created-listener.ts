@@ -1,6 +1,6 @@
 import { Listener, ListenerMessage, logger, NotYetError, PaymentCreatedEvent, Subjects } from '@ticketing/common';
 import { Ticket, TicketStatus } from '../../models/ticket';
-import { retryOnVersionConflict } from '../retry';
+import { decideOnCurrentTicket } from '../retry';
 import { queueGroupName } from './queue-group-name';
 
 /**
@@ -12,7 +12,7 @@ export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
   readonly queueGroupName = queueGroupName;
 
   async onMessage(data: PaymentCreatedEvent['data'], msg: ListenerMessage): Promise<void> {
-    await retryOnVersionConflict(async () => {
+    await decideOnCurrentTicket(async () => {
       const ticket = await Ticket.findOne({ orderId: data.orderId });
       if (!ticket) {
         if (await Ticket.exists({ cancelledOrderIds: data.orderId })) {
@@ -26,7 +26,7 @@ export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
       if (ticket.status === TicketStatus.Sold) return; // already applied (a redelivery)
       ticket.set({ soldAt: new Date() });
       await ticket.saveWithEvent();
-    });
+    }, { orderId: data.orderId, paymentId: data.id });
     msg.ack();
   }
 }

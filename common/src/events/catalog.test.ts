@@ -1,0 +1,57 @@
+import { readFileSync } from 'fs';
+import path from 'path';
+import { eventCatalog, eventDataProblems, ServiceName } from './catalog';
+import { OrderStatus, Subjects } from './subjects';
+
+const id = (n: number) => n.toString(16).padStart(24, '0');
+
+// One valid example per subject: the shapes SPEC.md's event table gives.
+const examples: { [S in Subjects]: unknown } = {
+  [Subjects.TicketCreated]: { id: id(1), version: 0, title: 'concert', price: 20.5, userId: id(2) },
+  [Subjects.TicketUpdated]: { id: id(1), version: 1, title: 'concert', price: 20.5, userId: id(2), orderId: id(3) },
+  [Subjects.OrderCreated]: { id: id(3), version: 0, status: OrderStatus.Created, userId: id(4), expiresAt: '2026-12-01T14:00:00.000Z', ticket: { id: id(1), price: 20.5 } },
+  [Subjects.OrderCancelled]: { id: id(3), version: 1, ticket: { id: id(1) } },
+  [Subjects.ExpirationComplete]: { orderId: id(3) },
+  [Subjects.PaymentCreated]: { id: id(5), orderId: id(3), stripeId: 'pi_123' },
+};
+
+describe('the event catalog', () => {
+  it.each(Object.values(Subjects))('accepts a well-formed %s and refuses broken ones', (subject) => {
+    expect(eventDataProblems(subject, examples[subject])).toBeNull();
+    expect(eventDataProblems(subject, null)).toMatch(/\(data\)/);
+    const example = examples[subject] as Record<string, unknown>;
+    for (const key of Object.keys(example)) {
+      if (key === 'orderId' && subject === Subjects.TicketUpdated) continue; // optional
+      const { [key]: _dropped, ...missing } = example;
+      expect(eventDataProblems(subject, missing)).toMatch(new RegExp(`^${key}`));
+    }
+  });
+
+  it('refuses a malformed id, a negative price and a time that is not ISO 8601', () => {
+    expect(eventDataProblems(Subjects.ExpirationComplete, { orderId: 'not-an-id' })).toMatch(/orderId: must be a 24-digit hex ObjectId/);
+    expect(eventDataProblems(Subjects.TicketCreated, { ...(examples[Subjects.TicketCreated] as object), price: -1 })).toMatch(/price/);
+    expect(eventDataProblems(Subjects.OrderCreated, { ...(examples[Subjects.OrderCreated] as object), expiresAt: 'tomorrow' })).toMatch(/expiresAt/);
+  });
+
+  it('matches the README\'s table of who publishes and who listens', () => {
+    const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const rows = new Map<string, { publishes: string[]; listens: string[] }>();
+    for (const line of readme.split('\n')) {
+      const m = /^\| (auth|tickets|orders|expiration|payments) \| [^|]+ \| ([^|]+) \| ([^|]+) \|$/.exec(line);
+      if (!m) continue;
+      const list = (cell: string) => (cell.trim() === '–' ? [] : cell.split(',').map((s) => s.trim())).sort();
+      rows.set(m[1], { publishes: list(m[2]), listens: list(m[3]) });
+    }
+    const services: ServiceName[] = ['auth', 'tickets', 'orders', 'expiration', 'payments'];
+    const fromCatalog = new Map(services.map((s) => [s, { publishes: [] as string[], listens: [] as string[] }]));
+    for (const [subject, entry] of Object.entries(eventCatalog)) {
+      fromCatalog.get(entry.publisher)!.publishes.push(subject);
+      for (const sub of entry.subscribers) fromCatalog.get(sub.service)!.listens.push(subject);
+    }
+    for (const v of fromCatalog.values()) {
+      v.publishes.sort();
+      v.listens.sort();
+    }
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(fromCatalog));
+  });
+});

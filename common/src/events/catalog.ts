@@ -1,0 +1,103 @@
+/**
+ * The event catalog: for every subject, the shape of its data (a zod schema,
+ * the one source of the TypeScript types in events.ts), the service that
+ * publishes it and the services that consume it, each with its queue group.
+ * The bus checks every incoming event against its schema before a listener
+ * sees it (bus/listener.ts); the catalog test checks each service's
+ * listeners against the subscribers listed here and the README's event table
+ * against the whole catalog.
+ */
+import { z } from 'zod';
+import { OrderStatus, QueueGroups, Subjects } from './subjects';
+
+export type ServiceName = 'auth' | 'tickets' | 'orders' | 'expiration' | 'payments';
+
+export interface Subscriber {
+  service: ServiceName;
+  queueGroup: QueueGroups;
+  /** What the subscriber does with it. */
+  does: string;
+}
+
+export interface CatalogEntry<Data extends z.ZodTypeAny = z.ZodTypeAny> {
+  description: string;
+  publisher: ServiceName;
+  subscribers: Subscriber[];
+  data: Data;
+}
+
+const id = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-digit hex ObjectId');
+const version = z.number().int().min(0);
+const price = z.number().positive();
+
+const ticketData = z.object({ id, version, title: z.string().min(1), price, userId: z.string().min(1) });
+
+const entries = {
+  [Subjects.TicketCreated]: {
+    description: 'A ticket was listed for sale',
+    publisher: 'tickets',
+    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'adds it to its replica of tickets' }],
+    data: ticketData,
+  },
+  [Subjects.TicketUpdated]: {
+    description: 'A ticket changed: title or price edited, locked by an order, released, sold',
+    publisher: 'tickets',
+    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'applies it to its replica, in version order' }],
+    data: ticketData.extend({ orderId: id.optional() }),
+  },
+  [Subjects.OrderCreated]: {
+    description: 'A buyer started a purchase: the order locks its ticket until expiresAt',
+    publisher: 'orders',
+    subscribers: [
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'locks the ticket for the order' },
+      { service: 'payments', queueGroup: QueueGroups.Payments, does: 'adds it to its replica of orders' },
+      { service: 'expiration', queueGroup: QueueGroups.Expiration, does: 'schedules the expiration job' },
+    ],
+    data: z.object({
+      id,
+      version,
+      status: z.nativeEnum(OrderStatus),
+      userId: z.string().min(1),
+      expiresAt: z.string().datetime({ offset: true }),
+      ticket: z.object({ id, price }),
+    }),
+  },
+  [Subjects.OrderCancelled]: {
+    description: 'An order was cancelled (by its buyer or by expiration): its ticket is free again',
+    publisher: 'orders',
+    subscribers: [
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'releases the ticket if this order holds it' },
+      { service: 'payments', queueGroup: QueueGroups.Payments, does: 'marks its replica cancelled; refunds a payment that raced it' },
+    ],
+    data: z.object({ id, version, ticket: z.object({ id }) }),
+  },
+  [Subjects.ExpirationComplete]: {
+    description: "An order's lock window has passed",
+    publisher: 'expiration',
+    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'cancels the order unless it is paid' }],
+    data: z.object({ orderId: id }),
+  },
+  [Subjects.PaymentCreated]: {
+    description: 'An order was paid',
+    publisher: 'payments',
+    subscribers: [
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'completes the order' },
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'marks the ticket sold' },
+    ],
+    data: z.object({ id, orderId: id, stripeId: z.string().min(1) }),
+  },
+} satisfies Record<Subjects, CatalogEntry>;
+
+export const eventCatalog: { readonly [S in Subjects]: CatalogEntry<(typeof entries)[S]['data']> } = entries as never;
+
+/** The data of subject S, as its schema says. */
+export type CatalogData<S extends Subjects> = z.infer<(typeof entries)[S]['data']>;
+
+/** Why `data` is not a valid `subject` event (null: it is). */
+export function eventDataProblems(subject: Subjects, data: unknown): string | null {
+  const entry = eventCatalog[subject];
+  if (!entry) return `unknown subject ${subject}`;
+  const result = entry.data.safeParse(data);
+  if (result.success) return null;
+  return result.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ');
+}

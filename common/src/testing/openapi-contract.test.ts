@@ -1,0 +1,67 @@
+import express from 'express';
+import request from 'supertest';
+import { execFileSync } from 'child_process';
+import { ApiContract, OPENAPI_DOCUMENT } from './openapi-contract';
+
+const json = { 'content-type': 'application/json; charset=utf-8' };
+const id = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+
+describe('docs/openapi.yaml', () => {
+  it('is a valid OpenAPI 3.1 document', () => {
+    // @seriousme/openapi-schema-validator checks against the official 3.1
+    // schemas; it is an ES module, so it runs in its own node process.
+    const script = [
+      "import { Validator } from '@seriousme/openapi-schema-validator';",
+      'const v = new Validator();',
+      'const r = await v.validate(process.argv[1]);',
+      'console.log(JSON.stringify({ valid: r.valid, version: v.version, errors: r.errors }));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, OPENAPI_DOCUMENT], { cwd: __dirname, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ valid: true, version: '3.1' });
+  });
+});
+
+describe('ApiContract.violations', () => {
+  let contract: ApiContract;
+  beforeAll(async () => {
+    contract = await ApiContract.load();
+  });
+
+  it('accepts a documented status with a matching body', () => {
+    const ticket = { id, title: 'concert', price: 20, userId: id, version: 0 };
+    expect(contract.violations('get', `http://x/api/tickets/${id}`, { status: 200, headers: json, body: ticket })).toEqual([]);
+    expect(contract.violations('get', '/api/tickets/zz', { status: 404, headers: json, body: { errors: [{ message: 'Not Found' }] } })).toEqual([]);
+    expect(contract.violations('delete', `/api/orders/${id}`, { status: 204, headers: {}, body: {} })).toEqual([]);
+  });
+
+  it('refuses a status the operation does not document', () => {
+    const problems = contract.violations('put', `/api/tickets/${id}`, { status: 409, headers: json, body: { errors: [{ message: 'conflict' }] } });
+    expect(problems.join()).toMatch(/status 409 is not documented for updateTicket/);
+  });
+
+  it('refuses a body that leaks a field or misses one', () => {
+    const leaked = { id, title: 't', price: 1, userId: id, version: 0, outbox: [] };
+    expect(contract.violations('get', `/api/tickets/${id}`, { status: 200, headers: json, body: leaked }).join()).toMatch(/additional properties/);
+    expect(contract.violations('get', `/api/tickets/${id}`, { status: 200, headers: json, body: { id } }).join()).toMatch(/required property 'title'/);
+    expect(contract.violations('post', '/api/users/signin', { status: 400, headers: json, body: { message: 'x' } }).join()).toMatch(/errors/);
+  });
+
+  it('refuses a 429 without Retry-After', () => {
+    const body = { errors: [{ message: 'Too many requests, try again in 3 seconds' }] };
+    expect(contract.violations('post', '/api/orders', { status: 429, headers: { ...json, 'retry-after': '3' }, body })).toEqual([]);
+    expect(contract.violations('post', '/api/orders', { status: 429, headers: json, body }).join()).toMatch(/retry-after/i);
+  });
+
+  it('does not judge paths the document does not describe', () => {
+    expect(contract.violations('get', '/only-in-a-test', { status: 418, headers: {}, body: 'x' })).toEqual([]);
+  });
+});
+
+describe('supertest requests in every suite', () => {
+  it('fail when a response breaks the contract', async () => {
+    const app = express().get('/api/tickets/:id', (_req, res) => {
+      res.status(200).send({ id, title: 'no price' });
+    });
+    await expect(request(app).get(`/api/tickets/${id}`).expect(200)).rejects.toThrow(/breaks docs\/openapi.yaml[\s\S]*price/);
+  });
+});
