@@ -2,36 +2,15 @@ import { CatalogData } from './catalog';
 import { Subjects } from './subjects';
 
 // Each event's data type comes from its schema in the catalog (catalog.ts).
-export interface TicketCreatedEvent {
-  subject: Subjects.TicketCreated;
-  data: CatalogData<Subjects.TicketCreated>;
-}
+type EventOf<S extends Subjects> = { subject: S; data: CatalogData<S> };
 
-export interface TicketUpdatedEvent {
-  subject: Subjects.TicketUpdated;
-  data: CatalogData<Subjects.TicketUpdated>;
-}
-
-export interface OrderCreatedEvent {
-  subject: Subjects.OrderCreated;
-  /** expiresAt is ISO 8601. */
-  data: CatalogData<Subjects.OrderCreated>;
-}
-
-export interface OrderCancelledEvent {
-  subject: Subjects.OrderCancelled;
-  data: CatalogData<Subjects.OrderCancelled>;
-}
-
-export interface ExpirationCompleteEvent {
-  subject: Subjects.ExpirationComplete;
-  data: CatalogData<Subjects.ExpirationComplete>;
-}
-
-export interface PaymentCreatedEvent {
-  subject: Subjects.PaymentCreated;
-  data: CatalogData<Subjects.PaymentCreated>;
-}
+export type TicketCreatedEvent = EventOf<Subjects.TicketCreated>;
+export type TicketUpdatedEvent = EventOf<Subjects.TicketUpdated>;
+/** data.expiresAt is ISO 8601. */
+export type OrderCreatedEvent = EventOf<Subjects.OrderCreated>;
+export type OrderCancelledEvent = EventOf<Subjects.OrderCancelled>;
+export type ExpirationCompleteEvent = EventOf<Subjects.ExpirationComplete>;
+export type PaymentCreatedEvent = EventOf<Subjects.PaymentCreated>;
 
 export type Event =
   | TicketCreatedEvent
