@@ -1,9 +1,9 @@
 import { createServiceApp, isMongoConnected, RateLimits, SessionConfig, SessionKeys } from '@ticketing/common';
-import { currentUserRouter } from './routes/current-user';
-import { signinRouter } from './routes/signin';
-import { signoutRouter } from './routes/signout';
-import { signupRouter } from './routes/signup';
-import { SigninThrottle, ThrottleSettings } from './services/signin-throttle';
+import { currentUserRouter } from './entry-points/http/current-user';
+import { signinRouter } from './entry-points/http/signin';
+import { signoutRouter } from './entry-points/http/signout';
+import { signupRouter } from './entry-points/http/signup';
+import { SigninThrottle, ThrottleSettings } from './domain/signin-throttle';
 
 export type AuthAppConfig = SessionConfig & ThrottleSettings;
 

@@ -3,7 +3,7 @@ import '@ticketing/common/telemetry/register';
 import { connectMongo, connectRedis, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { User } from './models/user';
+import { User } from './data/user';
 
 void runService({
   name: 'auth',

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { InMemoryBus } from '@ticketing/common/testing';
 import { buildApp } from './app';
-import { closeExpirationQueue, ExpirationQueue } from './queues/expiration-queue';
+import { closeExpirationQueue, ExpirationQueue } from './data/expiration-queue';
 import { disposeQueue, requireRedis, testQueue, uniquePrefix } from './test/queue';
 
 beforeAll(requireRedis);

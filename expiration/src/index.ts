@@ -3,9 +3,9 @@ import '@ticketing/common/telemetry/register';
 import { connectBus, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { startListeners } from './events/listeners';
+import { startListeners } from './entry-points/listeners';
 import { ExpirationCompletePublisher } from './events/publishers/expiration-complete-publisher';
-import { closeExpirationQueue, createExpirationQueue, processExpirations } from './queues/expiration-queue';
+import { closeExpirationQueue, createExpirationQueue, processExpirations } from './data/expiration-queue';
 
 void runService({
   name: 'expiration',

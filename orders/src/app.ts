@@ -1,10 +1,10 @@
 import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
 import { Router } from 'express';
-import { deleteOrderRouter } from './routes/delete';
-import { indexOrderRouter } from './routes/index';
-import { newOrderRouter } from './routes/new';
-import { showOrderRouter } from './routes/show';
-import { HoldLimit, HoldLimitSettings, useHoldLimit } from './services/hold-limit';
+import { deleteOrderRouter } from './entry-points/http/delete';
+import { indexOrderRouter } from './entry-points/http/list';
+import { newOrderRouter } from './entry-points/http/new';
+import { showOrderRouter } from './entry-points/http/show';
+import { HoldLimit, HoldLimitSettings, useHoldLimit } from './domain/hold-limit';
 
 export type OrdersAppConfig = SessionConfig &
   HoldLimitSettings &

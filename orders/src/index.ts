@@ -3,11 +3,11 @@ import '@ticketing/common/telemetry/register';
 import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { startListeners } from './events/listeners';
-import { Order } from './models/order';
-import { Ticket } from './models/ticket';
-import { HoldLimit } from './services/hold-limit';
-import { OrderSweeper } from './services/order-sweeper';
+import { startListeners } from './entry-points/listeners';
+import { Order } from './data/order';
+import { Ticket } from './data/ticket';
+import { HoldLimit } from './domain/hold-limit';
+import { OrderSweeper } from './entry-points/jobs/order-sweeper';
 
 void runService({
   name: 'orders',

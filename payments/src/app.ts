@@ -1,10 +1,10 @@
 import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
 import { Router } from 'express';
 import Stripe from 'stripe';
-import { createPaymentRouter } from './routes/new';
-import { createWebhookRouter } from './routes/webhook';
-import { PayOrderOptions } from './services/charges';
-import { auditPayments } from './services/payment-audit';
+import { createPaymentRouter } from './entry-points/http/new';
+import { createWebhookRouter } from './entry-points/http/webhook';
+import { PayOrderOptions } from './domain/charges';
+import { auditPayments } from './domain/payment-audit';
 
 export interface PaymentsDeps {
   /** The process's Stripe client (see ./stripe.ts); tests pass one with a scripted HTTP client. */

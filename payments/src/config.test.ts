@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@ticketing/common';
 import { configSchema } from './config';
-import { createStripe, stripeAddress } from './stripe';
+import { createStripe, stripeAddress } from './data/stripe';
 import { requireStripeMock, STRIPE_MOCK_BASE, TestHttpClient } from './test/stripe';
 
 const env = {

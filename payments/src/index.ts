@@ -3,14 +3,14 @@ import '@ticketing/common/telemetry/register';
 import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { startListeners } from './events/listeners';
-import { KeptPayment } from './models/kept-payment';
-import { Order } from './models/order';
-import { OrderIntent } from './models/order-intent';
-import { Payment } from './models/payment';
-import { StripeEvent } from './models/stripe-event';
-import { PaymentReconciler } from './services/reconciler';
-import { createStripe } from './stripe';
+import { startListeners } from './entry-points/listeners';
+import { KeptPayment } from './data/kept-payment';
+import { Order } from './data/order';
+import { OrderIntent } from './data/order-intent';
+import { Payment } from './data/payment';
+import { StripeEvent } from './data/stripe-event';
+import { PaymentReconciler } from './entry-points/jobs/reconciler';
+import { createStripe } from './data/stripe';
 
 void runService({
   name: 'payments',

@@ -1,9 +1,9 @@
 import { createServiceApp, isMongoConnected, ReadinessCheck, SessionConfig } from '@ticketing/common';
-import { createTicketRouter } from './routes/create';
-import { listTicketsRouter } from './routes/list';
-import { myTicketsRouter } from './routes/mine';
-import { showTicketRouter } from './routes/show';
-import { updateTicketRouter } from './routes/update';
+import { createTicketRouter } from './entry-points/http/create';
+import { listTicketsRouter } from './entry-points/http/list';
+import { myTicketsRouter } from './entry-points/http/mine';
+import { showTicketRouter } from './entry-points/http/show';
+import { updateTicketRouter } from './entry-points/http/update';
 
 export const buildApp = (config: SessionConfig, bus: { isConnected: ReadinessCheck }) =>
   createServiceApp({

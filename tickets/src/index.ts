@@ -3,8 +3,8 @@ import '@ticketing/common/telemetry/register';
 import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { startListeners } from './events/listeners';
-import { Ticket } from './models/ticket';
+import { startListeners } from './entry-points/listeners';
+import { Ticket } from './data/ticket';
 
 void runService({
   name: 'tickets',

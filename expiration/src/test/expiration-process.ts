@@ -14,9 +14,9 @@
 import readline from 'node:readline';
 import { EventEnvelope, OrderCreatedEvent, Subjects } from '@ticketing/common';
 import { InMemoryBus } from '@ticketing/common/testing';
-import { OrderCreatedListener } from '../events/listeners/order-created-listener';
+import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
 import { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
-import { closeExpirationQueue, ExpirationQueue, processExpirations } from '../queues/expiration-queue';
+import { closeExpirationQueue, ExpirationQueue, processExpirations } from '../data/expiration-queue';
 import { testQueue } from './queue';
 
 const emit = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { closeExpirationQueue, createExpirationQueue, ExpirationQueue } from '../queues/expiration-queue';
+import { closeExpirationQueue, createExpirationQueue, ExpirationQueue } from '../data/expiration-queue';
 import { EventData, OrderStatus, Subjects } from '@ticketing/common';
 import { newId } from '@ticketing/common/testing';
 

@@ -1,10 +1,10 @@
 import { EventBus, OutboxRelay, rateLimitConfig, RateLimits } from '@ticketing/common';
 import { InMemoryBus, newId, TEST_JWT_KEY, useTestRedis } from '@ticketing/common/testing';
 import { buildApp, OrdersAppConfig } from '../app';
-import { Order } from '../models/order';
-import { Ticket, TicketAttrs, TicketDoc } from '../models/ticket';
-import { HoldLimit, HoldLimitSettings } from '../services/hold-limit';
-import { placeOrder } from '../services/orders';
+import { Order } from '../data/order';
+import { Ticket, TicketAttrs, TicketDoc } from '../data/ticket';
+import { HoldLimit, HoldLimitSettings } from '../domain/hold-limit';
+import { placeOrder } from '../domain/orders';
 
 export const TEST_WINDOW_SECONDS = 900;
 

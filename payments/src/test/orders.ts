@@ -1,7 +1,7 @@
 import { OrderStatus } from '@ticketing/common';
 import { newId } from '@ticketing/common/testing';
-import { Order, OrderAttrs } from '../models/order';
-import { Payment, PaymentStatus } from '../models/payment';
+import { Order, OrderAttrs } from '../data/order';
+import { Payment, PaymentStatus } from '../data/payment';
 
 /** An order replica as the order:created listener would store it; payable for 15 minutes by default. */
 export async function createOrder(attrs: Partial<OrderAttrs> = {}) {

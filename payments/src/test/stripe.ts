@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { createStripe } from '../stripe';
+import { createStripe } from '../data/stripe';
 
 /** stripe-mock (scripts/infra.sh start stripe); with-infra.js exports STRIPE_API_BASE. */
 export const STRIPE_MOCK_BASE = process.env.STRIPE_API_BASE ?? 'http://127.0.0.1:12111';

@@ -2,7 +2,7 @@ import { EventData, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common
 import { InMemoryBus, newId, signin, TEST_JWT_KEY } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
-import { Ticket, TicketDoc } from '../models/ticket';
+import { Ticket, TicketDoc } from '../data/ticket';
 
 /**
  * The service as tests drive it: the app (plain-http cookies, the test JWT

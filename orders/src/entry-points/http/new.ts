@@ -1,0 +1,34 @@
+import { requireAuth, validateRequest } from '@ticketing/common';
+import { Request, Response, Router } from 'express';
+import { body } from 'express-validator';
+import { HoldLimit, withinHoldLimit } from '../../domain/hold-limit';
+import { placeOrder } from '../../domain/orders';
+
+const TICKET_ID_MESSAGE = 'TicketId must be provided';
+
+export function newOrderRouter(options: { windowSeconds: number; holds: HoldLimit }): Router {
+  const router = Router();
+  router.post(
+    '/api/orders',
+    requireAuth,
+    [
+      body('ticketId')
+        .isString()
+        .withMessage(TICKET_ID_MESSAGE)
+        .bail()
+        .isMongoId()
+        .withMessage(TICKET_ID_MESSAGE),
+    ],
+    validateRequest,
+    async (req: Request, res: Response) => {
+      const userId = req.currentUser!.id;
+      const expiresAt = new Date(Date.now() + options.windowSeconds * 1000);
+      const order = await withinHoldLimit(options.holds, userId, expiresAt, () =>
+        placeOrder({ ticketId: req.body.ticketId, userId, windowSeconds: options.windowSeconds }),
+      );
+      await order.populate('ticket');
+      res.status(201).send(order);
+    },
+  );
+  return router;
+}

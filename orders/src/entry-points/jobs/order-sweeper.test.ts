@@ -1,0 +1,83 @@
+import mongoose from 'mongoose';
+import { OrderStatus, Subjects } from '@ticketing/common';
+import { useTestDatabase, waitFor } from '@ticketing/common/testing';
+import { Order } from '../../data/order';
+import { Ticket } from '../../data/ticket';
+import { createOrder, createTicket, testBus } from '../../test/app';
+import { OrderSweeper } from './order-sweeper';
+import { completeOrder } from '../../domain/orders';
+
+useTestDatabase();
+const { bus, relay } = testBus();
+beforeEach(() => bus.clear());
+
+const GRACE_MS = 60000;
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60000);
+
+describe('order sweep', () => {
+  it('cancels created orders long past expiresAt, publishes order:cancelled and frees their tickets', async () => {
+    // Placed 20 minutes ago with a 15-minute window: expired 5 minutes ago, yet still created.
+    const { order: stale, ticket } = await createOrder({ now: minutesAgo(20) });
+    // Expired 30 s ago: still inside the grace period, expiration:complete may be on its way.
+    const { order: recent } = await createOrder({ now: new Date(Date.now() - 930 * 1000) });
+    const { order: live } = await createOrder();
+    await relay.flush();
+    bus.clear();
+
+    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep();
+    expect(result).toEqual({ cancelled: 1, released: 0 });
+    expect(await Order.findById(stale.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
+    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect((await Order.findById(recent.id))!.status).toBe(OrderStatus.Created);
+    expect((await Order.findById(live.id))!.status).toBe(OrderStatus.Created);
+    await relay.flush();
+    expect(bus.publishedData(Subjects.OrderCancelled)).toEqual([{ id: stale.id, version: 1, ticket: { id: ticket.id } }]);
+
+    // A second sweep finds nothing more to do.
+    bus.clear();
+    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep()).toEqual({ cancelled: 0, released: 0 });
+    await relay.flush();
+    expect(bus.published).toHaveLength(0);
+  });
+
+  it('leaves complete orders alone', async () => {
+    const { order, ticket } = await createOrder({ now: minutesAgo(60) });
+    await completeOrder(order.id);
+    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep()).toEqual({ cancelled: 0, released: 0 });
+    expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Complete);
+    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
+  });
+
+  it('frees a reservation whose order was never written, once it is old enough', async () => {
+    const orphaned = await createTicket();
+    const young = await createTicket();
+    const ghost = new mongoose.Types.ObjectId();
+    await Ticket.updateOne({ _id: orphaned.id }, { $set: { reservedBy: ghost, reservedAt: minutesAgo(5) } });
+    // Maybe a request still writing its order.
+    await Ticket.updateOne({ _id: young.id }, { $set: { reservedBy: new mongoose.Types.ObjectId(), reservedAt: new Date() } });
+
+    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: 0 }).sweep();
+    expect(result).toEqual({ cancelled: 0, released: 1 });
+    expect((await Ticket.findById(orphaned.id))!.reservedBy).toBeNull();
+    expect((await Ticket.findById(young.id))!.reservedBy).not.toBeNull();
+  });
+
+  it('frees the ticket of an order that was cancelled but not released', async () => {
+    const { order, ticket } = await createOrder({ now: minutesAgo(5) });
+    await Order.updateOne({ _id: order._id }, { $set: { status: OrderStatus.Cancelled, version: 1 } });
+    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep();
+    expect(result).toEqual({ cancelled: 0, released: 1 });
+    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+  });
+
+  it('runs on its interval once started, and stops', async () => {
+    const { order } = await createOrder({ now: minutesAgo(20) });
+    const sweeper = new OrderSweeper({ intervalMs: 100, graceMs: GRACE_MS });
+    sweeper.start();
+    try {
+      await waitFor(async () => (await Order.findById(order.id))!.status === OrderStatus.Cancelled);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+});

@@ -1,0 +1,23 @@
+import { ExpirationCompleteEvent, Listener, ListenerMessage, logger, QueueGroups, Subjects } from '@ticketing/common';
+import { isValidObjectId } from 'mongoose';
+import { cancelOrder } from '../../domain/orders';
+
+/**
+ * The order's lock ran out: cancel it (publishing order:cancelled once) and
+ * free its ticket. A complete or already cancelled order is left as it is.
+ */
+export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent> {
+  readonly subject = Subjects.ExpirationComplete;
+  readonly queueGroupName = QueueGroups.Orders;
+
+  async onMessage(data: ExpirationCompleteEvent['data'], msg: ListenerMessage): Promise<void> {
+    if (!isValidObjectId(data.orderId)) {
+      logger.error({ orderId: data.orderId }, 'expiration:complete for a malformed order id; dropped');
+      msg.ack();
+      return;
+    }
+    const outcome = await cancelOrder(data.orderId);
+    if (outcome === 'not-found') logger.warn({ orderId: data.orderId }, 'expiration:complete for an unknown order');
+    msg.ack();
+  }
+}

@@ -1,0 +1,81 @@
+import { OrderStatus, Subjects } from '@ticketing/common';
+import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { Order } from '../../data/order';
+import { Ticket } from '../../data/ticket';
+import { cancelOrder } from '../../domain/orders';
+import { createOrder, testBus } from '../../test/app';
+import { ExpirationCompleteListener } from './expiration-complete-listener';
+import { PaymentCreatedListener } from './payment-created-listener';
+
+useTestDatabase();
+const { bus, relay } = testBus();
+beforeAll(async () => {
+  await new PaymentCreatedListener(bus).listen();
+  await new ExpirationCompleteListener(bus).listen();
+});
+beforeEach(() => bus.clear());
+
+async function payableOrder() {
+  const placed = await createOrder();
+  await relay.flush();
+  bus.clear();
+  return placed;
+}
+
+const payment = (orderId: string) => ({ id: newId(), orderId, stripeId: `ch_${newId()}` });
+
+describe('payment:created listener', () => {
+  it('completes the order, keeps the ticket sold, publishes nothing and acks', async () => {
+    const { order, ticket } = await payableOrder();
+    expect(await bus.deliver(Subjects.PaymentCreated, payment(order.id))).toBe(true);
+
+    // No event describes completion, so the replicated version stays where it was published.
+    expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Complete, version: 0 });
+    const replica = await Ticket.findById(ticket.id);
+    expect(String(replica!.reservedBy)).toBe(order.id);
+    expect(replica!.sold).toBe(true);
+    await relay.flush();
+    expect(bus.published).toHaveLength(0);
+  });
+
+  it('leaves the state as after one delivery when the event comes twice', async () => {
+    const { order } = await payableOrder();
+    const data = payment(order.id);
+    const eventId = newId();
+    expect(await bus.deliver(Subjects.PaymentCreated, data, { id: eventId })).toBe(true);
+    expect(await bus.deliver(Subjects.PaymentCreated, data, { id: eventId, deliveryCount: 2 })).toBe(true);
+    expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Complete, version: 0 });
+    await relay.flush();
+    expect(bus.published).toHaveLength(0);
+  });
+
+  it('leaves a cancelled order cancelled and its ticket free (payments refunds the charge)', async () => {
+    const { order, ticket } = await payableOrder();
+    await cancelOrder(order.id);
+    await relay.flush();
+    bus.clear();
+
+    expect(await bus.deliver(Subjects.PaymentCreated, payment(order.id))).toBe(true);
+    expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
+    const replica = await Ticket.findById(ticket.id);
+    expect(replica!.reservedBy).toBeNull();
+    expect(replica!.sold).toBe(false);
+    await relay.flush();
+    expect(bus.published).toHaveLength(0);
+  });
+
+  it('wins over an expiration that arrives after it', async () => {
+    const { order } = await payableOrder();
+    await bus.deliver(Subjects.PaymentCreated, payment(order.id));
+    expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id })).toBe(true);
+    expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Complete);
+    await relay.flush();
+    expect(bus.published).toHaveLength(0);
+  });
+
+  it('acks a payment for an order it does not know, changing nothing', async () => {
+    expect(await bus.deliver(Subjects.PaymentCreated, payment(newId()))).toBe(true);
+    expect(await bus.deliver(Subjects.PaymentCreated, payment('garbage'))).toBe(true);
+    expect(await Order.countDocuments()).toBe(0);
+  });
+});

@@ -1,0 +1,46 @@
+import { OrderStatus, Subjects } from '@ticketing/common';
+import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
+import { Order } from '../../data/order';
+import { OrderCreatedListener } from './order-created-listener';
+
+useTestDatabase();
+
+const bus = new InMemoryBus();
+beforeAll(() => new OrderCreatedListener(bus).listen());
+beforeEach(() => bus.clear());
+
+const orderCreated = () => ({
+  id: newId(),
+  version: 0,
+  status: OrderStatus.Created,
+  userId: newId(),
+  expiresAt: new Date(Date.now() + 15 * 60 * 1000).toISOString(),
+  ticket: { id: newId(), price: 19.99 },
+});
+
+describe('order:created listener', () => {
+  it('stores the order replica and acks', async () => {
+    const data = orderCreated();
+    expect(await bus.deliver(Subjects.OrderCreated, data)).toBe(true);
+    const order = await Order.findById(data.id);
+    expect(order!.toJSON()).toEqual({
+      id: data.id,
+      userId: data.userId,
+      price: 19.99,
+      status: OrderStatus.Created,
+      version: 0,
+      expiresAt: new Date(data.expiresAt),
+    });
+    expect(bus.published).toHaveLength(0);
+  });
+
+  it('acks a duplicate delivery and keeps one replica, unchanged', async () => {
+    const data = orderCreated();
+    await bus.deliver(Subjects.OrderCreated, data, { id: 'evt-1' });
+    const envelope = { id: 'evt-1', subject: Subjects.OrderCreated as const, time: new Date().toISOString(), data };
+    expect(await bus.deliverEnvelope(envelope, 2)).toBe(true);
+    expect(await Order.countDocuments({ _id: data.id })).toBe(1);
+    expect((await Order.findById(data.id))!.toJSON()).toMatchObject({ version: 0, status: OrderStatus.Created, price: 19.99 });
+    expect(bus.published).toHaveLength(0);
+  });
+});

@@ -1,0 +1,103 @@
+import request from 'supertest';
+import { Subjects } from '@ticketing/common';
+import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { Ticket } from '../../data/ticket';
+import { createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
+import { OrderCancelledListener } from './order-cancelled-listener';
+import { OrderCreatedListener } from './order-created-listener';
+import { PaymentCreatedListener } from './payment-created-listener';
+
+useTestDatabase();
+const { app, bus, relay, published, reservedTicket } = testService();
+beforeAll(async () => {
+  await new OrderCreatedListener(bus).listen();
+  await new OrderCancelledListener(bus).listen();
+  await new PaymentCreatedListener(bus).listen();
+});
+beforeEach(() => bus.clear());
+
+const payment = (orderId: string) => ({ id: newId(), orderId, stripeId: `ch_${newId()}` });
+
+
+describe('PaymentCreatedListener (payment:created)', () => {
+  it('subscribes to payment:created in the tickets-service queue group', () => {
+    const listener = new PaymentCreatedListener(bus);
+    expect(listener.subject).toBe('payment:created');
+    expect(listener.queueGroupName).toBe('tickets-service');
+  });
+
+  it('marks the ticket locked by the paid order as sold, bumps the version and acks', async () => {
+    const { ticket, orderId, cookie, userId } = await reservedTicket();
+    expect(await bus.deliver(Subjects.PaymentCreated, payment(orderId))).toBe(true);
+    const stored = await Ticket.findById(ticket.id);
+    expect(stored).toMatchObject({ orderId, version: 2, status: 'sold' });
+    expect(stored!.soldAt).toBeInstanceOf(Date);
+    // Through the API: not listed, sold on /mine, not editable (locked for good:
+    // the contract's one message for a locked ticket).
+    expect((await request(app).get('/api/tickets').expect(200)).body).toEqual([]);
+    const mine = await request(app).get('/api/tickets/mine').set('Cookie', cookie).expect(200);
+    expect(mine.body).toEqual([{ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId, status: 'sold' }]);
+    const edit = await request(app).put(`/api/tickets/${ticket.id}`).set('Cookie', cookie).send({ title: 'x', price: 1 }).expect(400);
+    expect(edit.body).toEqual({ errors: [{ message: 'Cannot edit a reserved ticket' }] });
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20, version: 2 });
+    // Shown without status outside /mine.
+    const shown = await request(app).get(`/api/tickets/${ticket.id}`).expect(200);
+    expect(shown.body).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId });
+  });
+
+  it('publishes ticket:updated with the new version and the orderId', async () => {
+    const { ticket, orderId, userId } = await reservedTicket();
+    await bus.deliver(Subjects.PaymentCreated, payment(orderId));
+    expect(await published(Subjects.TicketUpdated)).toEqual([
+      { id: ticket.id, version: 2, title: 'Concert', price: 20, userId, orderId },
+    ]);
+  });
+
+  it('leaves the state as after one delivery when the same message comes twice', async () => {
+    const { ticket, orderId } = await reservedTicket();
+    const data = payment(orderId);
+    const eventId = newId();
+    expect(await bus.deliver(Subjects.PaymentCreated, data, { id: eventId })).toBe(true);
+    await relay.flush();
+    const once = await ticketState(ticket.id);
+    expect(bus.published).toHaveLength(1);
+
+    expect(await bus.deliver(Subjects.PaymentCreated, data, { id: eventId, deliveryCount: 2 })).toBe(true);
+    await relay.flush();
+    expect(await ticketState(ticket.id)).toEqual(once);
+    expect(bus.published).toHaveLength(1);
+  });
+
+  it('voids the sale when an order:cancelled for its order arrives afterwards (the payment lost the race and is refunded)', async () => {
+    const { ticket, orderId } = await reservedTicket();
+    await bus.deliver(Subjects.PaymentCreated, payment(orderId));
+    expect(await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: 2, ticket: { id: ticket.id } })).toBe(true);
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ version: 3, status: 'available' });
+    expect((await published(Subjects.TicketUpdated)).map((u) => u.version)).toEqual([2, 3]);
+  });
+
+  it('does not ack before the order has locked the ticket here, and applies on redelivery', async () => {
+    const { ticket } = await createTicket(app);
+    const order = orderCreatedData(ticket);
+    const data = payment(order.id);
+    // payment:created overtook order:created.
+    expect(await bus.deliver(Subjects.PaymentCreated, data)).toBe(false);
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ version: 0, status: 'available' });
+
+    await bus.deliver(Subjects.OrderCreated, order);
+    expect(await bus.deliver(Subjects.PaymentCreated, data, { deliveryCount: 2 })).toBe(true);
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ orderId: order.id, version: 2, status: 'sold' });
+  });
+
+  it('acks and ignores a payment for an order that was cancelled (payments refunds it)', async () => {
+    const { ticket, orderId } = await reservedTicket();
+    await bus.deliver(Subjects.OrderCancelled, { id: orderId, version: 1, ticket: { id: ticket.id } });
+    await relay.flush();
+    bus.clear();
+    const before = await ticketState(ticket.id);
+    expect(await bus.deliver(Subjects.PaymentCreated, payment(orderId))).toBe(true);
+    expect(await ticketState(ticket.id)).toEqual(before);
+    expect((await Ticket.findById(ticket.id))!.status).toBe('available');
+    expect(await published(Subjects.TicketUpdated)).toEqual([]);
+  });
+});
