@@ -4,8 +4,8 @@ import { connectBus, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
-import { ExpirationCompletePublisher } from './events/publishers/expiration-complete-publisher';
-import { closeExpirationQueue, createExpirationQueue, processExpirations } from './data/expiration-queue';
+import { closeExpirationQueue, createExpirationQueue } from './data/expiration-queue';
+import { processExpirations } from './entry-points/jobs/fire-expirations';
 
 void runService({
   name: 'expiration',
@@ -14,7 +14,7 @@ void runService({
     const bus = await connectBus(config);
     const queue = createExpirationQueue({ redis: { host: config.REDIS_HOST, port: config.REDIS_PORT } });
     await queue.isReady();
-    processExpirations(queue, new ExpirationCompletePublisher(bus));
+    processExpirations(queue, bus);
     await startListeners(bus, queue);
     return {
       app: buildApp(queue, bus),

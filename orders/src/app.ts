@@ -1,7 +1,7 @@
 import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
 import { Router } from 'express';
 import { deleteOrderRouter } from './entry-points/http/delete';
-import { indexOrderRouter } from './entry-points/http/list';
+import { listOrdersRouter } from './entry-points/http/list';
 import { newOrderRouter } from './entry-points/http/new';
 import { showOrderRouter } from './entry-points/http/show';
 import { HoldLimit, HoldLimitSettings, useHoldLimit } from './domain/hold-limit';
@@ -22,7 +22,7 @@ export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds
   const perUser = Router().post('/api/orders', limits.perUser('orders', { points: config.ORDERS_PER_USER_PER_MINUTE, windowSeconds: MINUTE }));
   return createServiceApp({
     routers: [
-      indexOrderRouter,
+      listOrdersRouter,
       perUser,
       newOrderRouter({ windowSeconds: config.EXPIRATION_WINDOW_SECONDS, holds }),
       showOrderRouter,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Event, EventEnvelope } from '../events';
+import { Event, EventData, EventEnvelope, Subjects } from '../events';
 import { currentRequestId } from '../logger';
 import { tracedPublish } from '../telemetry/tracing';
 import { EventBus } from './event-bus';
@@ -17,18 +17,14 @@ export function envelopeOf<T extends Event>(subject: T['subject'], data: T['data
 }
 
 /**
- * Publishes one kind of event straight to the bus. Services whose events
- * describe a database change stage them in the outbox instead (see
- * outbox/), so that no event is lost between the write and the publish.
+ * Publishes an event straight to the bus. Only for a service with no
+ * database (expiration, whose Bull job completes only after this publish):
+ * an event that describes a database change is staged with that change
+ * instead (outbox/saveWithEvent), so that none is lost between the write and
+ * the publish.
  */
-export abstract class Publisher<T extends Event> {
-  abstract readonly subject: T['subject'];
-
-  constructor(protected readonly bus: EventBus) {}
-
-  async publish(data: T['data']): Promise<EventEnvelope<T['subject']>> {
-    const envelope = envelopeOf<T>(this.subject, data);
-    await tracedPublish(this.bus, envelope);
-    return envelope;
-  }
+export async function publishEvent<S extends Subjects>(bus: EventBus, subject: S, data: EventData<S>): Promise<EventEnvelope<S>> {
+  const envelope = envelopeOf(subject as never, data as never) as EventEnvelope<S>;
+  await tracedPublish(bus, envelope);
+  return envelope;
 }

@@ -22,6 +22,11 @@ export async function connectMongo(uri: string, options: { dbName?: string; time
   }
 }
 
+const DUPLICATE_KEY = 11000;
+
+/** A unique index refused the write: someone stored this record first. */
+export const isDuplicateKey = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+
 export const isMongoConnected = () => mongoose.connection.readyState === 1;
 
 /**

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { Subjects } from '../events';
-import { OutboxRelay, outboxPlugin, stageEvent, WithOutbox } from '../outbox';
+import { OutboxRelay, outboxPlugin, saveWithEvent, WithOutbox } from '../outbox';
 import { InMemoryBus, useTestDatabase } from '../testing';
 import './index'; // registers recordLockPlugin for every schema, as in the services
 import { withRecordLock } from './record-lock';
@@ -73,11 +73,9 @@ describe('withRecordLock', () => {
     const relay = new OutboxRelay(bus, [Gig]);
     for (let round = 0; round < 10; round += 1) {
       const gig = new Gig({ title: 'a' });
-      stageEvent(gig, Subjects.TicketCreated, { id: gig.id, version: 0, title: 'a', price: 1, userId: 'u' });
-      await gig.save();
+      await saveWithEvent(gig, Subjects.TicketCreated, { id: gig.id, version: 0, title: 'a', price: 1, userId: 'u' });
       gig.title = 'b';
-      stageEvent(gig, Subjects.TicketUpdated, { id: gig.id, version: 1, title: 'b', price: 1, userId: 'u' });
-      await Promise.all([relay.flush(), gig.save()]);
+      await Promise.all([relay.flush(), saveWithEvent(gig, Subjects.TicketUpdated, { id: gig.id, version: 1, title: 'b', price: 1, userId: 'u' })]);
       await relay.flush();
       expect((await Gig.findById(gig.id))!.title).toBe('b');
       expect(bus.publishedData(Subjects.TicketUpdated).filter((d) => d.id === gig.id)).toHaveLength(1);

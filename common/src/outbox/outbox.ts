@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Document, Model, Query, Schema, Types } from 'mongoose';
+import { Document, Model, Schema } from 'mongoose';
 import { EventData, EventEnvelope, Subjects } from '../events';
 import { envelopeOf } from '../bus/publisher';
 import { recordLockPlugin } from '../mongo/record-lock';
@@ -64,19 +64,40 @@ function entryOf<S extends Subjects>(subject: S, data: EventData<S>): OutboxEntr
   };
 }
 
-/** Stages an event on a document; it is stored (with the marker) by the document's next save(). */
-export function stageEvent<S extends Subjects>(doc: Document & WithOutbox, subject: S, data: EventData<S>): void {
-  doc.outbox.push(entryOf(subject, data));
-  doc.set(OUTBOX_MARKER, true);
-}
-
 /**
- * The update fragment that stages an event inside an atomic
- * findOneAndUpdate/updateOne. outboxPlugin adds the marker to that same
- * update (a `$set` here would replace the caller's own `$set` when spread).
+ * The one way to stage an event: the document's pending changes and the
+ * event announcing them are saved together, in one single-document write
+ * (the event in the document's outbox, with the marker), and the
+ * OutboxRelay publishes it afterwards. `precondition` adds to the write's
+ * filter what must still hold beyond mongoose's version check (for this
+ * save only). Rejects as save() does when the write matches nothing
+ * (VersionError when the save is versioned, as an outbox push is;
+ * DocumentNotFoundError otherwise);
+ * the entry is then taken off the document again, so deciding again on a
+ * fresh read stages it once.
  */
-export function pushEvent<S extends Subjects>(subject: S, data: EventData<S>): { $push: { outbox: OutboxEntry } } {
-  return { $push: { outbox: entryOf(subject, data) } };
+export async function saveWithEvent<D extends Document & WithOutbox, S extends Subjects>(
+  doc: D,
+  subject: S,
+  data: EventData<S>,
+  precondition?: Record<string, unknown>,
+): Promise<D> {
+  const entry = entryOf(subject, data);
+  const where = doc.$where;
+  doc.outbox.push(entry);
+  doc.set(OUTBOX_MARKER, true);
+  // Written even when this copy still holds the marker from its last save: the relay may have dropped it since.
+  doc.markModified(OUTBOX_MARKER);
+  if (precondition) doc.$where = { ...where, ...precondition };
+  try {
+    return await doc.save();
+  } catch (err) {
+    const staged = doc.outbox.findIndex((e) => e.id === entry.id);
+    if (staged >= 0) doc.outbox.splice(staged, 1);
+    throw err;
+  } finally {
+    doc.$where = where;
+  }
 }
 
 const outboxEntrySchema = new Schema<OutboxEntry>(
@@ -92,29 +113,9 @@ const outboxEntrySchema = new Schema<OutboxEntry>(
   { _id: false },
 );
 
-type Update = Record<string, any>;
-const STAGES = Symbol('outboxStages');
-
-/** Does this update push onto the outbox? Then it also sets the marker, in the same write. */
-function markStagingUpdate(update: Update | null | undefined): boolean {
-  if (!update || Array.isArray(update)) return false;
-  const push = update.$push;
-  if (!push || !Object.prototype.hasOwnProperty.call(push, 'outbox')) return false;
-  update.$set = { ...(update.$set ?? {}), [OUTBOX_MARKER]: true };
-  return true;
-}
-
-/** The single record a filter names by _id, if any. */
-function idOf(filter: Record<string, unknown> | undefined): unknown {
-  const id = filter?._id;
-  if (id === undefined || id === null || (typeof id === 'object' && !(id instanceof Types.ObjectId))) return undefined;
-  return id;
-}
-
 /**
- * Adds the outbox array and its marker (indexed) to a schema, sets the marker
- * in every write that stages an entry, and after that write tells the relay
- * which record it was, so the relay reads that record by _id (O(1) per
+ * Adds the outbox array and its marker (indexed) to a schema and, after a
+ * save that staged an entry (saveWithEvent), tells the relay which record it was, so the relay reads that record by _id (O(1) per
  * write, whatever the size of the collection).
  */
 export function outboxPlugin(schema: Schema): void {
@@ -127,32 +128,7 @@ export function outboxPlugin(schema: Schema): void {
   // Sparse: only records with something to publish are in it.
   schema.index({ [OUTBOX_MARKER]: 1 }, { sparse: true });
 
-  schema.pre('save', function markOnSave(this: Document & WithOutbox) {
-    if (this.outbox?.length && this.isModified('outbox')) this.set(OUTBOX_MARKER, true);
-  });
   schema.post('save', function wakeOnSave(this: Document & WithOutbox, doc: Document & WithOutbox) {
     if (doc.outbox?.length) notifyOutbox({ collection: (doc.constructor as Model<unknown>).collection.name, id: doc._id });
   });
-
-  for (const op of ['findOneAndUpdate', 'updateOne'] as const) {
-    schema.pre(op, function markOnUpdate(this: Query<unknown, unknown> & { [STAGES]?: boolean }) {
-      this[STAGES] = markStagingUpdate(this.getUpdate() as Update);
-    });
-    schema.post(op, function wakeOnUpdate(this: Query<unknown, unknown> & { [STAGES]?: boolean }, result: any) {
-      if (!this[STAGES]) return;
-      const id = idOf(this.getFilter()) ?? (result && typeof result === 'object' && '_id' in result ? result._id : undefined);
-      notifyOutbox({ collection: this.model.collection.name, id });
-    });
-  }
-  schema.pre('insertMany', function markOnInsertMany(next: (err?: Error) => void, docs: unknown) {
-    for (const doc of (Array.isArray(docs) ? docs : [docs]) as Array<Record<string, any>>) {
-      if (doc && Array.isArray(doc.outbox) && doc.outbox.length) doc[OUTBOX_MARKER] = true;
-    }
-    next();
-  });
-  schema.post('insertMany', function wakeOnInsertMany(this: Model<unknown>, docs: unknown) {
-    for (const doc of (Array.isArray(docs) ? docs : []) as Array<Document & WithOutbox>) {
-      if (doc.outbox?.length) notifyOutbox({ collection: this.collection.name, id: doc._id });
-    }
-  } as never);
 }

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { Subjects } from '../events';
 import { createServiceApp } from '../http/app';
-import { outboxPlugin, OutboxRelay, stageEvent, WithOutbox } from '../outbox';
+import { outboxPlugin, OutboxRelay, saveWithEvent, WithOutbox } from '../outbox';
 import { InMemoryBus, useTestDatabase } from '../testing';
 import { observeJobLateness, observeQueue } from './metrics';
 
@@ -45,9 +45,8 @@ describe('GET /metrics', () => {
     const relay = new OutboxRelay(new InMemoryBus(), [Seat]);
     const seat = new Seat({ title: 'a' });
     const data = { id: seat.id, version: 0, title: 'a', price: 1, userId: 'u' };
-    stageEvent(seat, Subjects.TicketCreated, data);
-    stageEvent(seat, Subjects.TicketUpdated, { ...data, version: 1 });
-    await seat.save();
+    await saveWithEvent(seat, Subjects.TicketCreated, data);
+    await saveWithEvent(seat, Subjects.TicketUpdated, { ...data, version: 1 });
     await new Promise((r) => setTimeout(r, 1100));
 
     let text = (await request(app).get('/metrics').expect(200)).text;

@@ -1,15 +1,5 @@
 import Queue from 'bull';
-import {
-  currentRequestId,
-  logger,
-  observeJobLateness,
-  observeQueue,
-  requestContext,
-  TraceCarrier,
-  traceContextOf,
-  traceDeferred,
-} from '@ticketing/common';
-import { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
+import { currentRequestId, logger, observeQueue, TraceCarrier, traceContextOf } from '@ticketing/common';
 
 export const EXPIRATION_QUEUE_NAME = 'order:expiration';
 
@@ -89,26 +79,6 @@ export async function scheduleExpiration(
       removeOnFail: false,
     },
   );
-}
-
-/**
- * Runs due expirations: publishes expiration:complete and only then lets
- * Bull complete the job. A publish that throws fails the attempt, and Bull
- * retries it with back-off.
- */
-export function processExpirations(queue: ExpirationQueue, publisher: ExpirationCompletePublisher, concurrency = 5): void {
-  const processing = queue.process(concurrency, async (job) => {
-    const { orderId, requestId } = job.data;
-    if (job.attemptsMade === 0) observeJobLateness(EXPIRATION_QUEUE_NAME, job.timestamp + (job.opts.delay ?? 0));
-    await requestContext.run({ requestId: requestId ?? `expiration-${orderId}` }, () =>
-      traceDeferred('fire expiration', job.data, { 'ticketing.order.id': orderId, 'ticketing.job.attempt': job.attemptsMade + 1 }, async () => {
-        await publisher.publish({ orderId });
-        logger.info({ orderId, expiresAt: job.data.expiresAt, attempt: job.attemptsMade + 1 }, 'expiration:complete published');
-      }),
-    );
-  });
-  // Settles when the queue closes; a rejection here is Redis trouble the 'error' handler also reports.
-  processing.catch((err) => logger.error({ err }, 'expiration processing stopped'));
 }
 
 /** Readiness: Redis answers a ping (within a second). */

@@ -15,8 +15,8 @@ import readline from 'node:readline';
 import { EventEnvelope, OrderCreatedEvent, Subjects } from '@ticketing/common';
 import { InMemoryBus } from '@ticketing/common/testing';
 import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
-import { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
-import { closeExpirationQueue, ExpirationQueue, processExpirations } from '../data/expiration-queue';
+import { closeExpirationQueue, ExpirationQueue } from '../data/expiration-queue';
+import { processExpirations } from '../entry-points/jobs/fire-expirations';
 import { testQueue } from './queue';
 
 const emit = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -43,7 +43,7 @@ async function main() {
     if (queue) return;
     queue = testQueue(prefix);
     await queue.isReady();
-    processExpirations(queue, new ExpirationCompletePublisher(bus));
+    processExpirations(queue, bus);
     await new OrderCreatedListener(bus, queue).listen();
     emit({ type: 'ready' });
   };

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { awaitReplica, BadRequestError, logger, NotFoundError, OrderStatus, pushEvent, stageEvent, Subjects } from '@ticketing/common';
+import { awaitReplica, BadRequestError, logger, NotAuthorizedError, NotFoundError, OrderStatus, saveWithEvent, Subjects } from '@ticketing/common';
 import { Order, OrderDoc } from '../data/order';
 import { Ticket } from '../data/ticket';
 import { holdEnded } from './hold-limit';
@@ -42,16 +42,16 @@ export async function placeOrder({ ticketId, userId, windowSeconds, now = new Da
     expiresAt: new Date(now.getTime() + windowSeconds * 1000),
     ticket: reserved,
   });
-  stageEvent(order, Subjects.OrderCreated, {
+  const created = {
     id: order.id,
     version: 0,
     status: OrderStatus.Created,
     userId,
     expiresAt: order.expiresAt.toISOString(),
     ticket: { id: reserved.id, price: reserved.price },
-  });
+  };
   try {
-    await order.save();
+    await saveWithEvent(order, Subjects.OrderCreated, created);
   } catch (err) {
     await releaseTicket(reserved._id, orderId).catch((releaseErr) =>
       logger.error({ err: releaseErr, orderId: String(orderId) }, 'could not release the reservation; the sweep will'),
@@ -91,17 +91,17 @@ export async function cancelOrder(orderId: Id): Promise<CancelOutcome> {
       await releaseTicket(order.ticket._id, order._id);
       return 'already-cancelled';
     }
-    const version = order.version + 1;
-    const cancelled = await Order.findOneAndUpdate(
-      { _id: order._id, status: OrderStatus.Created, version: order.version },
-      {
-        $set: { status: OrderStatus.Cancelled, version },
-        ...pushEvent(Subjects.OrderCancelled, { id: order.id, version, ticket: { id: String(order.ticket._id) } }),
-      },
-      { new: true },
-    );
-    // Someone else changed it meanwhile (a payment, another cancel): look again.
-    if (!cancelled) continue;
+    order.set({ status: OrderStatus.Cancelled });
+    // Conditional on the version read (mongoose's check) and on still being created: a payment completes
+    // an order without a new version, so the status is a precondition of its own.
+    try {
+      const cancelled = { id: order.id, version: order.version + 1, ticket: { id: String(order.ticket._id) } };
+      await saveWithEvent(order, Subjects.OrderCancelled, cancelled, { status: OrderStatus.Created });
+    } catch (err) {
+      // Someone else changed it meanwhile (a payment, another cancel): look again.
+      if (err instanceof mongoose.Error.VersionError) continue;
+      throw err;
+    }
     await releaseTicket(order.ticket._id, order._id);
     await holdEnded(order, 'cancelled');
     return 'cancelled';
@@ -129,4 +129,30 @@ export async function completeOrder(orderId: Id): Promise<CompleteOutcome> {
   await Ticket.updateOne({ _id: order.ticket._id, reservedBy: order._id }, { $set: { sold: true } });
   await holdEnded(order, 'paid');
   return completed ? 'complete' : 'already-complete';
+}
+
+/** A buyer's orders, newest first, each with its ticket. */
+export function ordersOf(userId: string): Promise<OrderDoc[]> {
+  return Order.find({ userId }).sort({ createdAt: -1, _id: -1 }).populate('ticket');
+}
+
+/** One order with its ticket, shown only to the user who placed it. */
+export async function orderOf(orderId: string, userId: string): Promise<OrderDoc> {
+  const order = await Order.findById(orderId).populate('ticket');
+  if (!order) throw new NotFoundError();
+  if (order.userId !== userId) throw new NotAuthorizedError();
+  return order;
+}
+
+/**
+ * The buyer cancels their order. Cancelling twice is not an error: the
+ * second call changes nothing and publishes nothing. A paid order stays paid.
+ */
+export async function cancelOrderOf(orderId: string, userId: string): Promise<void> {
+  const order = await Order.findById(orderId);
+  if (!order) throw new NotFoundError();
+  if (order.userId !== userId) throw new NotAuthorizedError();
+  const outcome = await cancelOrder(order._id);
+  if (outcome === 'complete') throw new BadRequestError('Cannot cancel a completed order');
+  if (outcome === 'not-found') throw new NotFoundError();
 }

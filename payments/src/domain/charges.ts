@@ -1,17 +1,18 @@
+import mongoose from 'mongoose';
 import {
   BadRequestError,
+  isDuplicateKey,
   logger,
   NotAuthorizedError,
   NotFoundError,
   awaitReplica,
   OrderStatus,
   PaymentDeclinedError,
-  pushEvent,
+  saveWithEvent,
   SimpleError,
   Subjects,
 } from '@ticketing/common';
 import Stripe from 'stripe';
-import { isDuplicateKey } from '../data/errors';
 import { KeptPayment } from '../data/kept-payment';
 import { Order, OrderDoc } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
@@ -232,21 +233,19 @@ export async function recordFailed(attempt: PaymentDoc, message: string, intentI
  * a unique insert (KeptPayment): a success that is not kept is refunded.
  */
 export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, intent: Stripe.PaymentIntent): Promise<Settlement> {
-  let payment: PaymentDoc | null = attempt;
+  // A copy: the caller's attempt keeps the state it read, whatever this write does.
+  let payment: PaymentDoc | null = Payment.hydrate(attempt.toObject());
   for (let tries = 0; payment && tries < 5; tries += 1) {
     if (payment.status !== PaymentStatus.Pending && payment.status !== PaymentStatus.Failed) break;
-    const settled: PaymentDoc | null = await Payment.findOneAndUpdate(
-      { _id: payment._id, status: payment.status },
-      {
-        $set: { status: PaymentStatus.Succeeded, stripeId: intent.id },
-        $unset: { token: 1, failureMessage: 1 },
-        ...pushEvent(Subjects.PaymentCreated, { id: payment.id, orderId: payment.orderId, stripeId: intent.id }),
-      },
-      { new: true },
-    );
-    if (settled) {
-      payment = settled;
+    const read: PaymentStatus = payment.status;
+    payment.set({ status: PaymentStatus.Succeeded, stripeId: intent.id, token: undefined, failureMessage: undefined });
+    try {
+      // Conditional on the status read: another handler may be settling this payment too.
+      payment = await saveWithEvent(payment, Subjects.PaymentCreated, { id: payment.id, orderId: payment.orderId, stripeId: intent.id }, { status: read });
       break;
+    } catch (err) {
+      // Matched nothing: settled or changed by someone else since it was read.
+      if (!(err instanceof mongoose.Error.VersionError || err instanceof mongoose.Error.DocumentNotFoundError)) throw err;
     }
     // Someone else changed it since it was read: read again and decide again.
     payment = await Payment.findById(payment._id);

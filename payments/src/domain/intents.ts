@@ -1,6 +1,5 @@
-import { BadRequestError, NotAuthorizedError, NotFoundError, PaymentDeclinedError } from '@ticketing/common';
+import { BadRequestError, isDuplicateKey, NotAuthorizedError, NotFoundError, PaymentDeclinedError } from '@ticketing/common';
 import Stripe from 'stripe';
-import { isDuplicateKey } from '../data/errors';
 import { Order } from '../data/order';
 import { OrderIntent } from '../data/order-intent';
 import { PaymentDoc, PaymentStatus } from '../data/payment';

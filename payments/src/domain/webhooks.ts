@@ -1,6 +1,5 @@
-import { audit, logger } from '@ticketing/common';
+import { audit, isDuplicateKey, logger } from '@ticketing/common';
 import Stripe from 'stripe';
-import { isDuplicateKey } from '../data/errors';
 import { Order } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { StripeEvent } from '../data/stripe-event';

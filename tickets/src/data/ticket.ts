@@ -1,12 +1,5 @@
 import mongoose from 'mongoose';
-import {
-  EventData,
-  outboxPlugin,
-  stageEvent,
-  Subjects,
-  toJSONOptions,
-  WithOutbox,
-} from '@ticketing/common';
+import { outboxPlugin, toJSONOptions, WithOutbox } from '@ticketing/common';
 
 export enum TicketStatus {
   /** Listed and free to order. */
@@ -41,13 +34,6 @@ export interface TicketDoc extends mongoose.Document, TicketAttrs, WithOutbox {
   createdAt: Date;
   updatedAt: Date;
   readonly status: TicketStatus;
-  /**
-   * Saves the pending changes together with the event announcing them
-   * (ticket:created for a new ticket, ticket:updated otherwise) in one
-   * single-document write, under the ticket's write lock. Throws mongoose's
-   * VersionError if the ticket changed since it was loaded.
-   */
-  saveWithEvent(): Promise<this>;
 }
 
 /** A ticket in responses (SPEC): `{id, title, price, userId, version, orderId?}`. */
@@ -76,7 +62,7 @@ const ticketSchema = new mongoose.Schema<TicketDoc>(
     toJSON: {
       ...toJSONOptions,
       // Built from the document: exactly the contract's ticket shape. Only
-      // GET /api/tickets/mine adds `status` (see routes/mine.ts).
+      // GET /api/tickets/mine adds `status` (see entry-points/http/mine.ts).
       transform(doc: TicketDoc): TicketJSON {
         return {
           id: String(doc._id),
@@ -104,32 +90,6 @@ ticketSchema.virtual('status').get(function status(this: TicketDoc): TicketStatu
   return TicketStatus.Available;
 });
 
-ticketSchema.method('saveWithEvent', async function saveWithEvent(this: TicketDoc) {
-  if (this.isNew) {
-    // The version mongoose stores on insert.
-    const data: EventData<Subjects.TicketCreated> = {
-      id: this.id,
-      version: 0,
-      title: this.title,
-      price: this.price,
-      userId: this.userId,
-    };
-    stageEvent(this, Subjects.TicketCreated, data);
-  } else {
-    // optimisticConcurrency increments the version by one on this save.
-    const data: EventData<Subjects.TicketUpdated> = {
-      id: this.id,
-      version: this.version + 1,
-      title: this.title,
-      price: this.price,
-      userId: this.userId,
-      ...(this.orderId ? { orderId: this.orderId } : {}),
-    };
-    stageEvent(this, Subjects.TicketUpdated, data);
-  }
-  // common's recordLockPlugin serialises this save with the relay; a stale read fails the version filter.
-  return this.save();
-});
 
 /** Filter: tickets anyone may order. */
 export const availableFilter = { orderId: null, soldAt: null };

@@ -1,11 +1,10 @@
-import { BadRequestError, validateRequest } from '@ticketing/common';
+import { validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 
 import type { SessionIssuer } from '../../app';
-import { User } from '../../data/user';
-import { Password } from '../../domain/password';
 import { SigninThrottle } from '../../domain/signin-throttle';
+import { signIn } from '../../domain/users';
 import { startSession } from './session';
 import { emailIsValid } from './validators';
 
@@ -17,17 +16,7 @@ export function signinRouter(sessions: SessionIssuer, throttle: SigninThrottle):
     [emailIsValid, body('password').isString().notEmpty().withMessage('You must supply a password')],
     validateRequest,
     async (req: Request, res: Response) => {
-      const { email, password } = req.body;
-      const attempt = await throttle.beforeSignin(email, req.ip ?? 'unknown');
-      const user = await User.findOne({ email: String(email).toLowerCase() });
-      // Same answer and the same scrypt work for an unknown email and a wrong
-      // password, so neither the response nor its timing tells which emails exist.
-      const matches = await Password.compare(user?.password ?? Password.UNKNOWN_USER_HASH, password);
-      if (!user || !matches) {
-        throttle.failedSignin(attempt);
-        throw new BadRequestError('Invalid credentials');
-      }
-      await throttle.succeededSignin(attempt, user.id);
+      const user = await signIn(throttle, { email: req.body.email, password: req.body.password, ip: req.ip ?? 'unknown' });
       startSession(req, user, sessions);
       res.status(200).send(user);
     },

@@ -1,9 +1,8 @@
-import { audit, BadRequestError, validateRequest } from '@ticketing/common';
+import { validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 
 import type { SessionIssuer } from '../../app';
-import { User } from '../../data/user';
 import {
   isCommonPassword,
   MAX_PASSWORD_LENGTH,
@@ -13,10 +12,9 @@ import {
   passwordLength,
 } from '../../domain/password-policy';
 import { SigninThrottle } from '../../domain/signin-throttle';
+import { signUp } from '../../domain/users';
 import { startSession } from './session';
 import { emailIsValid } from './validators';
-
-const DUPLICATE_KEY = 11000;
 
 export function signupRouter(sessions: SessionIssuer, throttle: SigninThrottle): Router {
   const router = Router();
@@ -37,16 +35,7 @@ export function signupRouter(sessions: SessionIssuer, throttle: SigninThrottle):
     ],
     validateRequest,
     async (req: Request, res: Response) => {
-      const { email, password } = req.body;
-      await throttle.beforeSignup(email, req.ip ?? 'unknown');
-      const user = new User({ email, password });
-      try {
-        await user.save();
-      } catch (err: any) {
-        if (err?.code === DUPLICATE_KEY) throw new BadRequestError('Email in use');
-        throw err;
-      }
-      audit('signup.succeeded', { userId: user.id, ip: req.ip });
+      const user = await signUp(throttle, { email: req.body.email, password: req.body.password, ip: req.ip ?? 'unknown' });
       startSession(req, user, sessions);
       res.status(201).send(user);
     },

@@ -1,13 +1,12 @@
-import { EventBus, Listener, ListenerMessage, logger, OrderCreatedEvent, QueueGroups, Subjects } from '@ticketing/common';
-import { ExpirationQueue, scheduleExpiration } from '../../data/expiration-queue';
+import { EventBus, Listener, ListenerMessage, OrderCreatedEvent, Subjects } from '@ticketing/common';
+import { ExpirationQueue } from '../../data/expiration-queue';
+import { scheduleOrderExpiration } from '../../domain/expiration';
+import { queueGroup } from './queue-group';
 
-/**
- * Schedules the order's expiration for its expiresAt and acks once Redis has
- * the job. A redelivery finds the job (keyed by order id) and adds nothing.
- */
+/** Schedules the new order's expiration and acks once Redis has the job (domain/expiration.ts). */
 export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;
-  readonly queueGroupName = QueueGroups.Expiration;
+  readonly queueGroupName = queueGroup;
 
   constructor(
     bus: EventBus,
@@ -17,14 +16,7 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   }
 
   async onMessage(data: OrderCreatedEvent['data'], msg: ListenerMessage): Promise<void> {
-    if (typeof data.id !== 'string' || !data.id || Number.isNaN(new Date(data.expiresAt).getTime())) {
-      // It can never be scheduled; redelivering it forever would not help. Orders' sweep is the safety net.
-      logger.error({ orderId: data.id, expiresAt: data.expiresAt }, 'order:created without a usable id or expiresAt; dropped');
-      msg.ack();
-      return;
-    }
-    const job = await scheduleExpiration(this.queue, { orderId: data.id, expiresAt: data.expiresAt });
-    logger.info({ orderId: data.id, expiresAt: data.expiresAt, jobId: job.id }, 'expiration scheduled');
+    await scheduleOrderExpiration(this.queue, data);
     msg.ack();
   }
 }

@@ -1,10 +1,9 @@
 import { requireAuth } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
-import { Order } from '../../data/order';
+import { ordersOf } from '../../domain/orders';
 
-export const indexOrderRouter = Router();
+export const listOrdersRouter = Router();
 
-indexOrderRouter.get('/api/orders', requireAuth, async (req: Request, res: Response) => {
-  const orders = await Order.find({ userId: req.currentUser!.id }).sort({ createdAt: -1, _id: -1 }).populate('ticket');
-  res.send(orders);
+listOrdersRouter.get('/api/orders', requireAuth, async (req: Request, res: Response) => {
+  res.send(await ordersOf(req.currentUser!.id));
 });

@@ -1,4 +1,5 @@
-import { ExpirationCompleteEvent, Listener, ListenerMessage, logger, QueueGroups, Subjects } from '@ticketing/common';
+import { ExpirationCompleteEvent, Listener, ListenerMessage, logger, Subjects } from '@ticketing/common';
+import { queueGroup } from './queue-group';
 import { isValidObjectId } from 'mongoose';
 import { cancelOrder } from '../../domain/orders';
 
@@ -8,7 +9,7 @@ import { cancelOrder } from '../../domain/orders';
  */
 export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent> {
   readonly subject = Subjects.ExpirationComplete;
-  readonly queueGroupName = QueueGroups.Orders;
+  readonly queueGroupName = queueGroup;
 
   async onMessage(data: ExpirationCompleteEvent['data'], msg: ListenerMessage): Promise<void> {
     if (!isValidObjectId(data.orderId)) {

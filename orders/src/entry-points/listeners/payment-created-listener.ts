@@ -1,4 +1,5 @@
-import { Listener, ListenerMessage, logger, PaymentCreatedEvent, QueueGroups, Subjects } from '@ticketing/common';
+import { Listener, ListenerMessage, logger, PaymentCreatedEvent, Subjects } from '@ticketing/common';
+import { queueGroup } from './queue-group';
 import { isValidObjectId } from 'mongoose';
 import { completeOrder } from '../../domain/orders';
 
@@ -9,7 +10,7 @@ import { completeOrder } from '../../domain/orders';
  */
 export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
   readonly subject = Subjects.PaymentCreated;
-  readonly queueGroupName = QueueGroups.Orders;
+  readonly queueGroupName = queueGroup;
 
   async onMessage(data: PaymentCreatedEvent['data'], msg: ListenerMessage): Promise<void> {
     if (!isValidObjectId(data.orderId)) {

@@ -1,16 +1,12 @@
-import { EventBus, Listener, ListenerMessage, NotYetError, OrderCancelledEvent, OrderStatus, QueueGroups, Subjects } from '@ticketing/common';
+import { EventBus, Listener, ListenerMessage, OrderCancelledEvent, Subjects } from '@ticketing/common';
 import Stripe from 'stripe';
-import { Order } from '../../data/order';
-import { refundOrderPayments } from '../../domain/refunds';
+import { cancelOrder } from '../../domain/order-replica';
+import { queueGroup } from './queue-group';
 
-/**
- * Marks the replica cancelled (in version order) and refunds a payment that
- * went through for it anyway (the race with expiration). Acks only once the
- * refund is recorded.
- */
+/** The order was cancelled: the replica follows, a payment that got through is refunded (domain/order-replica.ts). */
 export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
   readonly subject = Subjects.OrderCancelled;
-  readonly queueGroupName = QueueGroups.Payments;
+  readonly queueGroupName = queueGroup;
 
   constructor(
     bus: EventBus,
@@ -20,24 +16,7 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
   }
 
   async onMessage(data: OrderCancelledEvent['data'], msg: ListenerMessage): Promise<void> {
-    const applied = await Order.findOneAndUpdate(
-      { _id: data.id, version: data.version - 1 },
-      { $set: { status: OrderStatus.Cancelled, version: data.version } },
-      { new: true },
-    );
-    if (!applied) {
-      const current = await Order.findById(data.id);
-      // Unknown order (its order:created still on its way), or an earlier version still missing.
-      if (!current || current.version < data.version) {
-        throw new NotYetError('order:cancelled ahead of the replica', { orderId: data.id, version: data.version, holding: current?.version ?? null });
-      }
-      // Applied by an earlier delivery. Its refund may not have been recorded: do it again (idempotent).
-      if (current.status !== OrderStatus.Cancelled) {
-        msg.ack();
-        return;
-      }
-    }
-    await refundOrderPayments(this.stripe, data.id);
+    await cancelOrder(this.stripe, data);
     msg.ack();
   }
 }

@@ -1,27 +1,14 @@
-import { Listener, ListenerMessage, OrderCreatedEvent, QueueGroups, Subjects } from '@ticketing/common';
-import { isDuplicateKey } from '../../data/errors';
-import { Order } from '../../data/order';
+import { Listener, ListenerMessage, OrderCreatedEvent, Subjects } from '@ticketing/common';
+import { addOrder } from '../../domain/order-replica';
+import { queueGroup } from './queue-group';
 
-/** Stores the order replica: who may pay, how much, until when. */
+/** A new order joins the replica (domain/order-replica.ts: addOrder). */
 export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;
-  readonly queueGroupName = QueueGroups.Payments;
+  readonly queueGroupName = queueGroup;
 
   async onMessage(data: OrderCreatedEvent['data'], msg: ListenerMessage): Promise<void> {
-    const order = Order.build({
-      id: data.id,
-      userId: data.userId,
-      price: data.ticket.price,
-      status: data.status,
-      version: data.version,
-      expiresAt: new Date(data.expiresAt),
-    });
-    try {
-      await order.save();
-    } catch (err) {
-      // A redelivery: the replica is already there.
-      if (!isDuplicateKey(err)) throw err;
-    }
+    await addOrder(data);
     msg.ack();
   }
 }

@@ -1,6 +1,6 @@
 import { requireAuth, validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
-import { Ticket } from '../../data/ticket';
+import { listTicket } from '../../domain/tickets';
 import { ticketBodyRules } from './validators';
 
 export const createTicketRouter = Router();
@@ -8,7 +8,5 @@ export const createTicketRouter = Router();
 /** Lists a ticket for sale; ticket:created goes out through the outbox. */
 createTicketRouter.post('/api/tickets', requireAuth, ticketBodyRules, validateRequest, async (req: Request, res: Response) => {
   const { title, price } = req.body as { title: string; price: number };
-  const ticket = new Ticket({ title, price, userId: req.currentUser!.id });
-  await ticket.saveWithEvent();
-  res.status(201).send(ticket);
+  res.status(201).send(await listTicket({ title, price, userId: req.currentUser!.id }));
 });

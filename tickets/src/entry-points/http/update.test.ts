@@ -3,7 +3,7 @@ import { Subjects } from '@ticketing/common';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { OrderCreatedListener } from '../listeners/order-created-listener';
 import { Ticket, TicketDoc } from '../../data/ticket';
-import { RESERVED_MESSAGE } from './update';
+import { RESERVED_MESSAGE } from '../../domain/tickets';
 import { buildTicket, createTicket, orderCreatedData, testService } from '../../test/app';
 
 useTestDatabase();

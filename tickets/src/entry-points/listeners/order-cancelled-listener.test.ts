@@ -62,7 +62,7 @@ describe('OrderCancelledListener (order:cancelled)', () => {
   it('is a "not yet" (short back-off), not a failure, when the ticket changes under it at every attempt', async () => {
     const { ticket, orderId } = await reservedTicket();
     // Every save loses the race, as it would while other writers keep changing the ticket.
-    const save = jest.spyOn(Ticket.prototype, 'saveWithEvent').mockImplementation(function lose(this: TicketDoc) {
+    const save = jest.spyOn(Ticket.prototype, 'save').mockImplementation(function lose(this: TicketDoc) {
       return Promise.reject(new mongoose.Error.VersionError(this, this.version, ['orderId']));
     });
     const msg: ListenerMessage = { ack: jest.fn(), deliveryCount: 1, eventId: newId(), time: new Date() };

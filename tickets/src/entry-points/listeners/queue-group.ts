@@ -1,3 +1,4 @@
 import { QueueGroups } from '@ticketing/common';
 
-export const queueGroupName = QueueGroups.Tickets;
+/** The one queue group of the tickets service's listeners (as the event catalog lists it). */
+export const queueGroup = QueueGroups.Tickets;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId, waitFor } from '@ticketing/common/testing';
-import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
-import { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
-import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../test/queue';
-import { closeExpirationQueue, ExpirationQueue, processExpirations } from './expiration-queue';
+import { OrderCreatedListener } from '../listeners/order-created-listener';
+import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../../test/queue';
+import { closeExpirationQueue, ExpirationQueue } from '../../data/expiration-queue';
+import { processExpirations } from './fire-expirations';
 
 beforeAll(requireRedis);
 
@@ -24,7 +24,7 @@ async function startExpiration(prefix: string) {
   const bus = new TimedBus();
   const queue = testQueue(prefix);
   await queue.isReady();
-  processExpirations(queue, new ExpirationCompletePublisher(bus));
+  processExpirations(queue, bus);
   await new OrderCreatedListener(bus, queue).listen();
   return { bus, queue };
 }
@@ -139,7 +139,7 @@ class ExpirationProcess {
   private stderr = '';
 
   constructor(prefix: string, options: { standby?: boolean } = {}) {
-    const here = path.resolve(__dirname, '..', 'test');
+    const here = path.resolve(__dirname, '..', '..', 'test');
     this.child = spawn(
       process.execPath,
       [
@@ -152,8 +152,8 @@ class ExpirationProcess {
         ...(options.standby ? ['--standby'] : []),
       ],
       {
-        cwd: path.resolve(__dirname, '../..'),
-        env: { ...process.env, LOG_LEVEL: 'silent', TS_NODE_PROJECT: path.resolve(__dirname, '../../tsconfig.json') },
+        cwd: path.resolve(__dirname, '../../..'),
+        env: { ...process.env, LOG_LEVEL: 'silent', TS_NODE_PROJECT: path.resolve(__dirname, '../../../tsconfig.json') },
       },
     );
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {

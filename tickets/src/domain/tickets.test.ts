@@ -1,7 +1,8 @@
 import mongoose from 'mongoose';
 import { Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
-import { Ticket } from './ticket';
+import { Ticket } from '../data/ticket';
+import { saveTicket } from './tickets';
 
 useTestDatabase();
 
@@ -10,21 +11,21 @@ const newTicket = () => new Ticket({ title: 'Concert', price: 20, userId: newId(
 describe('Ticket', () => {
   it('starts at version 0 and adds 1 on every save', async () => {
     const ticket = newTicket();
-    await ticket.saveWithEvent();
+    await saveTicket(ticket);
     expect(ticket.version).toBe(0);
     ticket.set({ price: 25 });
-    await ticket.saveWithEvent();
+    await saveTicket(ticket);
     expect(ticket.version).toBe(1);
     ticket.set({ title: 'Other' });
-    await ticket.saveWithEvent();
+    await saveTicket(ticket);
     expect((await Ticket.findById(ticket.id))!.version).toBe(2);
   });
 
   it('stages ticket:created, then ticket:updated with the version each save stores', async () => {
     const ticket = newTicket();
-    await ticket.saveWithEvent();
+    await saveTicket(ticket);
     ticket.set({ orderId: 'order-1' });
-    await ticket.saveWithEvent();
+    await saveTicket(ticket);
     const stored = await Ticket.findById(ticket.id);
     expect(stored!.outbox.map((e) => [e.subject, (e.data as { version: number }).version])).toEqual([
       [Subjects.TicketCreated, 0],
@@ -41,13 +42,13 @@ describe('Ticket', () => {
   });
 
   it('rejects the second of two saves of copies loaded at the same version (VersionError)', async () => {
-    const { id } = await newTicket().saveWithEvent();
+    const { id } = await saveTicket(newTicket());
     const first = await Ticket.findById(id);
     const second = await Ticket.findById(id);
     first!.set({ price: 30 });
-    await first!.saveWithEvent();
+    await saveTicket(first!);
     second!.set({ price: 40 });
-    await expect(second!.saveWithEvent()).rejects.toBeInstanceOf(mongoose.Error.VersionError);
+    await expect(saveTicket(second!)).rejects.toBeInstanceOf(mongoose.Error.VersionError);
     const stored = await Ticket.findById(id);
     expect(stored).toMatchObject({ price: 30, version: 1 });
     // The loser's event was never stored.
@@ -55,12 +56,12 @@ describe('Ticket', () => {
   });
 
   it('lets exactly one of several concurrent saves from one version win', async () => {
-    const { id } = await newTicket().saveWithEvent();
+    const { id } = await saveTicket(newTicket());
     const copies = await Promise.all([1, 2, 3, 4].map(() => Ticket.findById(id)));
     const results = await Promise.allSettled(
       copies.map((copy, i) => {
         copy!.set({ price: 50 + i });
-        return copy!.saveWithEvent();
+        return saveTicket(copy!);
       }),
     );
     const won = results.filter((r) => r.status === 'fulfilled');
@@ -80,10 +81,10 @@ describe('Ticket', () => {
   });
 
   it('serialises as exactly {id, title, price, userId, version, orderId?} (no status: only /mine adds it)', async () => {
-    const ticket = await newTicket().saveWithEvent();
+    const ticket = await saveTicket(newTicket());
     expect(ticket.toJSON()).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId: ticket.userId, version: 0 });
     ticket.set({ orderId: 'o1' });
-    await ticket.saveWithEvent();
+    await saveTicket(ticket);
     expect(JSON.parse(JSON.stringify(ticket))).toEqual({
       id: ticket.id,
       title: 'Concert',
@@ -93,7 +94,7 @@ describe('Ticket', () => {
       orderId: 'o1',
     });
     ticket.set({ soldAt: new Date() });
-    await ticket.saveWithEvent();
+    await saveTicket(ticket);
     expect(Object.keys(JSON.parse(JSON.stringify(ticket))).sort()).toEqual(['id', 'orderId', 'price', 'title', 'userId', 'version']);
   });
 });
