@@ -1,0 +1,14 @@
+import { InMemoryBus, publicationsOf, subscriptionsOf } from '@ticketing/common/testing';
+import { listenersOf } from './entry-points/listeners';
+
+it('subscribes to exactly what the event catalog lists for orders, with its queue group', () => {
+  const bus = new InMemoryBus();
+  const { subscribed, listed } = subscriptionsOf('orders', listenersOf(bus));
+  expect(subscribed).toEqual(listed);
+  expect(subscribed.length).toBeGreaterThan(0);
+});
+
+it('stages or publishes exactly what the event catalog names orders the publisher of', () => {
+  const { published, listed } = publicationsOf('orders', __dirname);
+  expect(published).toEqual(listed);
+});

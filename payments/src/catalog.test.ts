@@ -1,0 +1,14 @@
+import { InMemoryBus, publicationsOf, subscriptionsOf } from '@ticketing/common/testing';
+import { listenersOf } from './entry-points/listeners';
+
+it('subscribes to exactly what the event catalog lists for payments, with its queue group', () => {
+  const bus = new InMemoryBus();
+  const { subscribed, listed } = subscriptionsOf('payments', listenersOf(bus, {} as never));
+  expect(subscribed).toEqual(listed);
+  expect(subscribed.length).toBeGreaterThan(0);
+});
+
+it('stages or publishes exactly what the event catalog names payments the publisher of', () => {
+  const { published, listed } = publicationsOf('payments', __dirname);
+  expect(published).toEqual(listed);
+});
