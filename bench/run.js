@@ -32,7 +32,6 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { fork, execFileSync } = require('child_process');
-const { performance } = require('perf_hooks');
 
 const BENCH_DIR = __dirname;
 

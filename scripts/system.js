@@ -15,7 +15,7 @@
 // /readyz answers 200 → a request through the gateway. Any failure names the
 // part with the tail of its log, stops everything started, and rejects.
 const { spawn } = require('child_process');
-const crypto = require('crypto');
+const { randomBytes } = require('crypto');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
@@ -223,7 +223,7 @@ async function acquireLock(dir, log = () => {}, what = 'lock') {
       } catch {
         /* being created */
       }
-      let age = 0;
+      let age;
       try {
         age = Date.now() - fs.statSync(dir).mtimeMs;
       } catch {
@@ -332,7 +332,7 @@ async function startSystem(options = {}) {
   if (eventBus !== 'stan' && eventBus !== 'jetstream') throw new StartError(`EVENT_BUS must be stan or jetstream (got ${eventBus})`);
   const gatewayPort = Number(options.gatewayPort || baseEnv.GATEWAY_PORT || 8080);
   const portBase = Number(options.portBase || baseEnv.SERVICE_PORT_BASE || 3000);
-  const runId = options.runId || crypto.randomBytes(3).toString('hex');
+  const runId = options.runId || randomBytes(3).toString('hex');
   const dbSuffix = options.dbSuffix || '';
   const readyTimeoutMs = options.readyTimeoutMs || 60000;
   const expirationWindow = options.expirationWindowSeconds ?? baseEnv.EXPIRATION_WINDOW_SECONDS;
@@ -599,7 +599,7 @@ async function startSystem(options = {}) {
 
     // 5. Services and client.
     fs.mkdirSync(logDir, { recursive: true });
-    const jwtKey = baseEnv.JWT_KEY || crypto.randomBytes(32).toString('hex');
+    const jwtKey = baseEnv.JWT_KEY || randomBytes(32).toString('hex');
     const natsUrl = eventBus === 'jetstream' ? `nats://127.0.0.1:${ports.jetstream}` : `nats://127.0.0.1:${ports.stan}`;
     const common = {
       ...baseEnv,
@@ -658,7 +658,7 @@ async function startSystem(options = {}) {
     const deadline = Date.now() + readyTimeoutMs;
     const waits = procs.map(async (p) => {
       const url = `http://127.0.0.1:${p.port}/readyz`;
-      let last = { status: 0, body: '' };
+      let last;
       for (;;) {
         checkAbort();
         if (p.exited) {
@@ -854,7 +854,7 @@ async function reapLeftovers(stateFile, log, infraEnv) {
  */
 function killRecordedSync(localDir, runner = process.pid) {
   const runDir = path.join(localDir, 'run');
-  let files = [];
+  let files;
   try {
     files = fs.readdirSync(runDir).filter((f) => /^system-\d+\.json$/.test(f));
   } catch {

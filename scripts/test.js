@@ -2,7 +2,8 @@
 // The root `npm test`:
 //   1. scripts/infra.sh install, then start (under a lease: see infra.sh);
 //   2. type check and build: tsc -b over the TypeScript workspaces, then a
-//      type check of the tests (tsconfig.tests.json);
+//      type check of the tests (tsconfig.tests.json), then ESLint over the
+//      whole repository (eslint.config.mjs; no errors allowed);
 //   3. every workspace's jest suite, one after the other, all of them even
 //      when one fails;
 //   4. release the infrastructure (what this run started is stopped, what was
@@ -96,6 +97,14 @@ async function main() {
     if (has('.', 'tsconfig.tests.json')) {
       await step('type check: tests', async () => {
         const r = await run('npx', ['tsc', '-p', 'tsconfig.tests.json'], { cwd: REPO, env, stdio: 'inherit', onSpawn: track });
+        return r.code === 0;
+      });
+    }
+
+    // 2c. lint (flat config at the root: every workspace, scripts, bench)
+    if (has('.', 'eslint.config.mjs')) {
+      await step('lint: eslint', async () => {
+        const r = await run('npx', ['eslint', '--max-warnings', '0', '.'], { cwd: REPO, env, stdio: 'inherit', onSpawn: track });
         return r.code === 0;
       });
     }

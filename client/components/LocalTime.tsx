@@ -16,9 +16,8 @@ export default function LocalTime({ iso }: { iso: string }) {
   const valid = !Number.isNaN(date.getTime());
   const [text, setText] = useState(() => (valid ? `${utc.format(date)} UTC` : iso));
   useEffect(() => {
-    if (valid) {
-      setText(new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(date));
-    }
+    const local = new Date(iso);
+    if (!Number.isNaN(local.getTime())) setText(new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(local));
   }, [iso]);
   return <time dateTime={valid ? date.toISOString() : undefined}>{text}</time>;
 }

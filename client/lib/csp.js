@@ -8,7 +8,7 @@
 // read it.
 'use strict';
 
-const crypto = require('crypto');
+const { createHash } = require('crypto');
 const fs = require('fs');
 const path = require('path');
 
@@ -58,7 +58,7 @@ function inlineScriptHashes(html) {
   const hashes = [];
   for (const [, attributes, body] of html.matchAll(INLINE_SCRIPT)) {
     if (/\btype=["']?application\/json/.test(attributes) || !body) continue;
-    hashes.push(`'sha256-${crypto.createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+    hashes.push(`'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
   }
   return hashes;
 }

@@ -7,7 +7,7 @@ export function safeRedirect(target: unknown, fallback = '/'): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2000) return fallback;
   // "/x" only: not "//host", not "/\host", no scheme, no control characters.
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
-  if (/[\u0000-\u001f\u007f]/.test(value)) return fallback;
+  if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return fallback;
   // Never bounce back into the auth pages themselves.
   if (/^\/auth\/(signin|signup|signout)(?:[/?#]|$)/.test(value)) return fallback;
   return value;

@@ -1,4 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { contentSecurityPolicy, inlineScriptHashes, newNonce, THIRD_PARTY_ORIGINS } = require('../lib/csp');
 import crypto from 'crypto';
 import { NextRequest } from 'next/server';

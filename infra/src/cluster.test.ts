@@ -14,7 +14,6 @@ import { byKind, documentedSecrets, Variant, variants, workloads } from './lib/m
 import { repoPath } from './lib/repo';
 import { K8sObject, kubeconform, TOOLS } from './lib/tools';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const VARIANTS = variants();
 const cp = new ControlPlane();

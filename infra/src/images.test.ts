@@ -15,7 +15,6 @@ import { build, Built, bytesOf, deploymentOf, envOf, imageBuild, ImageConfig, im
 import { globToRegex, IMAGES, listFiles, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 import { bin, run, TOOLS } from './lib/tools';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 jest.setTimeout(30 * 60 * 1000);
 

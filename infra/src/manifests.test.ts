@@ -29,7 +29,6 @@ import { IMAGES, imageOf, listFiles, loadYamlDocs, readRepoFile, repoPath, SERVI
 import { activeProfiles, applyProfiles, loadSkaffold } from './lib/skaffold';
 import { K8sObject, kubeconform, parseYaml, TOOLS } from './lib/tools';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const VARIANTS = variants();
 

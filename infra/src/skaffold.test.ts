@@ -19,11 +19,11 @@ describe('skaffold.yaml', () => {
   });
 
   it("skaffold's schema refuses an unknown key, a wrong type, an unknown profile field", () => {
-    const doc = yaml.load(readRepoFile('skaffold.yaml')) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const doc = yaml.load(readRepoFile('skaffold.yaml')) as any;
     const broken = [
-      (d: any) => (d.build.local.useBuildKit = true), // eslint-disable-line @typescript-eslint/no-explicit-any
-      (d: any) => (d.build.artifacts[0].docker.dockerfile = 1), // eslint-disable-line @typescript-eslint/no-explicit-any
-      (d: any) => (d.profiles[0].activation[0].comand = 'dev'), // eslint-disable-line @typescript-eslint/no-explicit-any
+      (d: any) => (d.build.local.useBuildKit = true),
+      (d: any) => (d.build.artifacts[0].docker.dockerfile = 1),
+      (d: any) => (d.profiles[0].activation[0].comand = 'dev'),
     ];
     for (const breakIt of broken) {
       const copy = structuredClone(doc);

@@ -6,7 +6,6 @@ import yaml from 'js-yaml';
 import { imageBuild } from './lib/images';
 import { globToRegex, IMAGES, isObject, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const DIR = '.github/workflows';
 const files = listFiles(DIR, (f) => /\.ya?ml$/.test(f));

@@ -18,7 +18,7 @@ const userSchema = new mongoose.Schema<UserDoc>(
   {
     toJSON: {
       ...toJSONOptions,
-      transform(doc: unknown, ret: Record<string, any>) {
+      transform(doc: unknown, ret: Record<string, unknown>) {
         toJSONOptions.transform(doc, ret);
         delete ret.password;
         return ret;

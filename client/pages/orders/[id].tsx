@@ -99,7 +99,7 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
     if (!returned || reportedReturn.current) return;
     reportedReturn.current = true;
     void report(returned).then((answer) => answer && !answer.status && router.push('/orders'));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per arrival from Stripe's redirect (the query), not again when report or router change identity
   }, [router.query]);
 
   const cancel = () =>

@@ -5,7 +5,7 @@ import { SessionKeys, UserPayload } from './session-keys';
 export type { UserPayload } from './session-keys';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- augmenting Express's own global namespace is the only way to type req.currentUser
   namespace Express {
     interface Request {
       currentUser?: UserPayload;

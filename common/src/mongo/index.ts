@@ -35,7 +35,7 @@ export const isMongoConnected = () => mongoose.connection.readyState === 1;
  */
 export const toJSONOptions = {
   versionKey: false,
-  transform(_doc: unknown, ret: Record<string, any>) {
+  transform(_doc: unknown, ret: Record<string, unknown>) {
     ret.id = String(ret._id);
     delete ret._id;
     delete ret.outbox;

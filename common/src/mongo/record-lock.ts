@@ -90,7 +90,7 @@ export function recordLockPlugin(schema: Schema): void {
   schema.post('save', function unlockAfterSave() {
     release(this as unknown as Holder);
   });
-  schema.post('save', function unlockAfterFailedSave(err: unknown, doc: unknown, next: (err?: any) => void) {
+  schema.post('save', function unlockAfterFailedSave(err: mongoose.CallbackError, doc: unknown, next: (err?: mongoose.CallbackError) => void) {
     release((doc ?? this) as Holder);
     next(err);
   });
@@ -103,7 +103,7 @@ export function recordLockPlugin(schema: Schema): void {
     schema.post(op, function unlockAfterWrite(this: mongoose.Query<unknown, unknown>) {
       release(this as unknown as Holder);
     });
-    schema.post(op, function unlockAfterFailedWrite(this: mongoose.Query<unknown, unknown>, err: unknown, _res: unknown, next: (err?: any) => void) {
+    schema.post(op, function unlockAfterFailedWrite(this: mongoose.Query<unknown, unknown>, err: mongoose.CallbackError, _res: unknown, next: (err?: mongoose.CallbackError) => void) {
       release(this as unknown as Holder);
       next(err);
     });

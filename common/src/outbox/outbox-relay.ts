@@ -1,4 +1,4 @@
-import { Model } from 'mongoose';
+import { Model, mongo } from 'mongoose';
 import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
@@ -6,6 +6,9 @@ import { recordLockKey, withRecordLock } from '../mongo/record-lock';
 import { observeOutboxes } from '../telemetry/metrics';
 import { tracedPublish } from '../telemetry/tracing';
 import { OUTBOX_MARKER, OutboxEntry, OutboxStaged, offOutboxStaged, onOutboxStaged } from './outbox';
+
+/** What the relay needs of a model: its collection (it reads and writes the raw documents). */
+type OutboxModel = Pick<Model<unknown>, 'collection'>;
 
 export interface OutboxRelayOptions {
   /**
@@ -85,7 +88,7 @@ export class OutboxRelay {
   /** No scan has run yet: the first one also finds entries staged before the marker existed. */
   private firstScan = true;
   private lastScanAt = 0;
-  private readonly byCollection: Map<string, Model<any>>;
+  private readonly byCollection: Map<string, OutboxModel>;
   private readonly onStaged = (staged: OutboxStaged) => {
     if (!this.byCollection.has(staged.collection)) return;
     if (staged.id === undefined) this.scanDue = true;
@@ -99,7 +102,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly bus: EventBus,
-    private readonly models: Model<any>[],
+    private readonly models: OutboxModel[],
     options: OutboxRelayOptions = {},
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 30000;
@@ -214,7 +217,7 @@ export class OutboxRelay {
       await eachConcurrently(work, this.concurrency, async ({ collection, id }) => {
         const model = this.byCollection.get(collection)!;
         try {
-          const doc = await model.collection.findOne({ _id: id } as any, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } });
+          const doc = await model.collection.findOne({ _id: id } as mongo.Filter<mongo.Document>, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } });
           // Not `published += await ...`: that reads `published` before the await, and the records run at once.
           const count = doc ? await this.flushRecord(model, doc._id, (doc.outbox ?? []) as OutboxEntry[], doc[OUTBOX_MARKER] === true) : 0;
           published += count;
@@ -248,7 +251,7 @@ export class OutboxRelay {
       for (;;) {
         const page = lastId === undefined ? filter : { $and: [filter, { _id: { $gt: lastId } }] };
         const docs = await model.collection
-          .find(page as any, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } })
+          .find(page as mongo.Filter<mongo.Document>, { projection: { outbox: 1, [OUTBOX_MARKER]: 1 } })
           .sort({ _id: 1 })
           .limit(this.batchSize)
           .toArray();
@@ -274,10 +277,10 @@ export class OutboxRelay {
    * the marker is dropped only when, under the record's lock (which every
    * write of this process takes), the outbox is empty.
    */
-  private async flushRecord(model: Model<any>, id: unknown, entries: OutboxEntry[], marked: boolean): Promise<number> {
+  private async flushRecord(model: OutboxModel, id: unknown, entries: OutboxEntry[], marked: boolean): Promise<number> {
     let published = 0;
     const collection = model.collection;
-    const byId = { _id: id } as any;
+    const byId = { _id: id } as mongo.Filter<mongo.Document>;
     // Under the record's lock: on FerretDB an unserialised update can erase a concurrent save.
     const locked = <T>(fn: () => Promise<T>) => withRecordLock(recordLockKey(collection.name, id), fn);
     const outboxNow = async () => ((await collection.findOne(byId, { projection: { outbox: 1 } }))?.outbox ?? []) as OutboxEntry[];
@@ -286,7 +289,8 @@ export class OutboxRelay {
       await tracedPublish(this.bus, toEnvelope(entry));
       published += 1;
       // $pullAll of the entry as read: exact equality, on FerretDB ($pull with a condition matches nothing there) as on mongod.
-      const pull: Record<string, any> = { $pullAll: { outbox: [entry] } };
+      // (Cast: the driver's UpdateFilter of an untyped document cannot type an array field.)
+      const pull = { $pullAll: { outbox: [entry] } } as unknown as mongo.UpdateFilter<mongo.Document>;
       const removed = await locked(async () => {
         if (i < entries.length - 1) return (await collection.updateOne(byId, pull)).modifiedCount;
         // The last one read: drop the marker with it, unless something was staged meanwhile (its write woke us again).

@@ -12,7 +12,6 @@ export async function connectTestDatabase(): Promise<void> {
   let uri = process.env.MONGO_URI;
   if (!uri) {
     // Loaded lazily: an optional peer dependency, unused when MONGO_URI is set.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { MongoMemoryServer } = require('mongodb-memory-server');
     memoryServer = await MongoMemoryServer.create();
     uri = memoryServer!.getUri();

@@ -74,7 +74,7 @@ export class ApiContract {
 export function checkSupertestResponses(contract: Promise<ApiContract>): void {
   // supertest's Test runs its queued assertions in assert(); a contract
   // violation is reported there, as the failing assertion of that request.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- patched at run time: supertest has no hook for this
+  // Patched at run time: supertest has no hook for this.
   const Test = require('supertest/lib/test');
   if (Test.prototype.__contractChecked) return;
   const assert = Test.prototype.assert;

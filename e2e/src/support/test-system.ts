@@ -6,7 +6,6 @@
 // on each start, database names unique to the run, one run at a time (a lock).
 import path from 'path';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const system = require('../../../scripts/system.js');
 
 export type EventBusName = 'stan' | 'jetstream';

@@ -11,9 +11,7 @@ import os from 'os';
 import path from 'path';
 import yaml from 'js-yaml';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const gatewayLib = require('../../../scripts/nginx-gateway.js');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { SERVICES, CLIENT, REPO } = require('../../../scripts/system.js');
 
 type Route = { path: string; service: string; location: string };

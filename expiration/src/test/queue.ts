@@ -38,6 +38,7 @@ export async function requireRedis(): Promise<void> {
     throw new Error(
       `Redis is not reachable at ${testRedis.host}:${testRedis.port} (${String(err)}); ` +
         'start it with `bash scripts/infra.sh start redis` or set REDIS_HOST/REDIS_PORT',
+      { cause: err },
     );
   } finally {
     client.disconnect();

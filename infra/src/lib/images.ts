@@ -13,7 +13,7 @@ import { imageOf, REPO } from './repo';
 import { applyProfiles, Artifact, loadSkaffold } from './skaffold';
 import { kustomize, parseYaml, TOOLS } from './tools';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes manifests and tool output are untyped YAML/JSON, read by path */
 
 export interface ImageBuild {
   artifact: Artifact;

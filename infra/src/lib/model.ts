@@ -8,7 +8,7 @@ import { K8sObject, kustomize, parseYaml } from './tools';
 
 export type { K8sObject };
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes manifests and tool output are untyped YAML/JSON, read by path */
 export type Container = Record<string, any> & { name: string; image: string };
 export type PodSpec = Record<string, any> & { containers: Container[] };
 

@@ -50,7 +50,7 @@ function applyPatch(doc: SkaffoldConfig, p: Patch, where: string): void {
   const parts = p.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = parts.pop()!;
   let parent: unknown = doc;
-  for (const part of parts) parent = isObject(parent) || Array.isArray(parent) ? (parent as any)[part] : undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const part of parts) parent = isObject(parent) || Array.isArray(parent) ? (parent as any)[part] : undefined; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking an untyped YAML document by path
   if (!Array.isArray(parent) && !isObject(parent)) throw new Error(`${where}: ${p.path} does not exist`);
   if (p.op === 'replace') {
     if (!(Array.isArray(parent) ? Number(last) < parent.length : last in parent)) throw new Error(`${where}: ${p.path} does not exist`);

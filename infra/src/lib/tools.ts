@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import yaml from 'js-yaml';
 import { REPO, repoPath } from './repo';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes manifests and tool output are untyped YAML/JSON, read by path */
 export type K8sObject = Record<string, any> & { apiVersion: string; kind: string; metadata: { name: string; [k: string]: any } };
 
 /** `scripts/k8s-tools.sh env`: where each tool is. */

@@ -43,7 +43,7 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     toJSON: {
       ...toJSONOptions,
       versionKey: true,
-      transform(doc: unknown, ret: Record<string, any>) {
+      transform(doc: unknown, ret: Record<string, unknown>) {
         toJSONOptions.transform(doc, ret);
         delete ret.createdAt;
         return ret;

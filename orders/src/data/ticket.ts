@@ -47,7 +47,7 @@ const ticketSchema = new mongoose.Schema<TicketDoc, TicketModel>(
     versionKey: false,
     toJSON: {
       // In an order response a ticket is {id, title, price}.
-      transform(_doc: unknown, ret: Record<string, any>) {
+      transform(_doc: unknown, ret: Record<string, unknown>) {
         return { id: String(ret._id), title: ret.title, price: ret.price };
       },
     },

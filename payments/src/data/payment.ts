@@ -62,7 +62,7 @@ const paymentSchema = new mongoose.Schema<PaymentDoc, PaymentModel>(
     timestamps: true,
     toJSON: {
       ...toJSONOptions,
-      transform(doc: unknown, ret: Record<string, any>) {
+      transform(doc: unknown, ret: Record<string, unknown>) {
         toJSONOptions.transform(doc, ret);
         delete ret.token;
         return ret;

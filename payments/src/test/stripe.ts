@@ -185,6 +185,7 @@ export function requireStripeMock(): void {
     } catch (err) {
       throw new Error(
         `stripe-mock is not reachable at ${STRIPE_MOCK_BASE} (${String(err)}): start it with \`bash scripts/infra.sh start stripe\``,
+        { cause: err },
       );
     }
   });

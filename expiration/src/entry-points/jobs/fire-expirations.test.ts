@@ -1,8 +1,8 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, waitFor } from '@ticketing/common/testing';
+import { EventEnvelope, Subjects } from '@ticketing/common';
+import { InMemoryBus, waitFor } from '@ticketing/common/testing';
 import { OrderCreatedListener } from '../listeners/order-created-listener';
 import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../../test/queue';
 import { closeExpirationQueue, ExpirationQueue } from '../../data/expiration-queue';
@@ -172,7 +172,7 @@ class ExpirationProcess {
     try {
       return await waitFor(() => this.lines.find((l) => l.type === type), timeoutMs, 20);
     } catch (err) {
-      throw new Error(`${String(err)}; child stderr: ${this.stderr.slice(-2000)}`);
+      throw new Error(`${String(err)}; child stderr: ${this.stderr.slice(-2000)}`, { cause: err });
     }
   }
 

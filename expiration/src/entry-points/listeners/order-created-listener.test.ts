@@ -1,4 +1,4 @@
-import { OrderStatus, Subjects } from '@ticketing/common';
+import { Subjects } from '@ticketing/common';
 import { InMemoryBus, newId } from '@ticketing/common/testing';
 import { closeExpirationQueue, ExpirationQueue } from '../../data/expiration-queue';
 import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../../test/queue';
