@@ -10,15 +10,16 @@ export type ThrottleSettings = Pick<
   | 'SIGNIN_FAILURES_PER_IP_PER_HOUR'
   | 'SIGNIN_FAILURES_PER_ACCOUNT_PER_HOUR'
   | 'SIGNIN_FREE_FAILURES'
+  | 'SIGNIN_BACKOFF_SECONDS'
   | 'SIGNIN_MAX_BACKOFF_SECONDS'
   | 'SIGNUP_PER_IP_PER_MINUTE'
   | 'SIGNUP_PER_ACCOUNT_PER_HOUR'
 >;
 
-/** The wait after the n-th consecutive attempt: none for the free ones, then 1 s, 2 s, 4 s, ... up to the cap. */
-export function backoffSeconds(attempt: number, free: number, cap: number): number {
+/** The wait after the n-th consecutive attempt: none for the free ones, then base, 2 × base, 4 × base, ... up to the cap. */
+export function backoffSeconds(attempt: number, free: number, cap: number, base = 1): number {
   if (attempt <= free) return 0;
-  return Math.min(cap, 2 ** Math.min(30, attempt - free - 1));
+  return Math.min(cap, base * 2 ** Math.min(30, attempt - free - 1));
 }
 
 /** What beforeSignin learnt, for the outcome calls. */
@@ -100,7 +101,12 @@ export class SigninThrottle {
       }
       const n = await this.consecutive.penalty(attempt.pair);
       given.push(() => this.consecutive.reward(attempt.pair));
-      const wait = backoffSeconds(n, this.settings.SIGNIN_FREE_FAILURES, this.settings.SIGNIN_MAX_BACKOFF_SECONDS);
+      const wait = backoffSeconds(
+        n,
+        this.settings.SIGNIN_FREE_FAILURES,
+        this.settings.SIGNIN_MAX_BACKOFF_SECONDS,
+        this.settings.SIGNIN_BACKOFF_SECONDS,
+      );
       if (wait > 0) {
         const msLeft = await this.backoff.pass(attempt.pair, wait);
         if (msLeft > 0) throw new TooManyRequestsError(Math.ceil(msLeft / 1000));

@@ -99,7 +99,9 @@ export const rateLimitConfig = z.object({
   SIGNIN_FAILURES_PER_ACCOUNT_PER_HOUR: limit(100),
   /** Consecutive failures of one account from one address before the back-off starts. */
   SIGNIN_FREE_FAILURES: limit(5),
-  /** The back-off doubles from 1 s per further failure up to this cap. */
+  /** The first back-off; it doubles per further failure up to SIGNIN_MAX_BACKOFF_SECONDS. */
+  SIGNIN_BACKOFF_SECONDS: limit(1),
+  /** The back-off's cap. */
   SIGNIN_MAX_BACKOFF_SECONDS: limit(900),
   /** Sign-up attempts from one address per minute. */
   SIGNUP_PER_IP_PER_MINUTE: limit(120),

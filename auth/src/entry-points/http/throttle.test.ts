@@ -18,7 +18,22 @@ const from = (app: Express, ip: string) => ({
   signup: (email: string, password = PASSWORD) => request(app).post('/api/users/signup').set('X-Forwarded-For', ip).send({ email, password }),
   signin: (email: string, password = PASSWORD) => request(app).post('/api/users/signin').set('X-Forwarded-For', ip).send({ email, password }),
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The back-off in these tests: a minute, so a gate never opens by itself
+ * while a test runs, however slow the machine; the test lets the time pass
+ * by expiring the gates in Redis (what the clock would do).
+ */
+const BACKOFF = { SIGNIN_BACKOFF_SECONDS: 60 };
+async function backoffElapses() {
+  const gates = await redis.client.keys(`${redis.namespace}*signin-backoff*`);
+  for (const gate of gates) await redis.client.pexpire(gate, 1);
+  while ((await redis.client.exists(...(gates.length ? gates : ['-']))) > 0) await new Promise((r) => setTimeout(r, 5));
+}
+/** A wait as Retry-After shows it: n × the base, less what the requests in between took (a few seconds at most). */
+function expectAbout(retryAfter: number, seconds: number) {
+  expect(retryAfter).toBeGreaterThan(seconds - 5);
+  expect(retryAfter).toBeLessThanOrEqual(seconds);
+}
 const statuses = (responses: Array<{ status: number }>) => responses.map((r) => r.status);
 const count = (list: number[], status: number) => list.filter((s) => s === status).length;
 
@@ -32,21 +47,21 @@ function expectTooMany(res: request.Response) {
 }
 
 describe('back-off per account and address', () => {
-  it('grows the wait after the free failures (1 s, then 2 s), refuses even the right password meanwhile, and a success resets it', async () => {
-    const app = testApp(redis);
+  it('grows the wait after the free failures (1 ×, then 2 × the base), refuses even the right password meanwhile, and a success resets it', async () => {
+    const app = testApp(redis, BACKOFF);
     const alice = from(app, '10.1.0.1');
     await alice.signup('alice@test.com').expect(201);
 
-    // Five free failures, and a sixth that closes the gate for 1 s.
+    // Five free failures, and a sixth that closes the gate for the base (60 s here).
     for (let i = 0; i < 6; i++) await alice.signin('alice@test.com', WRONG).expect(400);
-    expect(expectTooMany(await alice.signin('alice@test.com', WRONG))).toBe(1);
+    expectAbout(expectTooMany(await alice.signin('alice@test.com', WRONG)), 60);
     // While waiting, the right password is refused too: the back-off is no oracle.
     expectTooMany(await alice.signin('alice@test.com'));
 
-    await sleep(1100);
-    await alice.signin('alice@test.com', WRONG).expect(400); // the 7th failure: next wait 2 s
-    expect(expectTooMany(await alice.signin('alice@test.com'))).toBe(2);
-    await sleep(2100);
+    await backoffElapses();
+    await alice.signin('alice@test.com', WRONG).expect(400); // the 7th failure: next wait twice the base
+    expectAbout(expectTooMany(await alice.signin('alice@test.com')), 120);
+    await backoffElapses();
     await alice.signin('alice@test.com').expect(200);
 
     // Reset: five free failures again.
@@ -54,7 +69,7 @@ describe('back-off per account and address', () => {
   });
 
   it('delays only the address that failed: the owner elsewhere signs in', async () => {
-    const app = testApp(redis);
+    const app = testApp(redis, BACKOFF);
     await from(app, '10.1.0.1').signup('bob@test.com').expect(201);
     const attacker = from(app, '10.66.0.1');
     for (let i = 0; i < 6; i++) await attacker.signin('bob@test.com', WRONG).expect(400);
@@ -63,14 +78,16 @@ describe('back-off per account and address', () => {
   });
 
   it('throttles an unknown email exactly like a known one (no hint which emails exist)', async () => {
-    const app = testApp(redis);
+    const app = testApp(redis, BACKOFF);
     const caller = from(app, '10.1.0.2');
     await caller.signup('known@test.com').expect(201);
     const answers = async (email: string) => {
       const list = [];
       for (let i = 0; i < 8; i++) {
         const res = await caller.signin(email, WRONG);
-        list.push({ status: res.status, body: res.body, retryAfter: res.get('Retry-After') ?? null });
+        // Retry-After as a multiple of the base: the seconds left also count how long the requests in between took.
+        const retryAfter = res.get('Retry-After');
+        list.push({ status: res.status, body: res.body, retryAfter: retryAfter ? Math.round(Number(retryAfter) / 60) : null });
       }
       return list;
     };
@@ -81,7 +98,7 @@ describe('back-off per account and address', () => {
   });
 
   it('of 20 concurrent wrong guesses lets through only the free ones and one more', async () => {
-    const app = testApp(redis);
+    const app = testApp(redis, BACKOFF);
     const caller = from(app, '10.1.0.3');
     await caller.signup('carol@test.com').expect(201);
     const results = statuses(await Promise.all(Array.from({ length: 20 }, () => caller.signin('carol@test.com', WRONG))));
@@ -91,6 +108,7 @@ describe('back-off per account and address', () => {
 
   it('doubles up to the cap', () => {
     expect([1, 5, 6, 7, 8, 15, 16, 40].map((n) => backoffSeconds(n, 5, 900))).toEqual([0, 0, 1, 2, 4, 512, 900, 900]);
+    expect([5, 6, 7, 8, 9].map((n) => backoffSeconds(n, 5, 300, 60))).toEqual([0, 60, 120, 240, 300]);
   });
 });
 
@@ -197,19 +215,19 @@ describe('audit trail', () => {
       if (fields && typeof fields === 'object' && 'audit' in fields) lines.push({ fields, requestId: currentRequestId() });
     }) as never);
     try {
-      const app = testApp(redis, { SIGNIN_FREE_FAILURES: 1 });
+      const app = testApp(redis, { SIGNIN_FREE_FAILURES: 1, ...BACKOFF });
       const frank = from(app, '10.6.0.1');
       const up = await frank.signup('frank@test.com').expect(201);
       const failed = await frank.signin('frank@test.com', WRONG).expect(400);
       await frank.signin('frank@test.com', WRONG).expect(400);
       const throttled = await frank.signin('frank@test.com', WRONG).expect(429);
-      await sleep(1100);
+      await backoffElapses();
       const ok = await frank.signin('frank@test.com').expect(200);
 
       expect(lines.map((l) => l.fields.audit)).toEqual(['signup.succeeded', 'signin.failed', 'signin.failed', 'signin.throttled', 'signin.succeeded']);
       expect(lines[0]).toMatchObject({ fields: { userId: up.body.id, ip: '10.6.0.1' }, requestId: up.get('x-request-id') });
       expect(lines[1]).toMatchObject({ fields: { account: expect.any(String), ip: '10.6.0.1' }, requestId: failed.get('x-request-id') });
-      expect(lines[3]).toMatchObject({ fields: { retryAfter: 1 }, requestId: throttled.get('x-request-id') });
+      expect(lines[3]).toMatchObject({ fields: { retryAfter: Number(throttled.get('Retry-After')) }, requestId: throttled.get('x-request-id') });
       expect(lines[4]).toMatchObject({ fields: { userId: ok.body.id }, requestId: ok.get('x-request-id') });
       const text = JSON.stringify(lines);
       for (const secret of ['frank@test.com', PASSWORD, WRONG]) expect(text).not.toContain(secret);
