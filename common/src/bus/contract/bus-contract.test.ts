@@ -147,7 +147,9 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     expect(second.data).toEqual(first.data);
     expect(second.eventId).toBe(first.eventId);
     expect(second.deliveryCount).toBeGreaterThan(1);
-    expect(second.at - first.at).toBeGreaterThanOrEqual(ACK_WAIT_MS - 100);
+    // Brought by the ack wait, not at once. (Half of it: on a loaded machine the first delivery's handler
+    // may start late, which shortens the gap as seen here without any broker being early.)
+    expect(second.at - first.at).toBeGreaterThanOrEqual(ACK_WAIT_MS / 2);
   });
 
   it('drops a poison event (data that breaks the catalog) on its first delivery, before any listener, and goes on', async () => {
