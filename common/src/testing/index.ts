@@ -5,3 +5,4 @@ export * from './wait';
 export * from './interleave';
 export * from './redis';
 export * from './catalog';
+export * from './audit';

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { logger, OrderStatus, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { OrderStatus, Subjects } from '@ticketing/common';
+import { newId, recordAuditEvents, signin, useTestDatabase } from '@ticketing/common/testing';
 import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
 import { Order } from '../data/order';
 import { Ticket } from '../data/ticket';
@@ -130,19 +130,16 @@ describe('holds that keep lapsing unpaid (default: 5 in 24 h, then a 1-hour wait
   });
 
   it('logs each refusal as an audit event with the user id and the request id', async () => {
-    const seen: Array<Record<string, unknown>> = [];
-    const spy = jest.spyOn(logger, 'info').mockImplementation(((fields: Record<string, unknown>) => {
-      if (fields?.audit) seen.push(fields);
-    }) as never);
+    const audit = recordAuditEvents();
     try {
       const app = testApp(bus, { MAX_ACTIVE_ORDERS_PER_USER: 1 });
       const userId = newId();
       const [t1, t2] = await tickets(2);
       await request(app).post('/api/orders').set('Cookie', signin({ id: userId })).send({ ticketId: t1.id }).expect(201);
       await request(app).post('/api/orders').set('Cookie', signin({ id: userId })).send({ ticketId: t2.id }).expect(400);
-      expect(seen).toEqual([{ audit: 'hold.refused', userId, reason: 'too-many-unpaid', max: 1 }]);
+      expect(audit.events()).toEqual([{ audit: 'hold.refused', userId, reason: 'too-many-unpaid', max: 1 }]);
     } finally {
-      spy.mockRestore();
+      audit.restore();
     }
   });
 });

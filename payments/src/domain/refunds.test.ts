@@ -1,5 +1,4 @@
-import { logger } from '@ticketing/common';
-import { useTestDatabase } from '@ticketing/common/testing';
+import { recordAuditEvents, useTestDatabase } from '@ticketing/common/testing';
 import { Payment, PaymentStatus } from '../data/payment';
 import { createOrder, createSucceededPayment } from '../test/orders';
 import { requireStripeMock, testStripe } from '../test/stripe';
@@ -12,10 +11,7 @@ const { stripe, http } = testStripe();
 
 describe('refundPayment', () => {
   it('refunds once and records (and audits) it once when two refunders race', async () => {
-    const seen: Array<Record<string, unknown>> = [];
-    const spy = jest.spyOn(logger, 'info').mockImplementation(((fields: Record<string, unknown>) => {
-      if (fields?.audit) seen.push(fields);
-    }) as never);
+    const audit = recordAuditEvents();
     try {
       const order = await createOrder();
       const payment = await createSucceededPayment(order.id);
@@ -24,9 +20,9 @@ describe('refundPayment', () => {
       expect(stored).toMatchObject({ status: PaymentStatus.Refunded, stripeRefundId: expect.stringMatching(/^re_/) });
       // Every refunder that passed the check sent the same key: Stripe refunds once.
       expect(new Set(http.to('POST', '/v1/refunds').map((r) => r.headers['idempotency-key']))).toEqual(new Set([`refund-${payment.stripeId}`]));
-      expect(seen).toEqual([{ audit: 'payment.refunded', paymentId: payment.id, orderId: order.id, refundId: stored.stripeRefundId }]);
+      expect(audit.events()).toEqual([{ audit: 'payment.refunded', paymentId: payment.id, orderId: order.id, refundId: stored.stripeRefundId }]);
     } finally {
-      spy.mockRestore();
+      audit.restore();
     }
   });
 });

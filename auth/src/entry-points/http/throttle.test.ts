@@ -1,7 +1,6 @@
 import { Express } from 'express';
 import request from 'supertest';
-import { currentRequestId, logger } from '@ticketing/common';
-import { useTestDatabase, useTestRedis } from '@ticketing/common/testing';
+import { recordAuditEvents, useTestDatabase, useTestRedis } from '@ticketing/common/testing';
 import { backoffSeconds } from '../../domain/signin-throttle';
 import { testApp } from '../../test/app';
 
@@ -210,10 +209,8 @@ describe('shared through Redis', () => {
 
 describe('audit trail', () => {
   it('logs sign-in failures, throttling and successes with the request id, a hashed account and no secret', async () => {
-    const lines: Array<{ fields: Record<string, unknown>; requestId?: string }> = [];
-    const spy = jest.spyOn(logger, 'info').mockImplementation(((fields: Record<string, unknown>) => {
-      if (fields && typeof fields === 'object' && 'audit' in fields) lines.push({ fields, requestId: currentRequestId() });
-    }) as never);
+    const audit = recordAuditEvents();
+    const lines = audit.records;
     try {
       const app = testApp(redis, { SIGNIN_FREE_FAILURES: 1, ...BACKOFF });
       const frank = from(app, '10.6.0.1');
@@ -232,7 +229,7 @@ describe('audit trail', () => {
       const text = JSON.stringify(lines);
       for (const secret of ['frank@test.com', PASSWORD, WRONG]) expect(text).not.toContain(secret);
     } finally {
-      spy.mockRestore();
+      audit.restore();
     }
   });
 });

@@ -1,5 +1,4 @@
-import { currentRequestId, logger } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { newId, recordAuditEvents, signin, useTestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { testApp } from '../../test/app';
 import { createOrder } from '../../test/orders';
@@ -40,10 +39,8 @@ describe('POST /api/payments per user per minute', () => {
 
 describe('audit trail', () => {
   it('logs a decline and a charge with the user id, order id and request id, never the token', async () => {
-    const seen: Array<{ fields: Record<string, unknown>; requestId?: string }> = [];
-    const spy = jest.spyOn(logger, 'info').mockImplementation(((fields: Record<string, unknown>) => {
-      if (fields?.audit) seen.push({ fields, requestId: currentRequestId() });
-    }) as never);
+    const audit = recordAuditEvents();
+    const seen = audit.records;
     try {
       const app = testApp(stripe);
       const userId = newId();
@@ -59,7 +56,7 @@ describe('audit trail', () => {
       ]);
       expect(JSON.stringify(seen)).not.toMatch(/tok_secret/);
     } finally {
-      spy.mockRestore();
+      audit.restore();
     }
   });
 });

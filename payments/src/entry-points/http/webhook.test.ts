@@ -1,5 +1,5 @@
 import { logger, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { InMemoryBus, newId, recordAuditEvents, signin, useTestDatabase } from '@ticketing/common/testing';
 import Stripe from 'stripe';
 import request from 'supertest';
 import { Payment, PaymentStatus } from '../../data/payment';
@@ -198,10 +198,7 @@ describe('POST /api/payments/webhook', () => {
     });
 
     it('leaves an audit event per change it records (a decline, then the charge), none for a replay', async () => {
-      const seen: Array<Record<string, unknown>> = [];
-      const spy = jest.spyOn(logger, 'info').mockImplementation(((fields: Record<string, unknown>) => {
-        if (fields?.audit) seen.push(fields);
-      }) as never);
+      const audit = recordAuditEvents();
       try {
         const order = await createOrder();
         const intent = await intentFor(order.id);
@@ -210,12 +207,12 @@ describe('POST /api/payments/webhook', () => {
         await deliver(success).expect(200);
         await deliver(success).expect(200);
         const payment = (await Payment.findOne({ orderId: order.id }))!;
-        expect(seen).toEqual([
+        expect(audit.events()).toEqual([
           { audit: 'payment.declined', orderId: order.id, paymentId: payment.id, paymentIntent: intent.id, via: 'webhook' },
           { audit: 'payment.charged', orderId: order.id, paymentId: payment.id, paymentIntent: intent.id, via: 'webhook' },
         ]);
       } finally {
-        spy.mockRestore();
+        audit.restore();
       }
     });
 
