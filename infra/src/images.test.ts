@@ -6,6 +6,7 @@
 // capabilities) on the host network, against the local infrastructure: it
 // answers its probes and exits cleanly on SIGTERM. The dev target (skaffold
 // dev) is built too and holds what skaffold syncs where it syncs it.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -227,7 +228,9 @@ describe.each(IMAGES.map((n) => [n]))('the image of %s', (name) => {
         expect(r.strip).toBeUndefined();
         // the dev server runs from where the synced sources land
         expect(`${r.dest}/${name}`).toBe(devCfg.WorkingDir);
-        const files = listFiles(name, (f) => globToRegex(r.src).test(f) && !/\/(node_modules|\.next)\//.test(f));
+        // The sources as git has them: generated files (next-env.d.ts after a build, .next/) are no sources to sync.
+        const tracked = new Set(execFileSync('git', ['ls-files', '--', name], { cwd: repoPath('.'), encoding: 'utf8' }).split('\n'));
+        const files = listFiles(name, (f) => globToRegex(r.src).test(f) && tracked.has(f));
         const inImage = (f: string) => fs.existsSync(path.join(m.rootfs, r.dest, f));
         // the ignore file keeps tests out; every other file the rule matches is in the image, where skaffold puts it
         const missing = files.filter((f) => !inImage(f));
