@@ -5,7 +5,7 @@ import request from 'supertest';
 import { BadRequestError } from '../errors';
 import { requireAuth, validateIdParam, validateRequest } from '../middlewares';
 import { signin, TEST_JWT_KEY } from '../testing';
-import { currentRequestId, logger } from '../logger';
+import { accessLogger } from '../logger';
 import { createServiceApp, lifecycle } from './app';
 
 const router = Router();
@@ -143,11 +143,11 @@ describe('the common service app', () => {
 
 describe('the access log', () => {
   it('writes one line per request with method, URL, status, time and the request id, and never the headers', async () => {
-    const lines: Array<{ obj: Record<string, any>; msg: string; requestId?: string }> = [];
-    const level = logger.level;
-    logger.level = 'info';
-    const spy = jest.spyOn(logger, 'info').mockImplementation(((obj: Record<string, any>, msg: string) => {
-      lines.push({ obj, msg, requestId: currentRequestId() });
+    const lines: Array<{ obj: Record<string, any>; msg: string }> = [];
+    const level = accessLogger.level;
+    accessLogger.level = 'info';
+    const spy = jest.spyOn(accessLogger, 'info').mockImplementation(((obj: Record<string, any>, msg: string) => {
+      lines.push({ obj, msg });
     }) as never);
     try {
       await request(app).get('/api/things/private').set('Cookie', signin()).set('x-request-id', 'log-test-1').expect(200);
@@ -155,12 +155,16 @@ describe('the access log', () => {
       await new Promise((r) => setImmediate(r));
       const access = lines.filter((l) => l.msg === 'request completed');
       expect(access).toHaveLength(1);
-      expect(access[0].obj).toEqual({ req: { method: 'GET', url: '/api/things/private' }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
-      expect(access[0].requestId).toBe('log-test-1');
+      expect(access[0].obj).toEqual({
+        requestId: 'log-test-1',
+        req: { method: 'GET', url: '/api/things/private' },
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+      });
       expect(JSON.stringify(access[0].obj)).not.toMatch(/session|cookie/i);
     } finally {
       spy.mockRestore();
-      logger.level = level;
+      accessLogger.level = level;
     }
   });
 });

@@ -1,7 +1,6 @@
 import 'express-async-errors';
 import cookieSession from 'cookie-session';
 import express, { Express, Router } from 'express';
-import helmet from 'helmet';
 import { loadConfig, proxyConfig } from '../config';
 import { NotFoundError } from '../errors';
 import { currentUser } from '../middlewares/current-user';
@@ -11,6 +10,7 @@ import { requestId, requestLogging } from '../middlewares/request-logging';
 import { httpTelemetry } from '../telemetry/http';
 import { mountMetrics } from '../telemetry/metrics';
 import { SessionKeys } from '../middlewares/session-keys';
+import { securityHeaders } from './security-headers';
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
@@ -38,8 +38,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // address, and nothing a client wrote further left in X-Forwarded-For
   // (per-address rate limits).
   app.set('trust proxy', loadConfig(proxyConfig).TRUST_PROXY_HOPS);
-  // Security headers on every answer (nosniff, frame-ancestors, HSTS, ...); hides x-powered-by too.
-  app.use(helmet());
+  // Security headers on every answer (helmet's: nosniff, CSP, frame-ancestors, HSTS, ...); hides x-powered-by too.
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.send({ status: 'ok' });

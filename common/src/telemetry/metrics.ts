@@ -1,4 +1,4 @@
-import type { Express, RequestHandler } from 'express';
+import type { Express } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { OUTBOX_MARKER } from '../outbox/outbox';
 
@@ -175,15 +175,10 @@ export function observeJobLateness(queue: string, dueAtMs: number, now = Date.no
   jobLateness.observe({ queue }, Math.max(0, (now - dueAtMs) / 1000));
 }
 
-/** Times every request; the route label is the matched template (never the raw path: ids would explode it). */
-export const httpMetrics: RequestHandler = (req, res, next) => {
-  const end = httpDuration.startTimer();
-  res.once('finish', () => {
-    const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-    end({ method: req.method, route, status_code: String(res.statusCode) });
-  });
-  next();
-};
+/** Records one answered request; the route label is the matched template (never the raw path: ids would explode it). */
+export function observeHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
+  httpDuration.observe({ method, route, status_code: statusCode }, seconds);
+}
 
 let defaultsCollected = false;
 

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
@@ -11,9 +10,6 @@ import { envDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { onTelemetryStop } from './lifecycle';
-
-/** Requests that are not the system's work: probes and scrapes would bury the traces. */
-const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Which exporter the environment asks for:
@@ -50,7 +46,7 @@ export function serviceNameFromEnv(cwd = process.cwd()): string {
 let sdk: NodeSDK | undefined;
 
 /**
- * Starts the OpenTelemetry Node SDK with the HTTP, Express, MongoDB, mongoose
+ * Starts the OpenTelemetry Node SDK with the HTTP (outgoing), MongoDB, mongoose
  * and ioredis instrumentations. Must run before those modules are loaded
  * (see ./register). Returns false when the environment turns tracing off.
  */
@@ -65,14 +61,20 @@ export function startTelemetry(): boolean {
     // the Zipkin exporter copies onto every span, paid for in each export.
     resourceDetectors: [envDetector],
     traceExporter: exporter.create(),
+    // Traces only: metrics are prom-client's (GET /metrics). Left unset, the
+    // SDK would start an OTLP metrics exporter (and the http instrumentation
+    // would record its own histograms per request) and an OTLP log exporter.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
-        // Headers are never recorded (cookies carry the session JWT); only the route template and status.
-      }),
-      // Route handlers only: a span per middleware and router layer (14 on a
-      // POST /api/orders) buried the events in the trace and cost throughput.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+      // Outgoing calls only (Stripe's charges, any call to another service).
+      // Incoming requests get their SERVER span from common's app
+      // (../telemetry/http.ts), named by the route template, after the
+      // health routes and /metrics (untraced): the instrumentation's own
+      // rebinds every listener of every request and response and cost half
+      // a cheap request's CPU; Express's instrumentation, one wrapper per
+      // layer, is not needed once the server span carries the route.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       // Statements are recorded with their values replaced by '?' (the default): no user data in spans.
       new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
       new MongooseInstrumentation(),
