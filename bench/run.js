@@ -37,6 +37,7 @@ const BENCH_DIR = __dirname;
 
 const SCENARIOS = {
   rss: 'idle RSS per service, right after start',
+  framework: "Express 4 alone and with cookie-session, answering currentuser's JSON (the framework's floor)",
   currentuser: 'GET /api/users/currentuser through the gateway, signed in',
   'currentuser-direct': "the same on auth's own port",
   signin: 'POST /api/users/signin',
@@ -52,7 +53,7 @@ const SCENARIOS = {
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
 };
-const HTTP_SCENARIOS = ['currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'pay'];
+const HTTP_SCENARIOS = ['framework', 'currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'pay'];
 
 // ------------------------------------------------------------------ args --
 function parseArgs(argv) {
@@ -375,13 +376,13 @@ async function main() {
     const services = sys.processes.filter((p) => p.name !== 'client');
     const run = async (name, opts) => {
       log(`${name} ...`);
-      const cpuBefore = serviceCpuMs(services);
+      // The floor's row: the floor's own CPU.
+      const measured = name === 'floor' ? [floorProc] : services;
+      const cpuBefore = serviceCpuMs(measured);
       const r = await cannon(opts);
-      if (name !== 'floor') {
-        // The events a request caused are handled after its answer: let them finish.
-        await sleep(1500);
-        r.serviceCpuMsPerRequest = round((serviceCpuMs(services) - cpuBefore) / Math.max(1, r.ok), 2);
-      }
+      // The events a request caused are handled after its answer: let them finish.
+      if (name !== 'floor') await sleep(1500);
+      r.serviceCpuMsPerRequest = round((serviceCpuMs(measured) - cpuBefore) / Math.max(1, r.ok), 3);
       R[name] = r;
       log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request`);
       return r;
@@ -389,6 +390,30 @@ async function main() {
 
     if (o.selected.some((s) => HTTP_SCENARIOS.includes(s))) {
       await run('floor', { url: `http://127.0.0.1:${floorPort}/api/users/currentuser`, connections: C, duration: dur });
+    }
+    if (want('framework')) {
+      // Each in its own process, like the floor, started only for its row; its CPU per request is its own.
+      for (const [name, kind] of [
+        ['framework-express', 'express'],
+        ['framework-session', 'express-session'],
+      ]) {
+        const proc = fork(path.join(BENCH_DIR, 'floor.js'), [String(floorPort + 1), kind], { stdio: 'ignore' });
+        try {
+          await new Promise((resolve, reject) => {
+            proc.once('message', resolve);
+            proc.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
+          });
+          log(`${name} ...`);
+          const cpuBefore = serviceCpuMs([proc]);
+          const r = await cannon({ url: `http://127.0.0.1:${floorPort + 1}/api/users/currentuser`, headers: { cookie: seller.cookie }, connections: C, duration: dur });
+          r.serviceCpuMsPerRequest = round((serviceCpuMs([proc]) - cpuBefore) / Math.max(1, r.ok), 3);
+          R[name] = r;
+          log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, its CPU ${r.serviceCpuMsPerRequest} ms/request`);
+        } finally {
+          proc.kill('SIGTERM');
+          await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.once('exit', resolve)));
+        }
+      }
     }
     if (want('currentuser')) {
       await run('currentuser', { url: `${gw}/api/users/currentuser`, headers: { cookie: seller.cookie }, connections: C, duration: dur });
