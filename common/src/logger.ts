@@ -39,11 +39,30 @@ const defaultLevel = process.env.NODE_ENV === 'test' ? 'silent' : 'info';
 
 /**
  * JSON logs to stdout through pino's asynchronous destination: lines are
- * queued and written in the background (what is left is flushed on exit by
- * pino), so a slow reader of stdout never holds up a request. LOG_SYNC=true
+ * queued and written in the background, in batches (what is left is flushed
+ * on exit by pino), so a slow reader of stdout never holds up a request. LOG_SYNC=true
  * writes each line at once (debugging a crash that kills the process). Every
  * line carries the request id of the work it belongs to; secrets are redacted.
  */
+const syncLogs = process.env.LOG_SYNC === 'true';
+/**
+ * Lines gather up to 4 KB before a write, and whatever is gathered is written
+ * every LOG_FLUSH_MS at the latest: one write(2) per line (minLength 0) was
+ * 4 % of a cheap request's CPU under load (node --cpu-prof).
+ */
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 100;
+const destination = pino.destination({ dest: 1, sync: syncLogs, minLength: syncLogs ? 0 : LOG_BATCH_BYTES });
+if (!syncLogs) {
+  setInterval(() => {
+    try {
+      destination.flush(); // a no-op while a write is in flight: sonic-boom then writes what follows by itself
+    } catch {
+      // Destroyed at exit, after pino's final flush.
+    }
+  }, LOG_FLUSH_MS).unref();
+}
+
 export const logger = pino(
   {
     name: process.env.SERVICE_NAME,
@@ -54,8 +73,7 @@ export const logger = pino(
       return requestId ? { requestId } : {};
     },
   },
-  // minLength 0: a line is written as soon as the previous write is done (lines written meanwhile go together).
-  pino.destination({ dest: 1, sync: process.env.LOG_SYNC === 'true', minLength: 0 }),
+  destination,
 );
 
 /**
