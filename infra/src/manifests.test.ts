@@ -6,7 +6,7 @@
 // infra/README.md. cluster.test.ts applies the same to a real control plane.
 import fs from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import {
   byKind,
   Container,
@@ -132,12 +132,14 @@ describe('kubeconform, as this suite runs it', () => {
 
   it(`validates against Kubernetes ${TOOLS.K8S_SCHEMA_VERSION} and refuses an unknown field, a wrong type, an unknown kind`, () => {
     expect(kubeconform(yaml.dump(deployment)).map((r) => r.status)).toEqual(['statusValid']);
-    const unknown = structuredClone(deployment);
+    // JSON copies, not structuredClone: under jest that returns objects of Node's own realm, whose
+    // Object.prototype is not the test's, and js-yaml 5's dump refuses them as not plain objects.
+    const unknown = JSON.parse(JSON.stringify(deployment));
     unknown.spec.template.spec.containers[0].resourcez = {};
     const [u] = kubeconform(yaml.dump(unknown));
     expect(u.status).toBe('statusInvalid');
     expect(u.msg).toMatch(/resourcez/);
-    const wrongType = structuredClone(deployment);
+    const wrongType = JSON.parse(JSON.stringify(deployment));
     wrongType.spec.replicas = 'one';
     expect(kubeconform(yaml.dump(wrongType))[0].status).toBe('statusInvalid');
     expect(kubeconform(yaml.dump({ ...deployment, apiVersion: 'apps/v1beta1' }))[0].status).toBe('statusError');

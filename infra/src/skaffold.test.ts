@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { IMAGES, imageOf, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 import { activeProfiles, applyProfiles, loadSkaffold } from './lib/skaffold';
 import { kubeconform, TOOLS } from './lib/tools';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 
 const cfg = loadSkaffold();
 
@@ -26,7 +26,8 @@ describe('skaffold.yaml', () => {
       (d: any) => (d.profiles[0].activation[0].comand = 'dev'),
     ];
     for (const breakIt of broken) {
-      const copy = structuredClone(doc);
+      // a JSON copy: jest's structuredClone returns objects of another realm, which js-yaml 5's dump refuses
+      const copy = JSON.parse(JSON.stringify(doc));
       breakIt(copy);
       expect(kubeconform(yaml.dump(copy))[0].status).toBe('statusInvalid');
     }

@@ -2,7 +2,7 @@
 // workspace's jest suite when it or common changes, and one for this suite.
 import fs from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import { imageBuild } from './lib/images';
 import { globToRegex, IMAGES, isObject, listFiles, readRepoFile, repoPath, SERVICES, SERVICES_DOCKERFILE } from './lib/repo';
 

@@ -1,10 +1,11 @@
-import { busConfig, httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, definedString, httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
 /** The Stripe secret key, and optionally where the API lives (stripe-mock for local runs and tests). */
 export const stripeConfig = z.object({
-  STRIPE_KEY: z
-    .string({ required_error: 'STRIPE_KEY must be defined' })
-    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'STRIPE_KEY must be a Stripe secret key (sk_test_..., sk_live_...)'),
+  STRIPE_KEY: definedString('STRIPE_KEY').regex(
+    /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/,
+    'STRIPE_KEY must be a Stripe secret key (sk_test_..., sk_live_...)',
+  ),
   STRIPE_API_BASE: z
     .string()
     .url('STRIPE_API_BASE must be a URL, e.g. http://127.0.0.1:12111')

@@ -22,7 +22,14 @@ const booleanString = z
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
-const required = (name: string) => z.string({ required_error: `${name} must be defined` }).min(1, `${name} must not be empty`);
+/**
+ * A string variable whose absence reads "<name> must be defined" (zod 4 has no
+ * `required_error`: the error map tells a missing value from a mistyped one).
+ */
+export const definedString = (name: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `${name} must be defined` : undefined) });
+
+const required = (name: string) => definedString(name).min(1, `${name} must not be empty`);
 
 export const httpConfig = z.object({
   PORT: port(3000),
@@ -51,7 +58,7 @@ export const sessionConfig = z.object({
     .optional(),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(86400),
   /** false only where the origin is plain http (e.g. localhost): browsers drop Secure cookies there. */
-  COOKIE_SECURE: booleanString.default('true'),
+  COOKIE_SECURE: booleanString.default(true),
 });
 
 const defaultClientId = () => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^\w-]/g, '_');

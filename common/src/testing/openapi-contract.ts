@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'fs';
 import path from 'path';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import addFormats from 'ajv-formats';
 import OpenAPIBackend, { Operation } from 'openapi-backend';
 

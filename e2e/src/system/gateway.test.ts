@@ -9,7 +9,7 @@ import http from 'http';
 import net, { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 
 const gatewayLib = require('../../../scripts/nginx-gateway.js');
 const { SERVICES, CLIENT, REPO } = require('../../../scripts/system.js');

@@ -144,29 +144,32 @@ export function envReadBySources(...relDirs: string[]): Set<string> {
 
 // ------------------------------------------------------- zod (config) --
 
-/** The keys of a zod object schema, through merge / intersection / refine / transform. */
+/**
+ * The keys of a zod object schema, through merge / intersection / refine /
+ * transform (zod 4: refinements live on the schema itself, a transform is a
+ * pipe, wrappers hold `innerType`).
+ */
 export function zodKeys(schema: any): string[] {
-  const def = schema?._def;
+  const def = schema?._zod?.def;
   if (!def) return [];
-  switch (def.typeName) {
-    case 'ZodObject':
-      return Object.keys(schema.shape);
-    case 'ZodEffects':
-      return zodKeys(def.schema);
-    case 'ZodIntersection':
-      return [...new Set([...zodKeys(def.left), ...zodKeys(def.right)])];
-    case 'ZodPipeline':
+  switch (def.type) {
+    case 'object':
+      return Object.keys(def.shape);
+    case 'pipe':
       return zodKeys(def.in);
-    case 'ZodUnion':
-    case 'ZodDiscriminatedUnion':
+    case 'intersection':
+      return [...new Set([...zodKeys(def.left), ...zodKeys(def.right)])];
+    case 'union':
       return [...new Set((def.options as any[]).flatMap(zodKeys))];
-    case 'ZodOptional':
-    case 'ZodNullable':
-    case 'ZodDefault':
-    case 'ZodBranded':
-    case 'ZodReadonly':
-    case 'ZodLazy':
-      return zodKeys(def.innerType ?? def.type ?? def.getter?.());
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+      return zodKeys(def.innerType);
+    case 'lazy':
+      return zodKeys(def.getter());
     default:
       return [];
   }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 
 /** The repository root (infra/ is one of its workspaces). */
 export const REPO = path.resolve(__dirname, '..', '..', '..');

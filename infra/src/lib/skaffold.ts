@@ -4,7 +4,7 @@
 // itself is skaffold's own, checked by kubeconform (see tools.ts); this only
 // follows the two profile mechanisms skaffold.yaml uses (a replaced artifact
 // list, JSON patches of the manifest paths) and refuses any other.
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import { isObject, readRepoFile } from './repo';
 
 export interface SyncRule {

@@ -3,7 +3,7 @@
 // kustomize renders, kubeconform validates against the Kubernetes schemas of
 // the version we target, skaffold's own schema and the Gateway API CRDs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import { REPO, repoPath } from './repo';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes manifests and tool output are untyped YAML/JSON, read by path */
