@@ -172,8 +172,7 @@ describe('OutboxRelay', () => {
       try {
         await scanStarted;
         const seat = new Seat({ title: 'a' });
-        stageEvent(seat, Subjects.TicketCreated, data(seat.id, 0));
-        await seat.save();
+        await saveWithEvent(seat, Subjects.TicketCreated, data(seat.id, 0));
         await waitFor(() => bus.published.length === 1, 5000, 10);
         expect(bus.published[0].id).toBe(seat.outbox[0].id);
       } finally {

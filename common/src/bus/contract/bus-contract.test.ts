@@ -258,7 +258,7 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
       return 'ack';
     });
     await listener.listen();
-    const publisher = new TicketCreatedPublisher(bus);
+    const publisher = ticketCreated(bus);
     await publisher.publish(held); // A0: its handler waits for the gate
     await publisher.publish({ ...held, version: 1 }); // A1: waits for A0
     await publisher.publish(other); // B0: another record, does not wait
