@@ -68,18 +68,19 @@ function split(filter: unknown, update: unknown, options: Options): { id: unknow
   return { id, conditions };
 }
 
-const UPDATED_NOTHING = { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
-const DELETED_NOTHING = { acknowledged: true, deletedCount: 0 };
+// Fresh objects each time: mongoose writes onto a result (save sets `$where` on it).
+const updatedNothing = () => ({ acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null });
+const deletedNothing = () => ({ acknowledged: true, deletedCount: 0 });
 const modifiedNothing = (options: Options) =>
   options?.includeResultMetadata ? { value: null, ok: 1, lastErrorObject: { n: 0, updatedExisting: false } } : null;
 
 /** The write methods, where their options argument is, and what "matched nothing" answers. */
 const WRITES = {
-  updateOne: { optionsAt: 2, nothing: () => UPDATED_NOTHING },
-  replaceOne: { optionsAt: 2, nothing: () => UPDATED_NOTHING },
+  updateOne: { optionsAt: 2, nothing: updatedNothing },
+  replaceOne: { optionsAt: 2, nothing: updatedNothing },
   findOneAndUpdate: { optionsAt: 2, nothing: modifiedNothing },
   findOneAndReplace: { optionsAt: 2, nothing: modifiedNothing },
-  deleteOne: { optionsAt: 1, nothing: () => DELETED_NOTHING },
+  deleteOne: { optionsAt: 1, nothing: deletedNothing },
   findOneAndDelete: { optionsAt: 1, nothing: modifiedNothing },
 } as const;
 
