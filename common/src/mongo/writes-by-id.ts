@@ -37,7 +37,8 @@ import { logger } from '../logger';
 const ENABLED = Symbol('writesById');
 
 type Filter = Record<string, unknown>;
-type Options = Record<string, any> | undefined;
+/** A write's options as the driver gets them (upsert, session, includeResultMetadata...). */
+type Options = { upsert?: boolean; session?: unknown; includeResultMetadata?: boolean } | undefined;
 
 /** Operators sift does not evaluate (or not as the server does): such filters go to the server as they are. */
 const SERVER_ONLY = new Set(['$where', '$expr', '$text', '$jsonSchema', '$comment', '$near', '$nearSphere', '$geoWithin', '$geoIntersects']);
@@ -90,18 +91,21 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  const proto = (mongoose as any).driver.get().Collection.prototype as Record<string, (...args: any[]) => Promise<any>>;
+  type Method = (this: { conn?: Record<symbol, unknown> }, ...args: unknown[]) => Promise<unknown>;
+  // mongoose's collection class (the one every model's collection is): its methods call the driver's.
+  const driver = (mongoose as unknown as { driver: { get(): { Collection: { prototype: Record<string, Method> } } } }).driver;
+  const proto = driver.get().Collection.prototype;
   const findOne = proto.findOne;
   for (const [method, { optionsAt, nothing }] of Object.entries(WRITES)) {
     const original = proto[method];
-    proto[method] = async function writeById(this: { conn?: Record<symbol, unknown> }, ...args: any[]) {
+    proto[method] = async function writeById(this: { conn?: Record<symbol, unknown> }, ...args: unknown[]) {
       const options = args[optionsAt] as Options;
       const target = this.conn?.[ENABLED] ? split(args[0], optionsAt === 2 ? args[1] : undefined, options) : undefined;
       if (!target) return original.apply(this, args);
       const byId = { _id: target.id };
       // The caller holds the record's lock (recordLockPlugin): nothing of this process writes the record between these two calls.
       const current = await findOne.call(this, byId, options?.session ? { session: options.session } : {});
-      if (!current || !sift(target.conditions as any)(current)) return nothing(options);
+      if (!current || !sift(target.conditions as Parameters<typeof sift>[0])(current)) return nothing(options);
       return original.apply(this, [byId, ...args.slice(1)]);
     };
   }
