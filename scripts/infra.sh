@@ -160,6 +160,22 @@ install_stripe_fixtures() {
   log "wrote stripe-mock fixtures ($version, PaymentIntent succeeded) to $STRIPE_FIXTURES"
 }
 
+# FerretDB v1.24's SQLite backend finds a document by _id with the SQL
+# expression `_ferretdb_sjson->'$._id'`, but creates its unique _id index on
+# `_ferretdb_sjson->"_id"`: the same JSON path, yet SQLite matches an indexed
+# expression only as written, so every find, update and delete by _id scanned
+# the whole table (EXPLAIN QUERY PLAN: SCAN). Written as the index is, the
+# lookup uses it (SEARCH ... USING INDEX). Measured with the driver at 10k
+# documents: findOne by _id p50 24 ms -> 0.7 ms, updateOne by _id 154 ms ->
+# 1.2 ms; at 1k: 2.9 -> 1.1 ms, 7.2 -> 1.3 ms. Same answers (same path, same
+# JSON text on both sides); only the plan changes. Applied to fresh builds;
+# an existing binary is kept (delete .local/bin/ferretdb to rebuild it).
+patch_ferretdb_id_lookup() { # FerretDB source dir
+  local file="$1/internal/backends/sqlite/metadata/metadata.go"
+  sed -i "s|IDColumn = DefaultColumn + \"->'\\\$._id'\"|IDColumn = DefaultColumn + \`->\"_id\"\`|" "$file"
+  grep -qF 'IDColumn = DefaultColumn + `->"_id"`' "$file" || die "ferretdb _id lookup patch did not apply to $file"
+}
+
 # `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` fails behind
 # this proxy (it answers 403 to the @v/list deprecation lookup), so fetch the
 # module source and build it in place. version.txt must be filled in or the
@@ -189,6 +205,7 @@ install_mongo() {
   fi
   chmod -R u+w "$tmp/src"
   printf '%s' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  patch_ferretdb_id_lookup "$src"
   mkdir -p "$BIN"
   (cd "$src" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 "$go" build -o "$BIN/ferretdb.tmp" ./cmd/ferretdb)
   mv -f "$BIN/ferretdb.tmp" "$BIN/ferretdb"

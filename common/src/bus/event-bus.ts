@@ -46,14 +46,15 @@ export interface BusTuning {
   maxDeliver: number;
   /**
    * Messages of one subscription handed to this process and not acked yet
-   * (default 8). Handlers run one at a time, so a message waits for the
-   * ones before it: unbounded (the brokers' default, 16384 on NATS
+   * (default 8). Handlers of one record's messages run one at a time (other
+   * records' at once: see RecordLanes), so a message may wait for the ones
+   * before it: unbounded (the brokers' default, 16384 on NATS
    * Streaming), a backlog longer than the ack wait is redelivered while still
    * queued, the copies queue up too, and the backlog never drains (measured
    * with npm run bench: 626 unacked messages still there after 300 s).
-   * Eight: the last of them is acked within the 5 s ack wait as long as a
-   * handler takes under ~600 ms; the buffer only hides the broker's round
-   * trip, it adds no throughput.
+   * Eight: even were all eight about one record, the last of them is acked
+   * within the 5 s ack wait as long as a handler takes under ~600 ms; about
+   * different records they are handled at once.
    */
   maxInFlight?: number;
 }

@@ -14,6 +14,7 @@ import { EventEnvelope, Subjects } from '../events';
 import { logger } from '../logger';
 import { countGivenUp } from '../telemetry/metrics';
 import { BusTuning, DEFAULT_MAX_IN_FLIGHT, EventBus, SubscriptionOptions } from './event-bus';
+import { RecordLanes, recordKeyOf } from './record-lanes';
 
 export interface JetStreamBusOptions extends BusTuning {
   url: string;
@@ -123,12 +124,26 @@ export class JetStreamBus implements EventBus {
     this.loops.push(this.consumeLoop(messages, options));
   }
 
-  /** Handles messages one at a time, in stream order, so versioned events rarely wait. */
+  /**
+   * One record's messages one at a time in stream order (so versioned events
+   * rarely wait), different records' at once, at most maxInFlight taken from
+   * the consumer and not done.
+   */
   private async consumeLoop(messages: ConsumerMessages, options: SubscriptionOptions): Promise<void> {
+    const lanes = new RecordLanes();
+    const limit = this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     for await (const msg of messages) {
       if (this.closing) break;
-      await this.deliver(msg, options);
+      let key = '';
+      try {
+        key = recordKeyOf(msg.json<EventEnvelope>());
+      } catch {
+        // deliver() terminates it
+      }
+      void lanes.run(key, () => this.deliver(msg, options));
+      await lanes.below(limit);
     }
+    await lanes.idle();
   }
 
   private async deliver(msg: JsMsg, options: SubscriptionOptions): Promise<void> {

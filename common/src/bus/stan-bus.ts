@@ -3,6 +3,7 @@ import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { countGivenUp } from '../telemetry/metrics';
 import { BusTuning, DEFAULT_MAX_IN_FLIGHT, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
+import { RecordLanes, recordKeyOf } from './record-lanes';
 
 export interface StanBusOptions extends BusTuning {
   url: string;
@@ -11,6 +12,15 @@ export interface StanBusOptions extends BusTuning {
 }
 
 const RECONNECT_DELAY_MS = 1000;
+
+/** The envelope, for its record key only (dispatch parses and judges it again). */
+function peek(msg: Message): EventEnvelope | undefined {
+  try {
+    return JSON.parse(String(msg.getData()));
+  } catch {
+    return undefined;
+  }
+}
 const PUBLISH_TIMEOUT_MS = 5000;
 
 /**
@@ -23,7 +33,7 @@ export class StanBus implements EventBus {
   private connected = false;
   private closing = false;
   private readonly subscriptions: SubscriptionOptions[] = [];
-  /** One promise chain per subscription keeps handling in delivery order. */
+  /** Deliveries and retries under way (close waits for them). */
   private readonly inFlight = new Set<Promise<void>>();
   private reconnectTimer?: NodeJS.Timeout;
   /** Deliveries so far of messages not acked yet, by queue group, subject and sequence. */
@@ -128,11 +138,11 @@ export class StanBus implements EventBus {
       .setDeliverAllAvailable()
       .setDurableName(options.queueGroup);
     const subscription = stan.subscribe(options.subject, options.queueGroup, subOptions);
-    let chain = Promise.resolve();
+    // One record's messages in delivery order, different records' at once (the broker bounds them: maxInFlight).
+    const lanes = new RecordLanes();
     subscription.on('message', (msg: Message) => {
       if (this.closing) return; // not acked: another replica (or we, later) get it again
-      chain = chain.then(() => this.deliver(options, msg));
-      this.track(chain);
+      this.track(lanes.run(recordKeyOf(peek(msg)), () => this.deliver(options, msg)));
     });
     subscription.on('error', (err: Error) => logger.error({ err, subject: options.subject }, 'subscription error'));
   }

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { logger } from '../logger';
 import { recordLockPlugin } from './record-lock';
+import { useWritesById } from './writes-by-id';
 
 // Every schema of every service, compiled after this module loads (models
 // import common first), gets the per-record write lock (see record-lock.ts).
@@ -12,7 +13,8 @@ export async function connectMongo(uri: string, options: { dbName?: string; time
   for (;;) {
     try {
       await mongoose.connect(uri, { dbName: options.dbName, serverSelectionTimeoutMS: 5000 });
-      logger.info({ db: mongoose.connection.name }, 'connected to MongoDB');
+      const writesById = await useWritesById(mongoose.connection);
+      logger.info({ db: mongoose.connection.name, writesById }, writesById ? 'connected to FerretDB' : 'connected to MongoDB');
       return mongoose;
     } catch (err) {
       if (Date.now() > deadline) throw err;
@@ -47,3 +49,4 @@ export const toJSONOptions = {
 
 export * from './record-lock';
 export * from './await-replica';
+export { useWritesById } from './writes-by-id';

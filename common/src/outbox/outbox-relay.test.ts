@@ -140,10 +140,44 @@ describe('OutboxRelay', () => {
         const second = new Seat({ title: 'b' });
         await saveWithEvent(second, Subjects.TicketCreated, data(second.id, 0));
         openGate();
-        expect(await flushed).toBe(1);
+        // The scan only queues what it finds, so the record staged meanwhile joins flush()'s own pass.
+        expect(await flushed).toBe(2);
         await waitFor(() => bus.published.length === 2, 5000, 10);
         expect(bus.published.map((e) => e.id)).toEqual(['evt-first', second.outbox[0].id]);
       } finally {
+        await relay.stop();
+      }
+    });
+
+    it('publishes a write at once while a recovery scan is still reading (the scan only queues what it finds)', async () => {
+      const bus = new InMemoryBus();
+      const relay = new OutboxRelay(bus, [Seat], { pollIntervalMs: 60000 });
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      let scanning!: () => void;
+      const scanStarted = new Promise<void>((resolve) => (scanning = resolve));
+      const find = Seat.collection.find.bind(Seat.collection);
+      // On FerretDB the scan reads the whole collection: here it takes until the gate opens.
+      const scans = jest.spyOn(Seat.collection, 'find').mockImplementation(((...args: Parameters<typeof find>) => {
+        const cursor = find(...args);
+        const toArray = cursor.toArray.bind(cursor);
+        cursor.toArray = async () => {
+          scanning();
+          await gate;
+          return toArray();
+        };
+        return cursor;
+      }) as never);
+      relay.start(); // the start scan
+      try {
+        await scanStarted;
+        const seat = new Seat({ title: 'a' });
+        await saveWithEvent(seat, Subjects.TicketCreated, data(seat.id, 0));
+        await waitFor(() => bus.published.length === 1, 5000, 10);
+        expect(bus.published[0].id).toBe(seat.outbox[0].id);
+      } finally {
+        openGate();
+        scans.mockRestore();
         await relay.stop();
       }
     });

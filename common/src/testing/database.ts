@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
+import { useWritesById } from '../mongo/writes-by-id';
 
 let memoryServer: { getUri(): string; stop(): Promise<unknown> } | undefined;
 
@@ -18,6 +19,8 @@ export async function connectTestDatabase(): Promise<void> {
   }
   const dbName = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 10000 });
+  // As the services do (connectMongo): on FerretDB, conditional writes by _id.
+  await useWritesById(mongoose.connection);
   // Unique indexes must exist before a test relies on them.
   await Promise.all(Object.values(mongoose.models).map((m) => m.init()));
 }

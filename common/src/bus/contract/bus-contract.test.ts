@@ -242,6 +242,33 @@ describe.each(['stan', 'jetstream'] as const)('event bus contract over %s', (kin
     expect(listener.received.every((r) => r.deliveryCount === 1)).toBe(true);
   });
 
+  it("handles one record's messages one at a time in order, and other records' meanwhile", async () => {
+    const bus = await openBus();
+    const m = marker();
+    const held = ticket(m, 1);
+    const other = ticket(m, 2);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const log: string[] = [];
+    const listener = new RecordingListener(bus, group(), m, async (data) => {
+      const tag = `${data.id === held.id ? 'A' : 'B'}${data.version}`;
+      log.push(`${tag}+`);
+      if (tag === 'A0') await gate;
+      log.push(`${tag}-`);
+      return 'ack';
+    });
+    await listener.listen();
+    const publisher = ticketCreated(bus);
+    await publisher.publish(held); // A0: its handler waits for the gate
+    await publisher.publish({ ...held, version: 1 }); // A1: waits for A0
+    await publisher.publish(other); // B0: another record, does not wait
+    await waitFor(() => log.includes('B0-'));
+    expect(log).toEqual(['A0+', 'B0+', 'B0-']);
+    release();
+    await waitFor(() => log.includes('A1-'));
+    expect(log.slice(3)).toEqual(['A0-', 'A1+', 'A1-']);
+  });
+
   it('delivers to a listener what was published while it was down (durability)', async () => {
     const m = marker();
     const g = group();
