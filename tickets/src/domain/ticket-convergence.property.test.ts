@@ -17,6 +17,15 @@ import { PaymentCreatedListener } from '../entry-points/listeners/payment-create
 import { saveTicket } from './tickets';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 200);
+/**
+ * Deliveries of one event before the model calls it stuck. The services give
+ * up only after EVENT_MAX_DELIVER (1000); 60 was stricter than that, and the
+ * random scheduler can redeliver a "not yet" order:created 60 times while the
+ * cancel that frees the ticket queues behind stale writes on the record lock
+ * (seed 1688551182, after 290 runs): slow, not wrong. Still far below 1000, so
+ * a listener that never converges fails here as before.
+ */
+const DELIVERY_BUDGET = 300;
 
 useTestDatabase();
 const { app, bus, relay } = testService();
@@ -84,7 +93,7 @@ describe('a ticket written by the order, cancel and payment listeners and by edi
           const cookie = signin({ id: ownerId });
           gate.start(s);
           const work = Promise.all([
-            deliverUntilAcked(bus, s, events),
+            deliverUntilAcked(bus, s, events, DELIVERY_BUDGET),
             Promise.all(
               edits.map(async (edit) => {
                 await s.schedule(Promise.resolve(), `edit ${JSON.stringify(edit)}`);
@@ -123,7 +132,7 @@ describe('a ticket written by the order, cancel and payment listeners and by edi
           expect(updates.length ? updates[updates.length - 1].orderId : undefined).toBe(holder);
           bus.clear();
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
       );
     },
     10 * 60 * 1000,
