@@ -22,6 +22,7 @@ function peek(msg: Message): EventEnvelope | undefined {
   }
 }
 const PUBLISH_TIMEOUT_MS = 5000;
+const SUBSCRIBE_TIMEOUT_MS = 10000;
 
 /**
  * NATS Streaming (the design card's transport). node-nats-streaming does not
@@ -79,7 +80,7 @@ export class StanBus implements EventBus {
         this.stan = stan;
         this.connected = true;
         logger.info({ url, clientId }, 'connected to NATS Streaming');
-        for (const sub of this.subscriptions) this.attach(stan, sub);
+        for (const sub of this.subscriptions) void this.attach(stan, sub);
         resolve();
       });
       stan.on('error', (err: Error) => {
@@ -129,7 +130,8 @@ export class StanBus implements EventBus {
     }, RECONNECT_DELAY_MS);
   }
 
-  private attach(stan: Stan, options: SubscriptionOptions): void {
+  /** Resolves once the server has the subscription ('ready'): from then on it is durable on the server. */
+  private attach(stan: Stan, options: SubscriptionOptions): Promise<void> {
     const subOptions = stan
       .subscriptionOptions()
       .setManualAckMode(true)
@@ -145,6 +147,7 @@ export class StanBus implements EventBus {
       this.track(lanes.run(recordKeyOf(peek(msg)), () => this.deliver(options, msg)));
     });
     subscription.on('error', (err: Error) => logger.error({ err, subject: options.subject }, 'subscription error'));
+    return new Promise((resolve) => subscription.once('ready', () => resolve()));
   }
 
   private async deliver(options: SubscriptionOptions, msg: Message): Promise<void> {
@@ -212,9 +215,25 @@ export class StanBus implements EventBus {
     void p.finally(() => this.inFlight.delete(p));
   }
 
+  /**
+   * Subscribes, and resolves only once the server has the subscription: a
+   * listener that returned before that (its request still on the wire) could
+   * miss everything published after, if the broker restarted in between (the
+   * request was lost, and nothing re-sent it). A reconnect re-attaches every
+   * subscription.
+   */
   async subscribe(options: SubscriptionOptions): Promise<void> {
     this.subscriptions.push(options);
-    if (this.stan && this.connected) this.attach(this.stan, options);
+    if (!this.stan || !this.connected) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`NATS Streaming did not confirm the subscription to ${options.subject} within ${SUBSCRIBE_TIMEOUT_MS} ms`)), SUBSCRIBE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.attach(this.stan, options), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   publish(envelope: EventEnvelope): Promise<void> {
