@@ -6,14 +6,17 @@ const ATTEMPTS = 5;
 /**
  * Runs a read-decide-save step again when the save lost a race with another
  * change of the record (mongoose's VersionError): the step reloads and
- * decides on the fresh state. After a few lost races the error propagates.
+ * decides on the fresh state. After `attempts` lost races the error
+ * propagates. `jitterMs` spreads the retries (up to jitterMs × attempt), so
+ * writers that lost together do not meet again in lockstep.
  */
-export async function retryOnVersionConflict<T>(step: () => Promise<T>): Promise<T> {
+export async function retryOnVersionConflict<T>(step: () => Promise<T>, attempts = ATTEMPTS, jitterMs = 0): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await step();
     } catch (err) {
-      if (!(err instanceof mongoose.Error.VersionError) || attempt >= ATTEMPTS) throw err;
+      if (!(err instanceof mongoose.Error.VersionError) || attempt >= attempts) throw err;
+      if (jitterMs > 0) await new Promise((r) => setTimeout(r, Math.random() * jitterMs * attempt));
     }
   }
 }

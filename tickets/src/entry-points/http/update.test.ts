@@ -19,7 +19,6 @@ const put = (id: string, body: unknown, cookie?: string[]) => {
   return req.send(body as object);
 };
 
-const CONFLICT = { errors: [{ message: 'This record was changed by someone else; reload and try again' }] };
 
 /**
  * Holds every request's Ticket.findById until `count` of them have loaded
@@ -193,14 +192,13 @@ describe('PUT /api/tickets/:id', () => {
     ]);
   });
 
-  it('never loses an update among many concurrent PUTs: every 200 is a distinct published version', async () => {
+  it('applies every one of 20 concurrent PUTs of one ticket (no 409: the contract has none for PUT), each a distinct published version', async () => {
     const { ticket, cookie } = await createTicket(app);
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => put(ticket.id, { title: `Edit ${i}`, price: i + 1 }, cookie)),
+      Array.from({ length: 20 }, (_, i) => put(ticket.id, { title: `Edit ${i}`, price: i + 1 }, cookie)),
     );
     const ok = results.filter((r) => r.status === 200);
-    expect(results.every((r) => r.status === 200 || (r.status === 409 && r.body.errors[0].message === CONFLICT.errors[0].message))).toBe(true);
-    expect(ok.length).toBeGreaterThan(0);
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 200));
     const versions = ok.map((r) => r.body.version).sort((x, y) => x - y);
     expect(versions).toEqual(Array.from({ length: ok.length }, (_, i) => i + 1));
     const last = ok.find((r) => r.body.version === ok.length)!;
