@@ -86,7 +86,7 @@ export class OutboxRelay {
   private stopped = true;
   /** Records written in this process with entries to publish: collection name → ids. */
   private readonly queued = new Map<string, Map<string, unknown>>();
-  /** A scan is due (start, the poll interval, a write that named no _id, a failure). */
+  /** A scan is due (start, the poll interval, a failure). */
   private scanDue = true;
   /** No scan has run yet: the first one also finds entries staged before the marker existed. */
   private firstScan = true;
@@ -94,8 +94,7 @@ export class OutboxRelay {
   private readonly byCollection: Map<string, OutboxModel>;
   private readonly onStaged = (staged: OutboxStaged) => {
     if (!this.byCollection.has(staged.collection)) return;
-    if (staged.id === undefined) this.scanDue = true;
-    else this.enqueue(staged.collection, staged.id);
+    this.enqueue(staged.collection, staged.id);
     this.schedule(0);
   };
 

@@ -35,13 +35,10 @@ export interface WithOutbox {
 /** The marker field (see WithOutbox.outboxPending). */
 export const OUTBOX_MARKER = 'outboxPending';
 
-/**
- * What was staged: one record of one collection, or (id undefined) some
- * records a write did not name by _id, which only a scan can find.
- */
+/** What was staged: one record (saveWithEvent always names it by _id). */
 export interface OutboxStaged {
   collection: string;
-  id?: unknown;
+  id: unknown;
 }
 
 /** Tells relays in this process which record was staged, so they publish it now rather than at the next scan. */
