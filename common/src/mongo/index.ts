@@ -33,7 +33,8 @@ export const isMongoConnected = () => mongoose.connection.readyState === 1;
 
 /**
  * The JSON form every model sends to clients: `id` instead of `_id`, and no
- * internals (the outbox and its marker, mongoose's own version key).
+ * internals (the outbox and its marker, a kept trace context, mongoose's own
+ * version key).
  */
 export const toJSONOptions = {
   versionKey: false,
@@ -43,6 +44,8 @@ export const toJSONOptions = {
     delete ret.outbox;
     delete ret.outboxPending;
     delete ret.__v;
+    delete ret.traceparent;
+    delete ret.tracestate;
     return ret;
   },
 };

@@ -3,7 +3,7 @@ import { Document, Model, Schema } from 'mongoose';
 import { EventData, EventEnvelope, Subjects } from '../events';
 import { envelopeOf } from '../bus/publisher';
 import { recordLockPlugin } from '../mongo/record-lock';
-import { traceStaged } from '../telemetry/tracing';
+import { ContinuedTrace, traceStaged } from '../telemetry/tracing';
 
 /**
  * The transactional outbox, kept inside the record it describes: an event is
@@ -49,14 +49,25 @@ export const notifyOutbox = (staged: OutboxStaged) => outboxSignal.emit(STAGED, 
 export const onOutboxStaged = (fn: (staged: OutboxStaged) => void) => outboxSignal.on(STAGED, fn);
 export const offOutboxStaged = (fn: (staged: OutboxStaged) => void) => outboxSignal.off(STAGED, fn);
 
-function entryOf<S extends Subjects>(subject: S, data: EventData<S>): OutboxEntry {
+/** How an event is staged, beyond what it says. */
+export interface StagingOptions {
+  /**
+   * The trace the event continues instead of the active one (a context kept
+   * with a record when the work it belongs to began; see traceStaged). A
+   * carrier with no traceparent (a record kept before there was one) changes
+   * nothing.
+   */
+  continueTrace?: ContinuedTrace;
+}
+
+function entryOf<S extends Subjects>(subject: S, data: EventData<S>, { continueTrace }: StagingOptions): OutboxEntry {
   const envelope = envelopeOf(subject as never, data as never) as EventEnvelope;
   return {
     id: envelope.id,
     subject,
     time: new Date(envelope.time),
     ...(envelope.requestId ? { requestId: envelope.requestId } : {}),
-    ...traceStaged(subject, envelope.id),
+    ...traceStaged(subject, envelope.id, continueTrace),
     data,
   };
 }
@@ -67,7 +78,7 @@ function entryOf<S extends Subjects>(subject: S, data: EventData<S>): OutboxEntr
  * (the event in the document's outbox, with the marker), and the
  * OutboxRelay publishes it afterwards. `precondition` adds to the write's
  * filter what must still hold beyond mongoose's version check (for this
- * save only). Rejects as save() does when the write matches nothing
+ * save only); `options.continueTrace` stages it in a kept trace. Rejects as save() does when the write matches nothing
  * (VersionError when the save is versioned, as an outbox push is;
  * DocumentNotFoundError otherwise);
  * the entry is then taken off the document again, so deciding again on a
@@ -78,8 +89,9 @@ export async function saveWithEvent<D extends Document & WithOutbox, S extends S
   subject: S,
   data: EventData<S>,
   precondition?: Record<string, unknown>,
+  options: StagingOptions = {},
 ): Promise<D> {
-  const entry = entryOf(subject, data);
+  const entry = entryOf(subject, data, options);
   const where = doc.$where;
   doc.outbox.push(entry);
   doc.set(OUTBOX_MARKER, true);

@@ -1,10 +1,8 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Request, Response, Router } from 'express';
 import request from 'supertest';
 import { createServiceApp } from '../http/app';
+import { useInMemoryTracing } from '../testing';
 
 /*
  * Each request's SERVER span comes from common's app (not from the http
@@ -14,18 +12,7 @@ import { createServiceApp } from '../http/app';
  * untraced; the traceresponse header names it.
  */
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager().enable();
-context.setGlobalContextManager(contextManager);
-trace.setGlobalTracerProvider(provider);
-propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-const work = provider.getTracer('test');
-
-afterAll(async () => {
-  await provider.shutdown();
-  contextManager.disable();
-});
+const { exporter, tracer: work } = useInMemoryTracing();
 afterEach(() => exporter.reset());
 
 const inChildSpan = (name: string) => work.startSpan(name).end();

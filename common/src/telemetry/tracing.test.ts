@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { context, SpanKind, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import mongoose from 'mongoose';
 import { BrokerProcess } from '../bus/contract/brokers';
 import { EventBus } from '../bus/event-bus';
@@ -9,8 +8,9 @@ import { Listener, ListenerMessage } from '../bus/listener';
 import { publishEvent } from '../bus/publisher';
 import { Subjects, TicketCreatedEvent } from '../events';
 import { outboxPlugin, OutboxRelay, saveWithEvent, WithOutbox } from '../outbox';
-import { useTestDatabase, waitFor } from '../testing';
+import { useInMemoryTracing, useTestDatabase, waitFor } from '../testing';
 import { metricsRegistry } from './metrics';
+import { traceContextOf } from './tracing';
 
 /*
  * The trace context crosses both real transports and a stay in the outbox:
@@ -21,16 +21,7 @@ import { metricsRegistry } from './metrics';
 jest.setTimeout(60000);
 useTestDatabase();
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager().enable();
-context.setGlobalContextManager(contextManager);
-trace.setGlobalTracerProvider(provider);
-const testTracer = provider.getTracer('test');
-afterAll(async () => {
-  await provider.shutdown();
-  contextManager.disable();
-});
+const { exporter, tracer: testTracer } = useInMemoryTracing();
 
 type Data = TicketCreatedEvent['data'];
 type Behaviour = (msg: ListenerMessage) => Promise<void>;
@@ -78,8 +69,8 @@ const spansNamed = (name: string, eventId?: string) =>
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
 /** Inside a span standing for the HTTP request that caused the event. */
-async function inRequest<T>(fn: () => Promise<T>): Promise<{ result: T; request: ReadableSpan }> {
-  const span = testTracer.startSpan('POST /api/tickets', { kind: SpanKind.SERVER });
+async function inRequest<T>(fn: () => Promise<T>, name = 'POST /api/tickets'): Promise<{ result: T; request: ReadableSpan }> {
+  const span = testTracer.startSpan(name, { kind: SpanKind.SERVER });
   const result = await context.with(trace.setSpan(context.active(), span), fn);
   span.end();
   const request = exporter.getFinishedSpans().find((s) => s.spanContext().spanId === span.spanContext().spanId)!;
@@ -151,6 +142,37 @@ describe.each(['stan', 'jetstream'] as const)('trace context over %s', (kind) =>
     expect(everything).not.toContain('user-secret-42');
   });
 
+  it('staged in a kept trace: create → send → process continue it, the staging request and the create span link each other', async () => {
+    const [producerBus, consumerBus] = await Promise.all([openBus(), openBus()]);
+    const marker = `t-${randomUUID()}`;
+    await new TracedListener(consumerBus, group(), marker).listen();
+    // Earlier work (an order's event handled) keeps its context with a record…
+    const { result: kept, request: earlier } = await inRequest(async () => traceContextOf(), 'POST /api/orders');
+    // …which a later, unrelated request continues when it stages an event.
+    const doc = new TracedTicketModel({ title: marker });
+    const { request } = await inRequest(async () => {
+      await saveWithEvent(doc, Subjects.TicketCreated, ticket(marker), undefined, { continueTrace: { ...kept, of: 'order' } });
+    }, 'POST /api/payments');
+    const eventId = doc.outbox[0].id;
+    await new OutboxRelay(producerBus, [TracedTicketModel]).flush();
+    await waitFor(() => spansNamed(`process ${Subjects.TicketCreated}`, eventId).length === 1);
+
+    const [create] = spansNamed(`create ${Subjects.TicketCreated}`, eventId);
+    const [send] = spansNamed(`send ${Subjects.TicketCreated}`, eventId);
+    const [processSpan] = spansNamed(`process ${Subjects.TicketCreated}`, eventId);
+    const keptTrace = earlier.spanContext().traceId;
+    expect(request.spanContext().traceId).not.toBe(keptTrace);
+    for (const span of [create, send, processSpan]) expect(span.spanContext().traceId).toBe(keptTrace);
+    expect(parentOf(create)).toBe(earlier.spanContext().spanId);
+    expect(parentOf(send)).toBe(create.spanContext().spanId);
+    expect(parentOf(processSpan)).toBe(send.spanContext().spanId);
+    // Each side names the other: links, and tags for viewers that show no links (Zipkin).
+    expect(create.links.map((l) => l.context.spanId)).toEqual([request.spanContext().spanId]);
+    expect(create.attributes['ticketing.staged_by.trace_id']).toBe(request.spanContext().traceId);
+    expect(request.links.map((l) => l.context.spanId)).toEqual([create.spanContext().spanId]);
+    expect(request.attributes['ticketing.order.trace_id']).toBe(keptTrace);
+  });
+
   it('direct publish: the consumer is a child of the send span, which is a child of the active span', async () => {
     const [producerBus, consumerBus] = await Promise.all([openBus(), openBus()]);
     const marker = `t-${randomUUID()}`;
@@ -196,5 +218,27 @@ describe.each(['stan', 'jetstream'] as const)('trace context over %s', (kind) =>
     const lag = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === 'event_apply_lag_seconds')!;
     const lagCount = lag.values.find((v) => (v as { metricName?: string }).metricName === 'event_apply_lag_seconds_count' && v.labels.queue_group === queueGroup);
     expect(lagCount?.value).toBe(1 + listener.replays);
+  });
+});
+
+describe('staging in a kept trace that is not there', () => {
+  afterEach(() => exporter.reset());
+
+  it.each([
+    ['a record kept before there was a context', {}],
+    ['a context that names no valid span', { traceparent: '00-00000000000000000000000000000000-0000000000000000-01' }],
+  ])('%s: the event stays in the staging request’s trace, nothing linked', async (_case, kept) => {
+    const doc = new TracedTicketModel({ title: `t-${randomUUID()}` });
+    const { request } = await inRequest(async () => {
+      await saveWithEvent(doc, Subjects.TicketCreated, ticket(doc.title), undefined, { continueTrace: { ...kept, of: 'order' } });
+    }, 'POST /api/payments');
+    const [create] = spansNamed(`create ${Subjects.TicketCreated}`, doc.outbox[0].id);
+    expect(create.spanContext().traceId).toBe(request.spanContext().traceId);
+    expect(parentOf(create)).toBe(request.spanContext().spanId);
+    expect(create.links).toEqual([]);
+    expect(create.attributes['ticketing.staged_by.trace_id']).toBeUndefined();
+    expect(request.links).toEqual([]);
+    expect(request.attributes['ticketing.order.trace_id']).toBeUndefined();
+    expect(doc.outbox[0].traceparent).toContain(create.spanContext().spanId);
   });
 });

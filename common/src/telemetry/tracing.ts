@@ -68,17 +68,56 @@ const eventAttributes = (subject: string, eventId: string) => ({
 });
 
 /**
+ * A trace kept from earlier work (the W3C context stored with a record) that
+ * an event staged now continues, instead of the active one. `of` says what
+ * the trace is of ('order'): the active span is tagged
+ * `ticketing.<of>.trace_id` with it.
+ */
+export interface ContinuedTrace extends TraceCarrier {
+  of: string;
+}
+
+/**
  * The "create" span of an event staged in the outbox: ended at once, its
  * context stored with the entry, so the relay's send (maybe much later, maybe
  * in another process) and every consumer join the trace of the request that
  * staged it.
+ *
+ * With `continued` (a valid kept context), the event belongs to that trace
+ * instead: the create span is a child of the kept context, linked to the
+ * active span (the request that staged it) and tagged with its trace id; the
+ * active span gets a link to the create span and the kept trace's id. Tags as
+ * well as links, because Zipkin shows no links. A payment, its own request,
+ * so reads inside its order's trace, each side naming the other.
  */
-export function traceStaged(subject: Subjects, eventId: string): TraceCarrier {
-  const span = tracer.startSpan(`create ${subject}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: { ...eventAttributes(subject, eventId), 'messaging.operation.type': 'create' },
-  });
-  const carrier = traceContextOf(trace.setSpan(context.active(), span));
+export function traceStaged(subject: Subjects, eventId: string, continued?: ContinuedTrace): TraceCarrier {
+  const active = context.active();
+  const parent = continued && contextFrom(continued);
+  const kept = parent && trace.getSpanContext(parent);
+  const attributes = { ...eventAttributes(subject, eventId), 'messaging.operation.type': 'create' };
+  if (!continued || !parent || !kept || !trace.isSpanContextValid(kept)) {
+    const span = tracer.startSpan(`create ${subject}`, { kind: SpanKind.PRODUCER, attributes }, active);
+    const carrier = traceContextOf(trace.setSpan(active, span));
+    span.end();
+    return carrier;
+  }
+  const caller = trace.getSpan(active);
+  const callerContext = caller?.spanContext();
+  const traced = callerContext && trace.isSpanContextValid(callerContext) ? callerContext : undefined;
+  const span = tracer.startSpan(
+    `create ${subject}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { ...attributes, ...(traced ? { 'ticketing.staged_by.trace_id': traced.traceId } : {}) },
+      links: traced ? [{ context: traced }] : [],
+    },
+    parent,
+  );
+  if (caller && traced) {
+    caller.addLink({ context: span.spanContext() });
+    caller.setAttribute(`ticketing.${continued.of}.trace_id`, kept.traceId);
+  }
+  const carrier = traceContextOf(trace.setSpan(parent, span));
   span.end();
   return carrier;
 }

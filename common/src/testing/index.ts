@@ -6,3 +6,4 @@ export * from './interleave';
 export * from './redis';
 export * from './catalog';
 export * from './audit';
+export * from './tracing';

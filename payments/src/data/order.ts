@@ -1,13 +1,16 @@
 import mongoose from 'mongoose';
-import { OrderStatus, toJSONOptions } from '@ticketing/common';
+import { OrderStatus, TraceCarrier, toJSONOptions } from '@ticketing/common';
 
 /**
  * The payments service's replica of an order, fed by order:created and
  * order:cancelled. `version` is the orders service's version, written
  * explicitly (no mongoose auto-increment): an event applies only on top of
- * `version - 1`.
+ * `version - 1`. `traceparent`/`tracestate` (TraceCarrier) keep the trace of
+ * the order:created handling that stored it: payment:created continues the
+ * order's trace from there (domain/charges.ts), though paying is a request
+ * of its own. Absent on replicas stored before they were kept, or untraced.
  */
-export interface OrderAttrs {
+export interface OrderAttrs extends TraceCarrier {
   id: string;
   userId: string;
   /** The ticket's price in dollars, at most two decimals. */
@@ -17,7 +20,7 @@ export interface OrderAttrs {
   expiresAt: Date;
 }
 
-export interface OrderDoc extends mongoose.Document {
+export interface OrderDoc extends mongoose.Document, TraceCarrier {
   userId: string;
   price: number;
   status: OrderStatus;
@@ -36,6 +39,8 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     status: { type: String, required: true, enum: Object.values(OrderStatus) },
     version: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
+    traceparent: { type: String },
+    tracestate: { type: String },
   },
   { versionKey: false, toJSON: toJSONOptions },
 );

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import {
   BadRequestError,
+  ContinuedTrace,
   isDuplicateKey,
   logger,
   NotAuthorizedError,
@@ -235,13 +236,22 @@ export async function recordFailed(attempt: PaymentDoc, message: string, intentI
 export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, intent: Stripe.PaymentIntent): Promise<Settlement> {
   // A copy: the caller's attempt keeps the state it read, whatever this write does.
   let payment: PaymentDoc | null = Payment.hydrate(attempt.toObject());
+  // payment:created continues the order's trace (kept on the replica by its
+  // order:created), linked both ways to the request or job recording it.
+  const orderTrace = await keptOrderTrace(payment.orderId);
   for (let tries = 0; payment && tries < 5; tries += 1) {
     if (payment.status !== PaymentStatus.Pending && payment.status !== PaymentStatus.Failed) break;
     const read: PaymentStatus = payment.status;
     payment.set({ status: PaymentStatus.Succeeded, stripeId: intent.id, token: undefined, failureMessage: undefined });
     try {
       // Conditional on the status read: another handler may be settling this payment too.
-      payment = await saveWithEvent(payment, Subjects.PaymentCreated, { id: payment.id, orderId: payment.orderId, stripeId: intent.id }, { status: read });
+      payment = await saveWithEvent(
+        payment,
+        Subjects.PaymentCreated,
+        { id: payment.id, orderId: payment.orderId, stripeId: intent.id },
+        { status: read },
+        { continueTrace: orderTrace },
+      );
       break;
     } catch (err) {
       // Matched nothing: settled or changed by someone else since it was read.
@@ -266,6 +276,13 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   for (const other of others) await refundOrLeaveDue(stripe, other);
   if (kept !== payment.id) return { payment: (await Payment.findById(payment._id))!, refundedAsDuplicate: true };
   return { payment };
+}
+
+/** The trace context kept on the order's replica; undefined when it has none (stored before they were kept). */
+async function keptOrderTrace(orderId: string): Promise<ContinuedTrace | undefined> {
+  const kept = await Order.findById(orderId).select('traceparent tracestate').lean();
+  if (!kept?.traceparent) return undefined;
+  return { of: 'order', traceparent: kept.traceparent, ...(kept.tracestate ? { tracestate: kept.tracestate } : {}) };
 }
 
 /** The order's kept payment: this one if its claim is the first, else the one whose claim was. */

@@ -1,10 +1,14 @@
-import { EventData, isDuplicateKey, NotYetError, OrderStatus, Subjects } from '@ticketing/common';
+import { EventData, isDuplicateKey, NotYetError, OrderStatus, Subjects, TraceCarrier } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Order } from '../data/order';
 import { refundOrderPayments } from './refunds';
 
-/** order:created — stores the order replica: who may pay, how much, until when. A redelivery finds it stored. */
-export async function addOrder(data: EventData<Subjects.OrderCreated>): Promise<void> {
+/**
+ * order:created — stores the order replica: who may pay, how much, until
+ * when, and the trace its handling belongs to (`trace`: the order's, which
+ * its payment:created continues). A redelivery finds it stored.
+ */
+export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: TraceCarrier = {}): Promise<void> {
   const order = Order.build({
     id: data.id,
     userId: data.userId,
@@ -12,6 +16,7 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>): Promise<
     status: data.status,
     version: data.version,
     expiresAt: new Date(data.expiresAt),
+    ...(trace.traceparent ? { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) } : {}),
   });
   try {
     await order.save();
