@@ -11,7 +11,7 @@
 // Env: E2E_BROWSER_EVENT_BUS (stan | jetstream, default stan),
 // E2E_BROWSER_EXPIRATION_SECONDS (default 20), ports in ./system.ts.
 import type { Browser, Locator } from 'playwright-core';
-import { hasSpan, ORDER_CROSSINGS, summarize, traceIdOf, waitForTrace } from '../support/zipkin';
+import { hasSpan, PURCHASE_CROSSINGS, summarize, traceIdOf, waitForTrace } from '../support/zipkin';
 import { Camera, launchBrowser, matchPath, Person } from './browser';
 import { startBrowserTestSystem, type BrowserTestSystem } from './system';
 
@@ -309,11 +309,11 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
   );
 
   it(
-    'the purchase reads as one trace in Zipkin, across orders, tickets, payments and expiration',
+    'the purchase reads as one trace in Zipkin, across orders, tickets, payments and expiration, its payment included',
     step('trace', async () => {
       expect(purchaseTraceId).not.toBe('');
       const zipkin = sys!.system.zipkinUrl!;
-      const spans = await waitForTrace(zipkin, purchaseTraceId, (s) => ORDER_CROSSINGS.every(([svc, name]) => hasSpan(s, svc, name)));
+      const spans = await waitForTrace(zipkin, purchaseTraceId, (s) => PURCHASE_CROSSINGS.every(([svc, name]) => hasSpan(s, svc, name)));
       const summary = summarize(spans);
       print(`[browser] purchase trace ${purchaseTraceId}: ${summary.spans} spans, services ${summary.services.join(', ')}, ${summary.totalMs.toFixed(1)} ms`);
       expect(summary.services).toEqual(['expiration', 'orders', 'payments', 'tickets']);
@@ -326,7 +326,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
         const page = await context.newPage();
         await page.goto(`${zipkin}traces/${purchaseTraceId}`, { waitUntil: 'load' });
         try {
-          for (const [svc, name] of ORDER_CROSSINGS) await page.getByText(`${svc}: ${name}`, { exact: true }).first().waitFor({ timeout: 30000 });
+          for (const [svc, name] of PURCHASE_CROSSINGS) await page.getByText(`${svc}: ${name}`, { exact: true }).first().waitFor({ timeout: 30000 });
           const text = await page.locator('body').innerText();
           expect(text).toMatch(new RegExp(`Services\\s*${summary.services.length}\\b`));
           expect(text).toMatch(new RegExp(`Total Spans\\s*${summary.spans}\\b`));

@@ -65,6 +65,22 @@ export const ORDER_CROSSINGS: ReadonlyArray<readonly [string, string]> = [
   ['orders', 'process ticket:updated'],
 ];
 
+/**
+ * What the order's trace crosses once it is paid: paying is a request of its
+ * own, but payments stages payment:created in the order's trace (the context
+ * kept on its replica by order:created): payments → payment:created → orders,
+ * tickets.
+ */
+export const PAYMENT_CROSSINGS: ReadonlyArray<readonly [string, string]> = [
+  ['payments', 'create payment:created'],
+  ['payments', 'send payment:created'],
+  ['orders', 'process payment:created'],
+  ['tickets', 'process payment:created'],
+];
+
+/** A paid purchase's trace: the order's crossings and the payment's. */
+export const PURCHASE_CROSSINGS: ReadonlyArray<readonly [string, string]> = [...ORDER_CROSSINGS, ...PAYMENT_CROSSINGS];
+
 /** Does the trace have a span of this service with this name? */
 export const hasSpan = (spans: ZipkinSpan[], service: string, name: string) =>
   spans.some((s) => s.localEndpoint?.serviceName === service && s.name === name);

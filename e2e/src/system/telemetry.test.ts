@@ -1,12 +1,14 @@
 // Telemetry of the whole system, started as `npm start` starts it (with
 // Zipkin): one order's trace crosses orders, tickets, payments and expiration
-// through the event bus; a payment's trace reaches orders and tickets; no
+// through the event bus, and once paid (a request of its own, whose trace
+// names the order's) it goes on through payment:created to orders and
+// tickets; no
 // session token or card token is in any span; every service answers
 // GET /metrics with the series the dashboards need, and the public gateway
 // does not expose them. One transport (the first of E2E_TRANSPORTS): the
 // context crossing each transport is proven in common's tests.
 import { randomBytes } from 'crypto';
-import { fetchTrace, hasSpan, ORDER_CROSSINGS, summarize, traceIdOf, waitForTrace, ZipkinSpan } from '../support/zipkin';
+import { fetchTrace, hasSpan, ORDER_CROSSINGS, PURCHASE_CROSSINGS, summarize, traceIdOf, waitForTrace, ZipkinSpan } from '../support/zipkin';
 import { startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
 import { eventually, User } from './user';
 
@@ -85,27 +87,52 @@ describe(`telemetry of the whole system (${eventBus})`, () => {
     for (const secret of secretsOf(buyer)) expect(text).not.toContain(secret);
   });
 
-  it('a payment’s trace reaches orders and tickets through payment:created, without the card token', async () => {
+  it('the payment joins its order’s trace: payment:created and its handling in orders and tickets, linked to the payment request; no card token', async () => {
     expect(orderId).not.toBe('');
     const paid = await eventually('payments to know the order', async () => {
       const res = await buyer.post('/api/payments', { token: 'tok_visa', orderId });
       return res.status === 404 ? undefined : res;
     });
     expect(paid.status).toBe(201);
-    const traceId = traceIdOf(paid.headers);
-    // The charge itself is a client span to Stripe (stripe-mock here). Each
-    // service exports its spans in its own batches: wait for all three.
+    const paymentTraceId = traceIdOf(paid.headers);
+    const orderTraceId = orderTrace[0].traceId;
+    expect(paymentTraceId).not.toBe(orderTraceId);
+
+    // The payment request's own trace: its work in payments, the charge itself
+    // (a client span to Stripe, stripe-mock here), and its SERVER span naming
+    // the order's trace (Zipkin shows no links, so a tag says it).
     const chargeSpan = (s: ZipkinSpan) => s.localEndpoint?.serviceName === 'payments' && s.kind === 'CLIENT' && /POST/i.test(s.name ?? '');
-    const spans = await waitForTrace(
-      zipkin,
-      traceId,
-      (s) => s.some(chargeSpan) && hasSpan(s, 'payments', 'send payment:created') && hasSpan(s, 'orders', 'process payment:created') && hasSpan(s, 'tickets', 'process payment:created'),
-    );
-    const summary = summarize(spans);
-    print(`[telemetry] payment trace ${traceId}: ${summary.spans} spans, services ${summary.services.join(', ')}, ${summary.totalMs.toFixed(1)} ms`);
-    expect(summary.services).toEqual(['orders', 'payments', 'tickets']);
-    expect(spans.filter((s) => !s.parentId)).toHaveLength(1);
-    const text = JSON.stringify(spans);
+    const paymentServer = (s: ZipkinSpan) => s.localEndpoint?.serviceName === 'payments' && s.kind === 'SERVER' && s.tags?.['http.route'] === '/api/payments';
+    const paymentSpans = await waitForTrace(zipkin, paymentTraceId, (s) => s.some(chargeSpan) && s.some(paymentServer));
+    const paymentSummary = summarize(paymentSpans);
+    print(`[telemetry] payment trace ${paymentTraceId}: ${paymentSummary.spans} spans, services ${paymentSummary.services.join(', ')}, ${paymentSummary.totalMs.toFixed(1)} ms`);
+    expect(paymentSpans.find(paymentServer)!.tags).toMatchObject({ 'ticketing.order.trace_id': orderTraceId, 'http.response.status_code': '201' });
+    expect(paymentSummary.services).toEqual(['payments']);
+    expect(paymentSpans.filter((s) => !s.parentId)).toHaveLength(1);
+
+    // The order's trace now reads on: payments stages payment:created under its
+    // order:created handling, and orders and tickets handle it there.
+    // Each service exports its spans in its own batches: wait for all of them.
+    const purchase = await waitForTrace(zipkin, orderTraceId, (s) => PURCHASE_CROSSINGS.every(([svc, name]) => hasSpan(s, svc, name)));
+    const summary = summarize(purchase);
+    print(`[telemetry] order trace ${orderTraceId} once paid: ${summary.spans} spans, services ${summary.services.join(', ')}, ${summary.totalMs.toFixed(1)} ms\n  ${summary.lines.join('\n  ')}`);
+    expect(summary.services).toEqual(['expiration', 'orders', 'payments', 'tickets']);
+    expect(purchase.every((s) => s.traceId === orderTraceId)).toBe(true);
+    expect(purchase.filter((s) => !s.parentId)).toHaveLength(1);
+    const byId = new Map(purchase.map((s) => [s.id, s]));
+    const create = purchase.find((s) => s.localEndpoint?.serviceName === 'payments' && s.name === 'create payment:created')!;
+    expect(create.tags?.['ticketing.staged_by.trace_id']).toBe(paymentTraceId);
+    expect(byId.get(create.parentId!)).toMatchObject({ name: 'process order:created', localEndpoint: { serviceName: 'payments' } });
+    const send = purchase.find((s) => s.localEndpoint?.serviceName === 'payments' && s.name === 'send payment:created')!;
+    expect(send.parentId).toBe(create.id);
+    for (const svc of ['orders', 'tickets']) {
+      const consumer = purchase.find((s) => s.localEndpoint?.serviceName === svc && s.name === 'process payment:created')!;
+      expect(consumer.parentId).toBe(send.id);
+      expect(consumer.tags).toMatchObject({ 'messaging.destination.name': 'payment:created', 'ticketing.event.outcome': 'acked' });
+      expect(consumer.tags!['messaging.consumer.group.name']).toBe(`${svc}-service`);
+    }
+
+    const text = JSON.stringify([paymentSpans, purchase]);
     expect(text).not.toContain('tok_visa');
     for (const secret of secretsOf(buyer)) expect(text).not.toContain(secret);
   });
