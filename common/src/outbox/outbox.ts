@@ -78,9 +78,9 @@ function entryOf<S extends Subjects>(subject: S, data: EventData<S>, { continueT
  * (the event in the document's outbox, with the marker), and the
  * OutboxRelay publishes it afterwards. `precondition` adds to the write's
  * filter what must still hold beyond mongoose's version check (for this
- * save only); `options.continueTrace` stages it in a kept trace. Rejects as save() does when the write matches nothing
- * (VersionError when the save is versioned, as an outbox push is;
- * DocumentNotFoundError otherwise);
+ * save only); `options.continueTrace` stages it in a kept trace. Rejects
+ * as save() does when the write matches nothing (VersionError when the save
+ * is versioned, as an outbox push is; DocumentNotFoundError otherwise);
  * the entry is then taken off the document again, so deciding again on a
  * fresh read stages it once.
  */
