@@ -111,7 +111,7 @@ async function main() {
   // Zipkin's stand-in: takes the spans, answers 202.
   const sink = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(202).end()));
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-  const port = 31190;
+  const port = Number(process.env.APP_CPU_BENCH_PORT || 31290);
   const samples = Object.fromEntries(o.variants.map((v) => [v, []]));
   const ask = (proc, msg, key) =>
     new Promise((resolve) => {

@@ -37,7 +37,7 @@ const BENCH_DIR = __dirname;
 
 const SCENARIOS = {
   rss: 'idle RSS per service, right after start',
-  framework: "Express 4 alone and with cookie-session, answering currentuser's JSON (the framework's floor)",
+  framework: "Express 4 alone and with cookie-session, answering currentuser's JSON, and nginx in front of the bare floor (the framework's and the gateway's floors)",
   currentuser: 'GET /api/users/currentuser through the gateway, signed in',
   'currentuser-direct': "the same on auth's own port",
   signin: 'POST /api/users/signin',
@@ -158,6 +158,20 @@ function gitDescribe(repo) {
 }
 
 /** RSS (MB) of a process group: a service is one node process, next start may add workers. */
+/** The processes of a process group (nginx: its master and workers). */
+function groupPids(pgid) {
+  const pids = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) pids.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
 function groupRssMb(pgid) {
   let kb = 0;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -413,6 +427,31 @@ async function main() {
           proc.kill('SIGTERM');
           await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.once('exit', resolve)));
         }
+      }
+      // The gateway's floor: the same nginx config as the system's gateway
+      // (generated from the ingress, one worker, keep-alive upstreams) with
+      // every service pointed at the bare floor. What any service reached
+      // through nginx can at most do on this machine; its CPU is nginx's.
+      const { startNginxGateway, loadIngressRoutes } = require(path.join(o.repo, 'scripts', 'nginx-gateway.js'));
+      const floorGatewayPort = gatewayPort + 9;
+      const routes = loadIngressRoutes(path.join(o.repo, 'infra', 'k8s', 'ingress-srv.yaml'));
+      const targets = Object.fromEntries([...new Set(routes.map((r) => r.service))].map((s) => [s, `http://127.0.0.1:${floorPort}`]));
+      const floorGateway = await startNginxGateway({
+        routes,
+        targets,
+        port: floorGatewayPort,
+        dirs: { run: path.join(localDir, 'floor-gateway'), logs: path.join(localDir, 'floor-gateway') },
+      });
+      try {
+        log('framework-gateway ...');
+        const measured = groupPids(floorGateway.pid).map((pid) => ({ pid }));
+        const cpuBefore = serviceCpuMs(measured);
+        const r = await cannon({ url: `http://127.0.0.1:${floorGatewayPort}/api/users/currentuser`, headers: { cookie: seller.cookie }, connections: C, duration: dur });
+        r.serviceCpuMsPerRequest = round((serviceCpuMs(measured) - cpuBefore) / Math.max(1, r.ok), 3);
+        R['framework-gateway'] = r;
+        log(`framework-gateway: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, nginx CPU ${r.serviceCpuMsPerRequest} ms/request`);
+      } finally {
+        await floorGateway.close();
       }
     }
     if (want('currentuser')) {

@@ -10,6 +10,7 @@ const HTTP_ROWS = [
   ['floor', 'floor: bare Node http, currentuser JSON', ''],
   ['framework-express', 'framework floor: Express 4 alone, same JSON (its own CPU)', ''],
   ['framework-session', 'framework floor: Express 4 + cookie-session, same cookie (its own CPU)', ''],
+  ['framework-gateway', 'gateway floor: the same nginx in front of the bare floor (nginx CPU)', ''],
   ['currentuser', 'GET /api/users/currentuser via gateway', '≥ 0.35 ×, p99 ≤ 50 ms'],
   ['currentuser-direct', "GET /api/users/currentuser on auth's port", '≥ 0.3 ×'],
   ['signin', 'POST /api/users/signin via gateway', ''],
