@@ -9,8 +9,9 @@
 //   express           Express 4 alone (bench/floor.js express)
 //   express-session   Express 4 + cookie-session on the same cookie
 //   auth              auth's own app (auth/dist/app.js: common's createServiceApp, all of auth's routers), tracing off
-//   auth-traced       the same with tracing on, as npm start runs it (common's register, Zipkin exporter),
-//                     its spans sent to a sink here that answers 202
+//   auth-traced       the same with tracing on, as npm start runs it (common's register, Zipkin exporter,
+//                     the services' sampler: a tenth of reads), its spans sent to a sink here that answers 202
+//   auth-traced-all   the same tracing every read (TRACES_READ_SAMPLE_RATIO=1)
 //
 // Each round runs every variant once (interleaved, so a busy machine weighs on
 // all alike) and reads the process's own CPU time (process.cpuUsage) around an
@@ -24,7 +25,7 @@ const http = require('http');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const ALL = ['bare', 'express', 'express-session', 'auth', 'auth-traced'];
+const ALL = ['bare', 'express', 'express-session', 'auth', 'auth-traced', 'auth-traced-all'];
 const JWT_KEY = 'app-cpu-bench-key-0123456789abcdef';
 
 if (process.argv[2] === '--child') child(process.argv[3]);
@@ -36,7 +37,7 @@ else main().catch((err) => {
 function child(variant) {
   const PORT = Number(process.env.APP_CPU_PORT);
   let server;
-  if (variant === 'auth' || variant === 'auth-traced') {
+  if (variant.startsWith('auth')) {
     Object.assign(process.env, {
       NODE_ENV: 'production',
       SERVICE_NAME: 'auth',
@@ -45,8 +46,9 @@ function child(variant) {
       REDIS_HOST: '127.0.0.1',
       REDIS_PORT: '1',
     });
-    if (variant === 'auth-traced') process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = process.env.APP_CPU_SINK;
+    if (variant.startsWith('auth-traced')) process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = process.env.APP_CPU_SINK;
     else process.env.OTEL_SDK_DISABLED = 'true';
+    if (variant === 'auth-traced-all') process.env.TRACES_READ_SAMPLE_RATIO = '1';
     // First, as in auth's index.ts.
     require(path.join(ROOT, 'common/dist/telemetry/register.js'));
     const { RateLimits } = require(path.join(ROOT, 'common/dist'));

@@ -25,7 +25,8 @@
 //   --scale 1000,10000  collection sizes of the "scale" scenario
 //   --event-bus stan|jetstream   (default stan, as npm start)
 //   --no-client         API only (skips `next build` and the client)
-//   --tracing on|off    trace every service into a Zipkin of the bench's own (default: as npm start, on unless TICKETING_TRACING=off)
+//   --tracing on|off    trace every service into a Zipkin of the bench's own (default: as npm start, on unless TICKETING_TRACING=off);
+//                       TRACES_READ_SAMPLE_RATIO=1 traces every read too (default: a tenth, as the services ship)
 //   --out DIR           where results go (default bench/results)
 //   --list              print the scenarios and exit
 const fs = require('fs');
@@ -327,6 +328,12 @@ async function main() {
     bench: gitDescribe(path.resolve(BENCH_DIR, '..')),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0] && os.cpus()[0].model, node: process.version, memGb: round(os.totalmem() / 2 ** 30, 1) },
     options: { ...o, selected: undefined, repo: undefined },
+    // What the services' sampler keeps (common/src/telemetry/sampler.ts): every write, event and job, and this share of reads.
+    sampling: o.tracing
+      ? process.env.OTEL_TRACES_SAMPLER
+        ? `OTEL_TRACES_SAMPLER=${process.env.OTEL_TRACES_SAMPLER}${process.env.OTEL_TRACES_SAMPLER_ARG ? ` (${process.env.OTEL_TRACES_SAMPLER_ARG})` : ''}`
+        : `writes and events all, reads ${process.env.TRACES_READ_SAMPLE_RATIO || '0.1 (default)'}`
+      : undefined,
     limits: Object.fromEntries(Object.keys(BENCH_LIMITS).map((k) => [k, benchEnv()[k]])),
     scenarios: o.selected,
     loadBefore: snapshotLoad(),

@@ -32,7 +32,7 @@ function markdown(run) {
   );
   lines.push('');
   lines.push(
-    `${run.machine.cpus} cores, node ${run.machine.node}, ${run.options.eventBus}, tracing ${run.options.tracing === false ? 'off' : 'on'}; load average before ${run.loadBefore.loadavg.join(' / ')}` +
+    `${run.machine.cpus} cores, node ${run.machine.node}, ${run.options.eventBus}, tracing ${run.options.tracing === false ? 'off' : `on${run.sampling ? ` (${run.sampling})` : ''}`}; load average before ${run.loadBefore.loadavg.join(' / ')}` +
       `${run.loadAfter ? `, after ${run.loadAfter.loadavg.join(' / ')}` : ''}. ` +
       `HTTP rows: autocannon, ${run.options.duration} s or a fixed count; ratio = req/s ÷ the floor's req/s in this run.`,
   );

@@ -19,19 +19,18 @@ export const routeOf = (req: Request): string => (req.route ? `${req.baseUrl}${r
  * caller's W3C context, one span named by the route template, the request's
  * work (mongodb, ioredis, events) as its children, and a W3C `traceresponse`
  * header (00-<trace id>-<span id>-<flags>) so a client, a test or a person
- * with devtools can open this request's trace in the viewer. Without a
+ * with devtools can open this request's trace in the viewer (only for a
+ * trace that is kept: there is nothing to open otherwise). Without a
  * registered SDK every call here is the API's no-op.
  */
 export const httpTelemetry: RequestHandler = (req, res, next) => {
   const startedAt = performance.now();
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-  const span = tracer.startSpan(
-    req.method,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path, 'url.scheme': req.protocol } },
-    parent,
-  );
-  const spanContext = span.spanContext();
-  if (trace.isSpanContextValid(spanContext)) {
+  // The method is all the sampler needs (./sampler); the rest only for a span that is kept.
+  const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
+  if (span.isRecording()) {
+    span.setAttributes({ 'url.path': req.path, 'url.scheme': req.protocol });
+    const spanContext = span.spanContext();
     const flags = spanContext.traceFlags.toString(16).padStart(2, '0');
     res.setHeader('traceresponse', `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
   }

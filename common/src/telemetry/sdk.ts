@@ -10,6 +10,7 @@ import { envDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { onTelemetryStop } from './lifecycle';
+import { samplerFromEnv } from './sampler';
 
 /**
  * Which exporter the environment asks for:
@@ -54,8 +55,11 @@ export function startTelemetry(): boolean {
   if (sdk) return true;
   const exporter = exporterFromEnv();
   if (!exporter) return false;
+  const sampler = samplerFromEnv();
   sdk = new NodeSDK({
     serviceName: serviceNameFromEnv(),
+    // Every write, event and job; a share of reads (./sampler). OTEL_TRACES_SAMPLER, when set, wins.
+    ...(sampler ? { sampler } : {}),
     // The service name and OTEL_RESOURCE_ATTRIBUTES only: the default host and
     // process detectors add ~15 attributes (the command line among them) that
     // the Zipkin exporter copies onto every span, paid for in each export.

@@ -1,7 +1,7 @@
 import { context, propagation, trace, Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, ReadableSpan, Sampler, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface InMemoryTracing {
   /** Every span ended in this test file (reset it between tests). */
@@ -17,11 +17,12 @@ export interface InMemoryTracing {
  * test file (the OpenTelemetry API is global): common's tracing, the
  * services' spans and a test's own then record for real, as under the SDK a
  * service starts (with its default W3C propagator for incoming requests),
- * and a test reads them back.
+ * and a test reads them back. `sampler`: the SDK's default (every trace
+ * kept) unless given.
  */
-export function useInMemoryTracing(): InMemoryTracing {
+export function useInMemoryTracing({ sampler }: { sampler?: Sampler } = {}): InMemoryTracing {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)], ...(sampler ? { sampler } : {}) });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   trace.setGlobalTracerProvider(provider);
