@@ -100,6 +100,11 @@ describe('the common service app', () => {
     expect(res.get('x-request-id')).toBe('abc-123');
   });
 
+  it('sends no ETag (answers are per user and change with the next write)', async () => {
+    const res = await request(app).get('/api/things/5f0c5d2b9d3e2a1b2c3d4e5f').expect(200);
+    expect(res.get('etag')).toBeUndefined();
+  });
+
   it('answers unknown routes with 404 Not Found', async () => {
     expect((await request(app).delete('/api/nothing').expect(404)).body).toEqual({ errors: [{ message: 'Not Found' }] });
   });
