@@ -329,7 +329,10 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
           for (const [svc, name] of PURCHASE_CROSSINGS) await page.getByText(`${svc}: ${name}`, { exact: true }).first().waitFor({ timeout: 30000 });
           const text = await page.locator('body').innerText();
           expect(text).toMatch(new RegExp(`Services\\s*${summary.services.length}\\b`));
-          expect(text).toMatch(new RegExp(`Total Spans\\s*${summary.spans}\\b`));
+          // At least the spans the API gave: late ones (an outbox write, a relay's send) may land in between.
+          const shown = /Total Spans\s*(\d+)\b/.exec(text);
+          expect(shown).not.toBeNull();
+          expect(Number(shown![1])).toBeGreaterThanOrEqual(summary.spans);
         } finally {
           print(`[browser] the trace in Zipkin: ${await camera.shoot(page, 'zipkin-purchase-trace')}`);
         }
