@@ -19,6 +19,12 @@ export interface OrderAttrs {
 
 export interface OrderDoc extends mongoose.Document {
   userId: string;
+  /**
+   * This service's own bookkeeping, not replicated: the ids of the order's
+   * payments (domain/order-payments.ts), so they are read by _id. Absent on
+   * a replica stored before the list existed.
+   */
+  paymentIds?: string[];
   price: number;
   status: OrderStatus;
   version: number;
@@ -36,10 +42,22 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     status: { type: String, required: true, enum: Object.values(OrderStatus) },
     version: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
+    paymentIds: { type: [String], default: undefined },
   },
-  { versionKey: false, toJSON: toJSONOptions },
+  {
+    versionKey: false,
+    toJSON: {
+      ...toJSONOptions,
+      transform(doc: unknown, ret: Record<string, unknown>) {
+        toJSONOptions.transform(doc, ret);
+        delete ret.paymentIds;
+        return ret;
+      },
+    },
+  },
 );
 
-orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest });
+// A new replica keeps the list of its payments (an empty one) from the start.
+orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest, paymentIds: [] });
 
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);
