@@ -134,3 +134,61 @@ describe('useWritesById (FerretDB path)', () => {
     );
   });
 });
+
+describe('reads of one record through $in (FerretDB path)', () => {
+  interface Box {
+    seat: mongoose.Types.ObjectId | Seat;
+  }
+  const boxSchema = new mongoose.Schema<Box>({ seat: { type: mongoose.Schema.Types.ObjectId, ref: 'Seat' } });
+  const readFilters: Array<{ op: string; filter: unknown }> = [];
+  beforeAll(() => {
+    const driver = (mongoose as any).mongo.Collection.prototype;
+    for (const op of ['find', 'countDocuments']) {
+      const original = driver[op];
+      jest.spyOn(driver, op).mockImplementation(function (this: { collectionName: string }, ...args: any[]) {
+        if (this.collectionName === 'seats') readFilters.push({ op, filter: args[0] });
+        return original.apply(this, args);
+      });
+    }
+  });
+  beforeEach(() => {
+    readFilters.length = 0;
+  });
+
+  it('sends {_id: {$in: [id]}} as {_id: id}, with the same answer', async () => {
+    const [a, b] = await SeatAsIs.create([{ title: 'a' }, { title: 'b' }]);
+    const one = await SeatById.find({ _id: { $in: [a._id] } }).lean();
+    expect(one.map((s) => s.title)).toEqual(['a']);
+    expect(await SeatById.findOne({ _id: { $in: [b.id] } }).lean()).toMatchObject({ title: 'b' });
+    expect(await SeatById.countDocuments({ _id: { $in: [a._id] } })).toBe(1);
+    expect(readFilters).toEqual([
+      { op: 'find', filter: { _id: a._id } },
+      { op: 'find', filter: { _id: b._id } },
+      { op: 'countDocuments', filter: { _id: a._id } },
+    ]);
+  });
+
+  it('populates one reference by _id alone', async () => {
+    const seat = await SeatAsIs.create({ title: 'p' });
+    const Box = byId.model<Box>('Box', boxSchema, 'boxes');
+    const box = await Box.create({ seat: seat._id });
+    readFilters.length = 0;
+    const loaded = await Box.findById(box._id).populate<{ seat: Seat }>('seat');
+    expect(loaded!.seat.title).toBe('p');
+    expect(readFilters).toEqual([{ op: 'find', filter: { _id: seat._id } }]);
+  });
+
+  it('leaves other reads alone: several ids, other conditions, a connection without it', async () => {
+    const [a, b] = await SeatAsIs.create([{ title: 'a' }, { title: 'b' }]);
+    expect(await SeatById.countDocuments({ _id: { $in: [a._id, b._id] } })).toBe(2);
+    expect(await SeatById.countDocuments({ _id: { $in: [a._id] }, title: 'b' })).toBe(0);
+    expect(await SeatById.countDocuments({ _id: { $in: [a._id], $ne: b._id } })).toBe(1);
+    expect(await SeatAsIs.countDocuments({ _id: { $in: [a._id] } })).toBe(1);
+    expect(readFilters).toEqual([
+      { op: 'countDocuments', filter: { _id: { $in: [a._id, b._id] } } },
+      { op: 'countDocuments', filter: { _id: { $in: [a._id] }, title: 'b' } },
+      { op: 'countDocuments', filter: { _id: { $in: [a._id], $ne: b._id } } },
+      { op: 'countDocuments', filter: { _id: { $in: [a._id] } } },
+    ]);
+  });
+});

@@ -21,6 +21,9 @@
  * (record-lock.ts), which every mongoose write naming one record holds
  * around this read-test-write, serialising this process's writes to it.
  *
+ * Reads that name one record as `{_id: {$in: [id]}}` (populate) are sent as
+ * `{_id: id}` (see singleIdOfIn).
+ *
  * On MongoDB (`useWritesById` finds no `ferretdbVersion` in buildInfo)
  * nothing changes: the conditional filter goes to the server, whose
  * single-document writes are atomic and use the `_id` index anyway.
@@ -85,6 +88,29 @@ const WRITES = {
   findOneAndDelete: { optionsAt: 1, nothing: modifiedNothing },
 } as const;
 
+/**
+ * A read naming exactly one record through `$in` (`{_id: {$in: [id]}}`, what
+ * mongoose's populate sends for one document) is a full scan on FerretDB v1:
+ * only plain `_id` equality is pushed down (measured, driver, 300 documents:
+ * 33 ms vs 1.4 ms by `{_id}`). The same read as `{_id: id}` matches the same
+ * record on any server.
+ */
+function singleIdOfIn(filter: unknown): unknown {
+  if (!filter || typeof filter !== 'object' || Array.isArray(filter)) return undefined;
+  const keys = Object.keys(filter as Filter);
+  if (keys.length !== 1 || keys[0] !== '_id') return undefined;
+  const condition = (filter as Filter)._id;
+  if (!condition || typeof condition !== 'object' || condition instanceof mongoose.Types.ObjectId) return undefined;
+  const ops = Object.keys(condition as Filter);
+  if (ops.length !== 1 || ops[0] !== '$in') return undefined;
+  const values = (condition as Filter).$in;
+  if (!Array.isArray(values) || values.length !== 1) return undefined;
+  const [id] = values;
+  return typeof id === 'string' || id instanceof mongoose.Types.ObjectId ? id : undefined;
+}
+
+const READS = ['find', 'findOne', 'countDocuments'] as const;
+
 let installed = false;
 
 /** Wraps mongoose's collection write methods once; each call checks its connection's flag. */
@@ -96,6 +122,14 @@ function install(): void {
   const driver = (mongoose as unknown as { driver: { get(): { Collection: { prototype: Record<string, Method> } } } }).driver;
   const proto = driver.get().Collection.prototype;
   const findOne = proto.findOne;
+  for (const method of READS) {
+    const original = proto[method];
+    // Not async: mongoose's find returns the driver's cursor as it is.
+    proto[method] = function readById(this: { conn?: Record<symbol, unknown> }, ...args: unknown[]) {
+      const id = this.conn?.[ENABLED] ? singleIdOfIn(args[0]) : undefined;
+      return original.apply(this, id === undefined ? args : [{ _id: id }, ...args.slice(1)]);
+    } as Method;
+  }
   for (const [method, { optionsAt, nothing }] of Object.entries(WRITES)) {
     const original = proto[method];
     proto[method] = async function writeById(this: { conn?: Record<symbol, unknown> }, ...args: unknown[]) {

@@ -22,6 +22,12 @@ export interface OrderAttrs extends TraceCarrier {
 
 export interface OrderDoc extends mongoose.Document, TraceCarrier {
   userId: string;
+  /**
+   * This service's own bookkeeping, not replicated: the ids of the order's
+   * payments (domain/order-payments.ts), so they are read by _id. Absent on
+   * a replica stored before the list existed.
+   */
+  paymentIds?: string[];
   price: number;
   status: OrderStatus;
   version: number;
@@ -41,10 +47,22 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     expiresAt: { type: Date, required: true },
     traceparent: { type: String },
     tracestate: { type: String },
+    paymentIds: { type: [String], default: undefined },
   },
-  { versionKey: false, toJSON: toJSONOptions },
+  {
+    versionKey: false,
+    toJSON: {
+      ...toJSONOptions,
+      transform(doc: unknown, ret: Record<string, unknown>) {
+        toJSONOptions.transform(doc, ret);
+        delete ret.paymentIds;
+        return ret;
+      },
+    },
+  },
 );
 
-orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest });
+// A new replica keeps the list of its payments (an empty one) from the start.
+orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest, paymentIds: [] });
 
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);

@@ -19,6 +19,7 @@ import { Order, OrderDoc } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { STRIPE_TIMEOUT_MS } from '../data/stripe';
 import { chargeableCents } from './amount';
+import { listPayment, paymentsOf, unlistPayment } from './order-payments';
 import { refundPayment } from './refunds';
 
 export const CANCELLED = 'Cannot pay for a cancelled order';
@@ -272,7 +273,7 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   const kept = await keptPaymentOf(payment);
   // Every other success of the order is refunded, by whoever sees it: also one
   // whose recorder stopped between its success and its claim (a crash).
-  const others = await Payment.find({ orderId: payment.orderId, status: PaymentStatus.Succeeded, _id: { $ne: kept } });
+  const others = (await paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }, order)).filter((other) => other.id !== kept);
   for (const other of others) await refundOrLeaveDue(stripe, other);
   if (kept !== payment.id) return { payment: (await Payment.findById(payment._id))!, refundedAsDuplicate: true };
   return { payment };
@@ -326,7 +327,7 @@ export async function payableAmount(orderId: string, userId: string): Promise<nu
   const order = await awaitReplica(() => Order.findById(orderId).exec());
   if (!order) throw new NotFoundError();
   if (order.userId !== userId) throw new NotAuthorizedError();
-  if (await Payment.exists({ orderId, status: PaymentStatus.Succeeded })) throw new BadRequestError(ALREADY_PAID);
+  if ((await paymentsOf(orderId, { status: PaymentStatus.Succeeded }, order)).length) throw new BadRequestError(ALREADY_PAID);
   const reason = unpayableReason(order);
   if (reason) throw new BadRequestError(reason);
   const amount = chargeableCents(order.price);
@@ -336,14 +337,17 @@ export async function payableAmount(orderId: string, userId: string): Promise<nu
 
 /** Claims the order's next attempt key; or names the key another attempt holds. */
 /** How many of the order's attempts are recorded as failed (the attempt keys move on with it). */
-export const failedAttemptsOf = (orderId: string) => Payment.countDocuments({ orderId, status: PaymentStatus.Failed });
+export const failedAttemptsOf = async (orderId: string) => (await paymentsOf(orderId, { status: PaymentStatus.Failed })).length;
 
 async function claimAttempt(orderId: string, amount: number, token: string): Promise<{ attempt: PaymentDoc } | { heldKey: string }> {
   const failedAttempts = await failedAttemptsOf(orderId);
   const attemptKey = attemptKeyFor(orderId, failedAttempts);
+  const attempt = Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token });
+  await listPayment(orderId, attempt._id);
   try {
-    return { attempt: await Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token }).save() };
+    return { attempt: await attempt.save() };
   } catch (err) {
+    await unlistPayment(orderId, attempt._id);
     if (!isDuplicateKey(err)) throw err;
   }
   // Someone holds this key: a concurrent request (or one that died mid-way, which the reconciler settles).
@@ -353,9 +357,9 @@ async function claimAttempt(orderId: string, amount: number, token: string): Pro
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the attempt under a key until it is no longer pending; false if it still is at the deadline. */
-async function waitWhilePending(attemptKey: string, deadline: number, pollIntervalMs: number): Promise<boolean> {
+async function waitWhilePending(orderId: string, attemptKey: string, deadline: number, pollIntervalMs: number): Promise<boolean> {
   for (;;) {
-    const holder = await Payment.findOne({ attemptKey }).select('status').lean();
+    const [holder] = await paymentsOf(orderId, { attemptKey });
     if (holder?.status !== PaymentStatus.Pending) return true;
     const left = deadline - Date.now();
     if (left <= 0) return false;
@@ -422,7 +426,7 @@ export async function payOrder(
       await sleep(options.pollIntervalMs);
     }
     previousKey = claim.heldKey;
-    if (!(await waitWhilePending(claim.heldKey, deadline, options.pollIntervalMs))) throw new PaymentPendingError();
+    if (!(await waitWhilePending(orderId, claim.heldKey, deadline, options.pollIntervalMs))) throw new PaymentPendingError();
     // Settled: check the order again, as a request arriving now would.
   }
 

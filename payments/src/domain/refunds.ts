@@ -1,6 +1,7 @@
 import { audit, logger } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
+import { paymentsOf } from './order-payments';
 
 /** One refund per payment, however often it is attempted. */
 export const refundKeyFor = (stripeId: string) => `refund-${stripeId}`;
@@ -54,7 +55,7 @@ export async function refundPayment(stripe: Stripe, payment: PaymentDoc): Promis
 
 /** Refunds every succeeded payment of an order (there is at most one). */
 export async function refundOrderPayments(stripe: Stripe, orderId: string): Promise<number> {
-  const payments = await Payment.find({ orderId, status: PaymentStatus.Succeeded });
+  const payments = await paymentsOf(orderId, { status: PaymentStatus.Succeeded });
   for (const payment of payments) await refundPayment(stripe, payment);
   return payments.length;
 }

@@ -1,6 +1,7 @@
 import {
   BadRequestError,
   EventData,
+  isDuplicateKey,
   logger,
   NotAuthorizedError,
   NotFoundError,
@@ -9,6 +10,7 @@ import {
   Subjects,
 } from '@ticketing/common';
 import mongoose from 'mongoose';
+import { OrderTicket } from '../data/order-ticket';
 import { Ticket, TicketDoc, TicketStatus } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
 
@@ -72,6 +74,15 @@ export function editTicket(id: string, userId: string, changes: { title: string;
   }, EDIT_ATTEMPTS, EDIT_JITTER_MS);
 }
 
+/** Remembers which ticket the order is for (see OrderTicket); a second call finds it stored. */
+async function rememberOrderTicket(orderId: string, ticketId: string): Promise<void> {
+  try {
+    await OrderTicket.create({ _id: orderId, ticketId });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
 /**
  * order:created — locks the ticket for the new order: sets `orderId`, bumps
  * the version and publishes ticket:updated, so the owner can no longer edit it.
@@ -80,7 +91,8 @@ export function editTicket(id: string, userId: string, changes: { title: string;
  * the order's cancel has still not been recorded: that cancel leaves the
  * version alone, so it is a precondition of its own in the write.
  */
-export function reserveTicket(ticketId: string, orderId: string): Promise<void> {
+export async function reserveTicket(ticketId: string, orderId: string): Promise<void> {
+  await rememberOrderTicket(orderId, ticketId);
   return decideOnCurrentTicket(async () => {
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) {
@@ -116,7 +128,8 @@ export function reserveTicket(ticketId: string, orderId: string): Promise<void> 
  * Every cancel is remembered on the ticket, so an order:created arriving
  * after its own order:cancelled does not lock the ticket for good.
  */
-export function releaseTicket(ticketId: string, orderId: string): Promise<void> {
+export async function releaseTicket(ticketId: string, orderId: string): Promise<void> {
+  await rememberOrderTicket(orderId, ticketId);
   return decideOnCurrentTicket(async () => {
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) {
@@ -145,9 +158,9 @@ export function releaseTicket(ticketId: string, orderId: string): Promise<void> 
  */
 export function sellTicket(orderId: string, paymentId: string): Promise<void> {
   return decideOnCurrentTicket(async () => {
-    const ticket = await Ticket.findOne({ orderId });
+    const { locked: ticket, cancelled } = await ticketOfOrder(orderId);
     if (!ticket) {
-      if (await Ticket.exists({ cancelledOrderIds: orderId })) {
+      if (cancelled) {
         // Paid after it was cancelled: payments refunds it; the ticket is not sold.
         logger.warn({ orderId, paymentId }, 'payment:created for a cancelled order ignored');
         return;
@@ -159,4 +172,22 @@ export function sellTicket(orderId: string, paymentId: string): Promise<void> {
     ticket.set({ soldAt: new Date() });
     await saveTicket(ticket);
   }, { orderId, paymentId });
+}
+
+/**
+ * The ticket the order locks, if it does; else whether the order is known
+ * here as cancelled. By _id through OrderTicket; an order with no OrderTicket
+ * (its order:created and order:cancelled not handled here yet, or handled
+ * before OrderTicket existed) is looked up by its fields as before.
+ */
+async function ticketOfOrder(orderId: string): Promise<{ locked: TicketDoc | null; cancelled: boolean }> {
+  const pair = await OrderTicket.findById(orderId).lean();
+  if (pair) {
+    const ticket = await Ticket.findById(pair.ticketId);
+    if (ticket?.orderId === orderId) return { locked: ticket, cancelled: false };
+    return { locked: null, cancelled: Boolean(ticket?.cancelledOrderIds.includes(orderId)) };
+  }
+  const locked = await Ticket.findOne({ orderId });
+  if (locked) return { locked, cancelled: false };
+  return { locked: null, cancelled: Boolean(await Ticket.exists({ cancelledOrderIds: orderId })) };
 }

@@ -26,7 +26,8 @@ export function newOrderRouter(options: { windowSeconds: number; holds: HoldLimi
       const order = await withinHoldLimit(options.holds, userId, expiresAt, () =>
         placeOrder({ ticketId: req.body.ticketId, userId, windowSeconds: options.windowSeconds }),
       );
-      await order.populate('ticket');
+      // placeOrder built the order around the reserved ticket: no second read of it.
+      if (!order.populated('ticket')) await order.populate('ticket');
       res.status(201).send(order);
     },
   );

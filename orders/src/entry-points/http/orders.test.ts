@@ -105,6 +105,19 @@ describe('POST /api/orders', () => {
     expect(shown.body).toEqual(res.body);
   });
 
+  it('answers with the ticket it reserved, without reading the ticket again', async () => {
+    const ticket = await createTicket({ title: 'Ballet', price: 12 });
+    // populate would read it once more, by `{_id: {$in: [id]}}`.
+    const finds = jest.spyOn(Ticket, 'find');
+    try {
+      const res = await buy(ticket.id).expect(201);
+      expect(res.body.ticket).toEqual({ id: ticket.id, title: 'Ballet', price: 12 });
+      expect(finds).not.toHaveBeenCalled();
+    } finally {
+      finds.mockRestore();
+    }
+  });
+
   it('takes the lock length from EXPIRATION_WINDOW_SECONDS', async () => {
     const shortApp = testApp(bus, { EXPIRATION_WINDOW_SECONDS: 60 });
     const ticket = await createTicket();

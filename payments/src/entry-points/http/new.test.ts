@@ -8,6 +8,7 @@ import { ALREADY_PAID, STILL_PROCESSING } from '../../domain/charges';
 import { testApp } from '../../test/app';
 import { createOrder, createSucceededPayment } from '../../test/orders';
 import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe } from '../../test/stripe';
+import * as orderPayments from '../../domain/order-payments';
 
 useTestDatabase();
 requireStripeMock();
@@ -325,15 +326,15 @@ describe('POST /api/payments', () => {
   });
 
   describe('a request that finds an attempt for the order in flight', () => {
-    let findOne: jest.SpyInstance;
+    let lookups: jest.SpyInstance;
     beforeEach(() => {
-      findOne = jest.spyOn(Payment, 'findOne');
+      lookups = jest.spyOn(orderPayments, 'paymentsOf');
     });
-    afterEach(() => findOne.mockRestore());
+    afterEach(() => lookups.mockRestore());
 
     /** Resolves once a request found the attempt key taken and reads the attempt under it. */
     const someoneReads = (attemptKey: string) =>
-      waitFor(() => findOne.mock.calls.some(([filter]) => (filter as { attemptKey?: string } | undefined)?.attemptKey === attemptKey));
+      waitFor(() => lookups.mock.calls.some(([, where]) => (where as { attemptKey?: string } | undefined)?.attemptKey === attemptKey));
 
     type Answer = { status: number; body: { id?: string; errors?: unknown } };
 
@@ -369,6 +370,51 @@ describe('POST /api/payments', () => {
       const res = await second.answer();
       expect([res.status, res.body]).toEqual([201, { id: expect.any(String) }]);
       await expectDeclinedThenPaid(orderId, res.body.id);
+    });
+  });
+
+  describe("finding the order's payments", () => {
+    afterEach(() => jest.restoreAllMocks());
+    /** Payment reads by a field other than _id (findById reads through findOne `{_id}`): full scans on FerretDB. */
+    const readsByFields = (...spies: jest.SpyInstance[]) =>
+      spies.flatMap((spy) => spy.mock.calls.map(([filter]) => filter)).filter((filter) => Object.keys(filter ?? {}).some((k) => k !== '_id'));
+    const spyOnReads = () => ['find', 'findOne', 'exists', 'countDocuments'].map((m) => jest.spyOn(Payment, m as 'find'));
+
+    it('reads them by _id from the order (a decline, then a charge, then a repeat that is already paid)', async () => {
+      const { orderId, cookie } = await payableOrder();
+      const spies = spyOnReads();
+      http.answer('POST', '/v1/payment_intents', 402, cardDeclined());
+      await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
+      const res = await pay(cookie, { token: 'tok_mastercard', orderId }).expect(201);
+      const again = await pay(cookie, { token: 'tok_visa', orderId }).expect(400);
+      expect(again.body).toEqual({ errors: [{ message: ALREADY_PAID }] });
+      expect(readsByFields(...spies)).toEqual([]);
+      jest.restoreAllMocks();
+      await expectDeclinedThenPaid(orderId, res.body.id);
+      const listed = (await Order.findById(orderId).lean())!.paymentIds;
+      expect([...listed!].sort()).toEqual((await Payment.find({ orderId })).map((p) => p.id).sort());
+    });
+
+    it('lists no payment that was not written (a second request that found the key taken)', async () => {
+      const { orderId, cookie } = await payableOrder();
+      const answers = await Promise.all([0, 1, 2, 3].map(() => pay(cookie, { token: 'tok_visa', orderId })));
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 400, 400, 400]);
+      expect(charges()).toHaveLength(1);
+      expect((await Order.findById(orderId).lean())!.paymentIds).toEqual([(await Payment.findOne({ orderId }))!.id]);
+    });
+
+    it('finds them by their fields for an order replicated before the list existed', async () => {
+      const { orderId, cookie } = await payableOrder();
+      await Order.updateOne({ _id: orderId }, { $unset: { paymentIds: 1 } });
+      expect((await Order.findById(orderId).lean())!.paymentIds).toBeUndefined();
+      http.answer('POST', '/v1/payment_intents', 402, cardDeclined());
+      await pay(cookie, { token: 'tok_chargeDeclined', orderId }).expect(402);
+      const res = await pay(cookie, { token: 'tok_mastercard', orderId }).expect(201);
+      await expectDeclinedThenPaid(orderId, res.body.id);
+      expect((await pay(cookie, { token: 'tok_visa', orderId }).expect(400)).body).toEqual({ errors: [{ message: ALREADY_PAID }] });
+      // Not started on a replica whose older payments it would miss.
+      expect((await Order.findById(orderId).lean())!.paymentIds).toBeUndefined();
+      expect(charges()).toHaveLength(2);
     });
   });
 

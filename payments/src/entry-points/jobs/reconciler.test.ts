@@ -8,6 +8,7 @@ import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe }
 import { attemptKeyFor } from '../../domain/charges';
 import { reconcile, settleStaleAttempts, STALE_ATTEMPT_MS } from './reconciler';
 import { retryDueRefunds } from '../../domain/refunds';
+import { listPayment } from '../../domain/order-payments';
 
 useTestDatabase();
 requireStripeMock();
@@ -24,13 +25,15 @@ beforeEach(() => {
 /** What a request that died after claiming its attempt leaves behind. */
 async function lostAttempt(orderAttrs: Parameters<typeof createOrder>[0] = {}, ageMs = STALE_ATTEMPT_MS + 1000) {
   const order = await createOrder(orderAttrs);
-  const attempt = await Payment.build({
+  const attempt = Payment.build({
     orderId: order.id,
     attemptKey: attemptKeyFor(order.id, 0),
     amount: 2000,
     status: PaymentStatus.Pending,
     token: 'tok_visa',
-  }).save();
+  });
+  await listPayment(order.id, attempt._id); // as the request did before writing it
+  await attempt.save();
   const createdAt = new Date(Date.now() - ageMs);
   await Payment.collection.updateOne({ _id: attempt._id }, { $set: { createdAt } });
   return { order, attempt };
