@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { toJSONOptions } from '@ticketing/common';
+import { toJSONWithout } from '@ticketing/common';
 import { Password } from '../domain/password';
 
 export interface UserAttrs {
@@ -16,14 +16,7 @@ const userSchema = new mongoose.Schema<UserDoc>(
     password: { type: String, required: true },
   },
   {
-    toJSON: {
-      ...toJSONOptions,
-      transform(doc: unknown, ret: Record<string, unknown>) {
-        toJSONOptions.transform(doc, ret);
-        delete ret.password;
-        return ret;
-      },
-    },
+    toJSON: toJSONWithout('password'),
   },
 );
 

@@ -50,6 +50,16 @@ export const toJSONOptions = {
   },
 };
 
+/** toJSONOptions that also keep these fields from clients (a password, a card token, a service's own bookkeeping). */
+export const toJSONWithout = (...fields: string[]) => ({
+  ...toJSONOptions,
+  transform(doc: unknown, ret: Record<string, unknown>) {
+    toJSONOptions.transform(doc, ret);
+    for (const field of fields) delete ret[field];
+    return ret;
+  },
+});
+
 export * from './record-lock';
 export * from './await-replica';
 export { useWritesById } from './writes-by-id';

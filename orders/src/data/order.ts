@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { OrderStatus, outboxPlugin, toJSONOptions, WithOutbox } from '@ticketing/common';
+import { OrderStatus, outboxPlugin, toJSONWithout, WithOutbox } from '@ticketing/common';
 import { TicketDoc } from './ticket';
 
 export { OrderStatus };
@@ -40,15 +40,7 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     // so the replicas in tickets and payments never wait for one they cannot get.
     versionKey: 'version',
     optimisticConcurrency: true,
-    toJSON: {
-      ...toJSONOptions,
-      versionKey: true,
-      transform(doc: unknown, ret: Record<string, unknown>) {
-        toJSONOptions.transform(doc, ret);
-        delete ret.createdAt;
-        return ret;
-      },
-    },
+    toJSON: { ...toJSONWithout('createdAt'), versionKey: true },
   },
 );
 

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { OrderStatus, TraceCarrier, toJSONOptions } from '@ticketing/common';
+import { OrderStatus, TraceCarrier, toJSONWithout } from '@ticketing/common';
 
 /**
  * The payments service's replica of an order, fed by order:created and
@@ -51,14 +51,7 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
   },
   {
     versionKey: false,
-    toJSON: {
-      ...toJSONOptions,
-      transform(doc: unknown, ret: Record<string, unknown>) {
-        toJSONOptions.transform(doc, ret);
-        delete ret.paymentIds;
-        return ret;
-      },
-    },
+    toJSON: toJSONWithout('paymentIds'),
   },
 );
 

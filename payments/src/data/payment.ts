@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { outboxPlugin, toJSONOptions, WithOutbox } from '@ticketing/common';
+import { outboxPlugin, toJSONWithout, WithOutbox } from '@ticketing/common';
 
 export enum PaymentStatus {
   /** The attempt is claimed and its charge sent (or about to be); outcome not recorded yet. */
@@ -60,14 +60,7 @@ const paymentSchema = new mongoose.Schema<PaymentDoc, PaymentModel>(
   },
   {
     timestamps: true,
-    toJSON: {
-      ...toJSONOptions,
-      transform(doc: unknown, ret: Record<string, unknown>) {
-        toJSONOptions.transform(doc, ret);
-        delete ret.token;
-        return ret;
-      },
-    },
+    toJSON: toJSONWithout('token'),
   },
 );
 

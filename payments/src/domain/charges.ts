@@ -19,7 +19,7 @@ import { Order, OrderDoc } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { STRIPE_TIMEOUT_MS } from '../data/stripe';
 import { chargeableCents } from './amount';
-import { listPayment, paymentsOf, unlistPayment } from './order-payments';
+import { paymentsOf, saveListedPayment } from './order-payments';
 import { refundPayment } from './refunds';
 
 export const CANCELLED = 'Cannot pay for a cancelled order';
@@ -342,12 +342,9 @@ export const failedAttemptsOf = async (orderId: string) => (await paymentsOf(ord
 async function claimAttempt(orderId: string, amount: number, token: string): Promise<{ attempt: PaymentDoc } | { heldKey: string }> {
   const failedAttempts = await failedAttemptsOf(orderId);
   const attemptKey = attemptKeyFor(orderId, failedAttempts);
-  const attempt = Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token });
-  await listPayment(orderId, attempt._id);
   try {
-    return { attempt: await attempt.save() };
+    return { attempt: await saveListedPayment(Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token })) };
   } catch (err) {
-    await unlistPayment(orderId, attempt._id);
     if (!isDuplicateKey(err)) throw err;
   }
   // Someone holds this key: a concurrent request (or one that died mid-way, which the reconciler settles).

@@ -17,8 +17,19 @@ export async function listPayment(orderId: string, paymentId: mongoose.Types.Obj
 }
 
 /** Takes back an entry whose payment was not written after all (best effort: a stale entry is harmless). */
-export async function unlistPayment(orderId: string, paymentId: mongoose.Types.ObjectId): Promise<void> {
+async function unlistPayment(orderId: string, paymentId: mongoose.Types.ObjectId): Promise<void> {
   await Order.updateOne({ _id: orderId }, { $pull: { paymentIds: String(paymentId) } }).catch(() => undefined);
+}
+
+/** Writes a new payment listed on its order (listPayment first); a write that fails takes its entry back and rethrows. */
+export async function saveListedPayment(payment: PaymentDoc): Promise<PaymentDoc> {
+  await listPayment(payment.orderId, payment._id as mongoose.Types.ObjectId);
+  try {
+    return await payment.save();
+  } catch (err) {
+    await unlistPayment(payment.orderId, payment._id as mongoose.Types.ObjectId);
+    throw err;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { Order } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { StripeEvent } from '../data/stripe-event';
 import { recordFailed, recordSucceeded, Settlement } from './charges';
-import { listPayment, unlistPayment } from './order-payments';
+import { saveListedPayment } from './order-payments';
 
 const DECLINED = 'Your card was declined.';
 
@@ -25,12 +25,9 @@ export async function paymentOfIntent(intent: Stripe.PaymentIntent, orderId: str
   for (let tries = 0; tries < 5; tries += 1) {
     const found = (await Payment.findOne({ attemptKey })) ?? (await Payment.findOne({ orderId, stripeId: intent.id }));
     if (found) return found;
-    const payment = Payment.build({ orderId, attemptKey, stripeId: intent.id, amount: intent.amount, status: PaymentStatus.Pending });
-    await listPayment(orderId, payment._id);
     try {
-      return await payment.save();
+      return await saveListedPayment(Payment.build({ orderId, attemptKey, stripeId: intent.id, amount: intent.amount, status: PaymentStatus.Pending }));
     } catch (err) {
-      await unlistPayment(orderId, payment._id);
       if (!isDuplicateKey(err)) throw err;
       // Created by a concurrent delivery meanwhile: read it.
     }
