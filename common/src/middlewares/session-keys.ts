@@ -16,7 +16,7 @@ export interface UserPayload {
 }
 
 export interface SessionKeySettings {
-  /** SPEC's JWT_KEY: signs when JWT_KEYS is unset, and always verifies (tokens from before a rotation). */
+  /** The original single key: signs when JWT_KEYS is unset, and always verifies (tokens from before a rotation). */
   JWT_KEY: string;
   /** `kid:secret,kid:secret`: the first signs, every one verifies until it is removed. */
   JWT_KEYS?: string;
@@ -46,8 +46,7 @@ export function parseJwtKeys(value: string): Array<{ kid: string; secret: string
 export class SessionKeys {
   private readonly signing: { kid: string; secret: KeyObject };
   // Key objects made once, not per request: given a string, jsonwebtoken first
-  // tries to parse it as a public key (createPublicKey took a quarter of a
-  // service's CPU under load, measured with node --cpu-prof).
+  // tries to parse it as a public key, a large share of a service's CPU under load.
   private readonly byKid = new Map<string, KeyObject>();
   private readonly legacy: KeyObject;
   /**

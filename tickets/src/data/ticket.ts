@@ -36,7 +36,7 @@ export interface TicketDoc extends mongoose.Document, TicketAttrs, WithOutbox {
   readonly status: TicketStatus;
 }
 
-/** A ticket in responses (SPEC): `{id, title, price, userId, version, orderId?}`. */
+/** A ticket in responses (docs/contract.md): `{id, title, price, userId, version, orderId?}`. */
 export interface TicketJSON {
   id: string;
   title: string;
