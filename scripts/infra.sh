@@ -31,7 +31,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${TICKETING_LOCAL_DIR:-$REPO/.local}"
-BIN="$LOCAL/bin"
+# shellcheck source=tools-dir.sh
+source "$REPO/scripts/tools-dir.sh"
+BIN="$(tools_dir bin)"
 DATA="$LOCAL/data"
 LOGS="$LOCAL/logs"
 RUN="$LOCAL/run"
@@ -238,6 +240,9 @@ cmd_install() { # component...
   local comps=("$@") with_chromium=0
   if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}" gateway); with_chromium=1; fi
   lock
+  # Installs into the machine's shared tool directory: one checkout at a time.
+  exec 7>"$BIN/.install.flock"
+  flock 7
   # Debian packages first, in one apt-get call.
   local pkgs=() c
   for c in "${comps[@]}"; do

@@ -26,7 +26,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${TICKETING_LOCAL_DIR:-$REPO/.local}"
-K8S="$LOCAL/k8s"
+# shellcheck source=tools-dir.sh
+source "$REPO/scripts/tools-dir.sh"
+K8S="$(tools_dir k8s)"
 BIN="$K8S/bin"
 
 KUBERNETES_VERSION="v1.36.3"   # the control plane we build and target
