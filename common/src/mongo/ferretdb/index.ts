@@ -1,23 +1,9 @@
 /**
- * The FerretDB adapter: what the services need of a database that speaks
- * MongoDB's protocol but is not MongoDB, kept out of the services.
- *
- * Locally and in CI the database is FerretDB v1 (SQLite backend). It pushes
- * a filter down to SQL only when it is exactly `{_id}`, and it applies an
- * update as read → modify → write-back outside any transaction. When the
- * server says it is FerretDB (buildInfo's `ferretdbVersion`), connectMongo
- * has this adapter wrap the collections of that connection once, so models
- * need nothing:
- * - every write that names one record by `_id` holds that record's lock
- *   (record-lock.ts), so this process's writes to it go one at a time and a
- *   conditional write still has one winner;
- * - a conditional write of one record is read by `_id`, tested in process
- *   and written by `_id` (writes-by-id.ts), and a read of one record through
- *   `$in` is sent as `{_id}`;
- * - a find by an immutable indexed field is answered through lists of ids
- *   kept beside the collection (lookup-lists.ts).
- * On any other server nothing is wrapped: filters go to the server as
- * written, and its single-document writes are atomic.
+ * The FerretDB adapter (docs/ferretdb.md): on a connection whose server says
+ * it is FerretDB, the collections are wrapped once, so that a write naming
+ * one record holds that record's lock, a conditional write goes by `_id`, and
+ * a find by an immutable indexed field goes through lists of ids. On any
+ * other server nothing is wrapped.
  */
 import mongoose, { mongo } from 'mongoose';
 import { logger } from '../../logger';
@@ -53,14 +39,14 @@ const READS = ['find', 'findOne', 'countDocuments'] as const;
 /** Writes that may add records to a value's list, or move them between values. */
 const LISTED_WRITES = ['insertOne', 'insertMany', 'updateMany', 'bulkWrite'] as const;
 
-/** A find answered from the lists: toArray reads them; anything else (sort, a stream...) opens the server's cursor. */
-function listedCursor(listed: () => Promise<unknown[]>, server: () => object): object {
-  let cursor: object | undefined;
+/** A find answered from the lists by toArray; anything else (a sort, a stream...) opens the server's cursor and is the server's from then on. */
+function listedCursor(listed: () => Promise<unknown[]>, server: () => { toArray(): Promise<unknown[]> }): object {
+  let cursor: ReturnType<typeof server> | undefined;
   return new Proxy(
     {},
     {
       get(_target, prop) {
-        if (prop === 'toArray') return listed;
+        if (prop === 'toArray' && !cursor) return listed;
         if (prop === 'then') return undefined; // awaited by mongoose: not a promise
         cursor ??= server();
         const value = Reflect.get(cursor, prop, cursor) as unknown;
@@ -112,7 +98,7 @@ export class FerretDBAdapter {
         if (!by) return original.apply(this, args);
         const listed = () => lookups.find(this.collection, by.field, by.value, args[0] as Filter, args[1] as Options);
         if (method === 'findOne') return listed().then((docs) => docs[0] ?? null);
-        return listedCursor(listed, () => original.apply(this, args) as object);
+        return listedCursor(listed, () => original.apply(this, args) as { toArray(): Promise<unknown[]> });
       };
     }
 

@@ -1,20 +1,9 @@
 /**
- * Finds by a field other than `_id`, answered by `_id` reads.
- *
- * FerretDB scans the whole collection for any filter but `{_id}`. For a
- * field the schema marks `immutable` and that leads one of its indexes (a
- * lookup MongoDB answers from that index), the adapter keeps, per value, the
- * ids of the records that have it, in a collection beside
- * (`<collection>_by_<field>`, one record per value). An insert lists its
- * record before writing it; a find or findOne that names the field by value
- * (and asks for nothing the lists cannot give: sort, skip, limit, a
- * projection) reads the value's list and each record on it by `_id`, and
- * tests the whole filter on them in process (sift). A listed record that was
- * not written after all, or was deleted since, fails that test, so a stale
- * entry is harmless. The lists are built from one scan the first time a
- * database needs them (records stored before them), and again after a write
- * that could give a record another value (an upsert, an update or a
- * replacement of the field; `immutable` keeps the model's own writes from it).
+ * Finds by an immutable field that leads an index, answered by `_id` reads
+ * (docs/ferretdb.md): per value, the ids of the records that have it are kept
+ * in `<collection>_by_<field>`. An insert lists its record before writing it,
+ * and every record read through a list is tested against the whole filter,
+ * so an entry whose record was never written, or was deleted, is harmless.
  */
 import mongoose, { mongo } from 'mongoose';
 import sift from 'sift';

@@ -1,12 +1,8 @@
 /**
- * One lock per record (collection + `_id`), inside one process: its holders
- * run one at a time, in arrival order. The adapter holds it around every
- * write that names one record, because FerretDB applies an update as read →
- * modify → write-back outside any transaction: two concurrent updates of one
- * document both match their filter and the later write-back erases the
- * earlier one. Serialised, conditions hold again. It does not coordinate
- * separate processes: where one winner across processes matters, a
- * unique-index insert decides (atomic on FerretDB too).
+ * One lock per record (collection + `_id`) inside one process, taken in
+ * arrival order: FerretDB applies an update as read, modify, write back, so
+ * two unserialised writes of one record can erase each other
+ * (docs/ferretdb.md). It does not coordinate processes.
  */
 export class RecordLocks {
   /** Per key, the promise the next holder waits for (the last holder's release). */

@@ -1,19 +1,8 @@
 /**
- * Conditional single-record writes sent by `_id` alone, and reads of one
- * record through `$in` sent as `{_id}`.
- *
- * FerretDB's SQLite backend pushes a filter down to SQL only when it is
- * exactly `{_id: <string|ObjectId>}` (backends/sqlite/collection.go:
- * `params.Filter.Len() == 1`); `{_id, version}` or `{_id, reservedBy: null}`
- * reads every document of the collection and filters them in Go, and every
- * versioned save and conditional update has that shape. Such a write (no
- * upsert, no positional `$` in the update) becomes: read the record by
- * `_id`, test the conditions on it in process (sift: MongoDB's query
- * language in JS), write by `_id` only if they hold, and otherwise answer
- * "matched nothing" exactly as the server would. FerretDB itself applies a
- * conditional update as the same read, filter, write-back outside any
- * transaction (handler/msg_update.go), so neither is atomic against a
- * concurrent writer: the adapter holds the record's lock around both.
+ * FerretDB pushes a filter down only when it is exactly `{_id}`
+ * (docs/ferretdb.md), so a conditional write of one record is sent as a read
+ * by `_id`, a test of the conditions in process (sift) and a write by `_id`,
+ * the record's lock held around them.
  *
  * sift compares ObjectIds, Dates and the like by their JSON form (an
  * ObjectId equals its hex string there, not on the server); mongoose casts a
