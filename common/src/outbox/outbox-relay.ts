@@ -2,7 +2,6 @@ import { Model, mongo } from 'mongoose';
 import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
-import { recordLockKey, withRecordLock } from '../mongo/record-lock';
 import { observeOutboxes } from '../telemetry/metrics';
 import { tracedPublish } from '../telemetry/tracing';
 import { OUTBOX_MARKER, OutboxEntry, OutboxStaged, offOutboxStaged, onOutboxStaged } from './outbox';
@@ -158,10 +157,10 @@ export class OutboxRelay {
   }
 
   /**
-   * The recovery scan, off the passes' path: on FerretDB it reads the whole
-   * collection (the marker's index is not used there; 420 ms at 10k tickets,
-   * measured), and while it ran inside a pass every event written meanwhile
-   * waited for it. It only queues the ids it finds; passes publish them.
+   * The recovery scan, off the passes' path: a server that does not use the
+   * marker's index reads the whole collection, and while the scan ran inside
+   * a pass every event written meanwhile waited for it. It only queues the
+   * ids it finds; passes publish them.
    */
   private scanInBackground(): void {
     if (this.scanning || this.stopped) return;
@@ -268,8 +267,8 @@ export class OutboxRelay {
   }
 
   /**
-   * Recovery: queues every record the marker names (on mongod an index
-   * lookup; FerretDB v1 scans, so it runs seldom). `wake` starts a pass per
+   * Recovery: queues every record the marker names (an index lookup; it
+   * runs seldom all the same). `wake` starts a pass per
    * page at once; flush() runs its own pass after it.
    */
   private async findMarked(wake: boolean): Promise<void> {
@@ -297,44 +296,35 @@ export class OutboxRelay {
 
   /**
    * Publishes one record's entries in order and removes each once the broker
-   * has it. Every write names the record by `_id` alone: FerretDB v1 pushes
-   * down nothing else, so a conditional filter (`{_id, 'outbox.0.id', ...}`)
-   * scanned the whole collection (measured: propagation p50 337 ms at 1k
-   * tickets, 2.9 s at 10k). An entry is removed by value (`$pullAll`), so
-   * removing it twice (another relay got there first) removes nothing else;
-   * the marker is dropped only when, under the record's lock (which every
-   * write of this process takes), the outbox is empty.
+   * has it, by `_id` (one record, whatever the size of the collection). An
+   * entry is removed by value (`$pullAll`), so removing it twice (another
+   * relay got there first) removes nothing else. The marker goes with the
+   * last entry, in the same write and only if nothing was staged since: the
+   * write's condition says so.
    */
   private async flushRecord(model: OutboxModel, id: unknown, entries: OutboxEntry[], marked: boolean): Promise<number> {
     let published = 0;
     const collection = model.collection;
     const byId = { _id: id } as mongo.Filter<mongo.Document>;
-    // Under the record's lock: on FerretDB an unserialised update can erase a concurrent save.
-    const locked = <T>(fn: () => Promise<T>) => withRecordLock(recordLockKey(collection.name, id), fn);
-    const outboxNow = async () => ((await collection.findOne(byId, { projection: { outbox: 1 } }))?.outbox ?? []) as OutboxEntry[];
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       await tracedPublish(this.bus, toEnvelope(entry));
       published += 1;
-      // $pullAll of the entry as read: exact equality, on FerretDB ($pull with a condition matches nothing there) as on mongod.
+      // $pullAll of the entry as read: exact equality ($pull with a condition is not understood by every server).
       // (Cast: the driver's UpdateFilter of an untyped document cannot type an array field.)
       const pull = { $pullAll: { outbox: [entry] } } as unknown as mongo.UpdateFilter<mongo.Document>;
-      const removed = await locked(async () => {
-        if (i < entries.length - 1) return (await collection.updateOne(byId, pull)).modifiedCount;
+      let removed = 0;
+      if (i === entries.length - 1) {
         // The last one read: drop the marker with it, unless something was staged meanwhile (its write woke us again).
-        const now = await outboxNow();
-        const onlyThis = now.length === 1 && now[0].id === entry.id;
-        return (await collection.updateOne(byId, onlyThis ? { ...pull, $unset: { [OUTBOX_MARKER]: '' } } : pull)).modifiedCount;
-      });
+        const onlyThis = { ...byId, 'outbox.1': { $exists: false }, 'outbox.0.id': entry.id };
+        removed = (await collection.updateOne(onlyThis, { ...pull, $unset: { [OUTBOX_MARKER]: '' } })).modifiedCount;
+      }
+      if (removed === 0) removed = (await collection.updateOne(byId, pull)).modifiedCount;
       // Already removed: another relay published it too, and is doing the rest.
       if (removed === 0) return published;
     }
     // A marker on an empty outbox (a crash after the last removal): drop it.
-    if (entries.length === 0 && marked) {
-      await locked(async () => {
-        if ((await outboxNow()).length === 0) await collection.updateOne(byId, { $unset: { [OUTBOX_MARKER]: '' } });
-      });
-    }
+    if (entries.length === 0 && marked) await collection.updateOne({ ...byId, 'outbox.0': { $exists: false } }, { $unset: { [OUTBOX_MARKER]: '' } });
     return published;
   }
 }

@@ -2,13 +2,12 @@ import { EventEmitter } from 'node:events';
 import { Document, Model, Schema } from 'mongoose';
 import { EventData, EventEnvelope, Subjects } from '../events';
 import { envelopeOf } from '../bus/publisher';
-import { recordLockPlugin } from '../mongo/record-lock';
 import { ContinuedTrace, traceStaged } from '../telemetry/tracing';
 
 /**
  * The transactional outbox, kept inside the record it describes: an event is
  * pushed onto `outbox` in the same single-document write as the change (no
- * multi-document transactions on FerretDB or a standalone mongod), and the
+ * multi-document transactions, which a standalone server lacks), and the
  * OutboxRelay publishes and removes it afterwards.
  */
 export interface OutboxEntry {
@@ -128,11 +127,6 @@ const outboxEntrySchema = new Schema<OutboxEntry>(
  * write, whatever the size of the collection).
  */
 export function outboxPlugin(schema: Schema): void {
-  // The relay's $pop and a concurrent staging write must not interleave:
-  // FerretDB applies an update as read, modify, write back, so the pop's
-  // write-back would erase the entry just pushed. Not left to the global
-  // registration (a schema compiled before common's mongo module loads has none).
-  schema.plugin(recordLockPlugin);
   schema.add({ outbox: { type: [outboxEntrySchema], default: [] }, [OUTBOX_MARKER]: { type: Boolean } });
   // Sparse: only records with something to publish are in it.
   schema.index({ [OUTBOX_MARKER]: 1 }, { sparse: true });

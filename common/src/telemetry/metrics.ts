@@ -82,7 +82,7 @@ async function readOutboxes(): Promise<Map<string, { entries: number; oldestAgeS
   for (const [name, model] of outboxModels) {
     try {
       const docs = await model.collection
-        // By the indexed marker (a real MongoDB walks the index; FerretDB scans either way).
+        // By the indexed marker.
         .find({ [OUTBOX_MARKER]: true }, { projection: { outbox: 1 } })
         .limit(OUTBOX_SCAN_LIMIT)
         .toArray();

@@ -10,7 +10,7 @@ import {
   Subjects,
 } from '@ticketing/common';
 import mongoose from 'mongoose';
-import { OrderTicket } from '../data/order-ticket';
+import { Order } from '../data/order';
 import { Ticket, TicketDoc, TicketStatus } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
 
@@ -45,7 +45,7 @@ export async function saveTicket(ticket: TicketDoc, precondition?: Record<string
     userId: ticket.userId,
     ...(ticket.orderId ? { orderId: ticket.orderId } : {}),
   };
-  // common's recordLockPlugin serialises this save with the relay; a stale read fails the version filter.
+  // A stale read fails the version filter.
   return saveWithEvent(ticket, Subjects.TicketUpdated, data, precondition);
 }
 
@@ -74,10 +74,10 @@ export function editTicket(id: string, userId: string, changes: { title: string;
   }, EDIT_ATTEMPTS, EDIT_JITTER_MS);
 }
 
-/** Remembers which ticket the order is for (see OrderTicket); a second call finds it stored. */
-async function rememberOrderTicket(orderId: string, ticketId: string): Promise<void> {
+/** Records the order and the ticket it is for (see data/order.ts); a second call finds it stored. */
+async function recordOrder(orderId: string, ticketId: string): Promise<void> {
   try {
-    await OrderTicket.create({ _id: orderId, ticketId });
+    await Order.create({ _id: orderId, ticketId });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
@@ -92,7 +92,7 @@ async function rememberOrderTicket(orderId: string, ticketId: string): Promise<v
  * version alone, so it is a precondition of its own in the write.
  */
 export async function reserveTicket(ticketId: string, orderId: string): Promise<void> {
-  await rememberOrderTicket(orderId, ticketId);
+  await recordOrder(orderId, ticketId);
   return decideOnCurrentTicket(async () => {
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) {
@@ -129,7 +129,7 @@ export async function reserveTicket(ticketId: string, orderId: string): Promise<
  * after its own order:cancelled does not lock the ticket for good.
  */
 export async function releaseTicket(ticketId: string, orderId: string): Promise<void> {
-  await rememberOrderTicket(orderId, ticketId);
+  await recordOrder(orderId, ticketId);
   return decideOnCurrentTicket(async () => {
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) {
@@ -176,14 +176,14 @@ export function sellTicket(orderId: string, paymentId: string): Promise<void> {
 
 /**
  * The ticket the order locks, if it does; else whether the order is known
- * here as cancelled. By _id through OrderTicket; an order with no OrderTicket
- * (its order:created and order:cancelled not handled here yet, or handled
- * before OrderTicket existed) is looked up by its fields as before.
+ * here as cancelled. Through the order's record; an order with none (its
+ * order:created and order:cancelled not handled here yet, or handled before
+ * orders were recorded) is looked up by its fields on the tickets.
  */
 async function ticketOfOrder(orderId: string): Promise<{ locked: TicketDoc | null; cancelled: boolean }> {
-  const pair = await OrderTicket.findById(orderId).lean();
-  if (pair) {
-    const ticket = await Ticket.findById(pair.ticketId);
+  const order = await Order.findById(orderId).lean();
+  if (order) {
+    const ticket = await Ticket.findById(order.ticketId);
     if (ticket?.orderId === orderId) return { locked: ticket, cancelled: false };
     return { locked: null, cancelled: Boolean(ticket?.cancelledOrderIds.includes(orderId)) };
   }

@@ -8,7 +8,6 @@ import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe }
 import { attemptKeyFor } from '../../domain/charges';
 import { reconcile, settleStaleAttempts, STALE_ATTEMPT_MS } from './reconciler';
 import { retryDueRefunds } from '../../domain/refunds';
-import { listPayment } from '../../domain/order-payments';
 
 useTestDatabase();
 requireStripeMock();
@@ -32,7 +31,6 @@ async function lostAttempt(orderAttrs: Parameters<typeof createOrder>[0] = {}, a
     status: PaymentStatus.Pending,
     token: 'tok_visa',
   });
-  await listPayment(order.id, attempt._id); // as the request did before writing it
   await attempt.save();
   const createdAt = new Date(Date.now() - ageMs);
   await Payment.collection.updateOne({ _id: attempt._id }, { $set: { createdAt } });

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import mongoose from 'mongoose';
-import { useTestDatabase } from '../testing';
-import './index'; // registers recordLockPlugin for every schema, as in the services
-import { useWritesById } from './writes-by-id';
+import { useTestDatabase } from '../../testing';
+import { adaptToFerretDB } from './index';
 
 useTestDatabase();
 
@@ -23,7 +22,7 @@ const seatSchema = new mongoose.Schema<Seat>(
   { versionKey: 'version', optimisticConcurrency: true },
 );
 
-/** Two views of one database: one writing by _id (as on FerretDB), one sending filters as they are. */
+/** Two views of one database: one the adapter has taken on (buildInfo says FerretDB), one it has not (buildInfo says MongoDB). */
 let byId: mongoose.Connection;
 let asIs: mongoose.Connection;
 let SeatById: mongoose.Model<Seat>;
@@ -33,8 +32,8 @@ const sentFilters: Array<{ op: string; filter: unknown }> = [];
 beforeAll(async () => {
   byId = mongoose.connection.useDb(mongoose.connection.name, { useCache: false });
   asIs = mongoose.connection.useDb(mongoose.connection.name, { useCache: false });
-  await useWritesById(byId, true);
-  await useWritesById(asIs, false);
+  expect(await adaptToFerretDB(byId, async () => ({ version: '7.0.77', ferretdbVersion: 'v1.24.2' }))).toBe(true);
+  expect(await adaptToFerretDB(asIs, async () => ({ version: '8.0.4' }))).toBe(false);
   SeatById = byId.model<Seat>('Seat', seatSchema, 'seats');
   SeatAsIs = asIs.model<Seat>('Seat', seatSchema, 'seats');
   // What reaches the driver (mongoose's own copy of it).
@@ -55,7 +54,7 @@ beforeEach(() => {
 const A = new mongoose.Types.ObjectId();
 const B = new mongoose.Types.ObjectId();
 
-describe('useWritesById (FerretDB path)', () => {
+describe('conditional writes of one record (adapter on)', () => {
   it('sends a conditional write that holds by _id alone, and one that does not, not at all', async () => {
     const seat = await SeatById.create({ title: 'a' });
     const hit = await SeatById.updateOne({ _id: seat._id, version: 0, reservedBy: null }, { $set: { reservedBy: A } });
@@ -135,7 +134,7 @@ describe('useWritesById (FerretDB path)', () => {
   });
 });
 
-describe('reads of one record through $in (FerretDB path)', () => {
+describe('reads of one record through $in (adapter on)', () => {
   interface Box {
     seat: mongoose.Types.ObjectId | Seat;
   }
