@@ -1,6 +1,6 @@
 // First: tracing must hook http, express, mongodb and ioredis before they load.
 import '@ticketing/common/telemetry/register';
-import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
+import { connectBus, eventTelemetry, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
@@ -15,7 +15,7 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     await Promise.all([Order.init(), Ticket.init()]);
-    const bus = await connectBus(config);
+    const bus = await connectBus(config, eventTelemetry);
     const redis = connectRedis(config);
     await redisReady(redis);
 

@@ -1,4 +1,5 @@
 import { EventEnvelope, Subjects } from '../events';
+import { EventInstrumentation } from './instrumentation';
 
 /** One delivery of an event to a subscriber. */
 export interface DeliveredMessage {
@@ -30,7 +31,9 @@ export interface SubscriptionOptions {
 }
 
 export interface EventBus {
-  /** Sends an envelope; resolves once the broker has stored it. */
+  /** What watches this bus's publishes and its listeners' handling (see EventInstrumentation). */
+  readonly instrumentation: EventInstrumentation;
+  /** Sends an envelope, under the instrumentation's watch; resolves once the broker has stored it. */
   publish(envelope: EventEnvelope): Promise<void>;
   subscribe(options: SubscriptionOptions): Promise<void>;
   /** True while the broker connection is up (readiness). */

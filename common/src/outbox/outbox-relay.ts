@@ -1,14 +1,13 @@
-import { Model, mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { recordLockKey, withRecordLock } from '../mongo/record-lock';
-import { observeOutboxes } from '../telemetry/metrics';
-import { tracedPublish } from '../telemetry/tracing';
-import { OUTBOX_MARKER, OutboxEntry, OutboxStaged, offOutboxStaged, onOutboxStaged } from './outbox';
+import { observeOutbox } from '../telemetry/metrics';
+import { OUTBOX_MARKER, OutboxEntry, OutboxModel, outboxBacklog, watchStaged } from './outbox';
 
-/** What the relay needs of a model: its collection (it reads and writes the raw documents). */
-type OutboxModel = Pick<Model<unknown>, 'collection'>;
+/** The metrics read at most this many records per scrape: a backlog that large is alarm enough. */
+const BACKLOG_SCAN_LIMIT = 1000;
 
 export interface OutboxRelayOptions {
   /**
@@ -92,11 +91,8 @@ export class OutboxRelay {
   private firstScan = true;
   private lastScanAt = 0;
   private readonly byCollection: Map<string, OutboxModel>;
-  private readonly onStaged = (staged: OutboxStaged) => {
-    if (!this.byCollection.has(staged.collection)) return;
-    this.enqueue(staged.collection, staged.id);
-    this.schedule(0);
-  };
+  /** Stop watching the models' saves (set while started). */
+  private unwatch: Array<() => void> = [];
 
   private enqueue(collection: string, id: unknown): void {
     let ids = this.queued.get(collection);
@@ -114,19 +110,26 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.byCollection = new Map(models.map((m) => [m.collection.name, m]));
-    observeOutboxes(models);
+    for (const model of models) observeOutbox(model.collection.name, () => outboxBacklog(model, BACKLOG_SCAN_LIMIT));
   }
 
   start(): void {
     this.stopped = false;
-    onOutboxStaged(this.onStaged);
+    for (const fn of this.unwatch) fn();
+    this.unwatch = this.models.map((model) =>
+      watchStaged(model, (id) => {
+        this.enqueue(model.collection.name, id);
+        this.schedule(0);
+      }),
+    );
     this.scanDue = true;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    offOutboxStaged(this.onStaged);
+    for (const fn of this.unwatch) fn();
+    this.unwatch = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -314,7 +317,7 @@ export class OutboxRelay {
     const outboxNow = async () => ((await collection.findOne(byId, { projection: { outbox: 1 } }))?.outbox ?? []) as OutboxEntry[];
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      await tracedPublish(this.bus, toEnvelope(entry));
+      await this.bus.publish(toEnvelope(entry));
       published += 1;
       // $pullAll of the entry as read: exact equality, on FerretDB ($pull with a condition matches nothing there) as on mongod.
       // (Cast: the driver's UpdateFilter of an untyped document cannot type an array field.)
