@@ -12,6 +12,7 @@ import { nanos, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { EventEnvelope, Subjects } from '../events';
 import { logger } from '../logger';
+import { retry } from '../retry/retry';
 import { BusTuning, DEFAULT_MAX_IN_FLIGHT, EventBus, SubscriptionOptions } from './event-bus';
 import { EventInstrumentation, noInstrumentation } from './instrumentation';
 import { RecordLanes, recordKeyOf } from './record-lanes';
@@ -55,22 +56,16 @@ export class JetStreamBus implements EventBus {
   }
 
   async connect(timeoutMs = 30000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let nc: NatsConnection;
-    for (;;) {
-      try {
-        nc = await connect({
+    const nc = await retry(
+      () =>
+        connect({
           servers: this.options.url,
           name: this.options.clientId,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
-        });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+        }),
+      { timeoutMs, backoff: { baseMs: 1000, maxMs: 1000 } },
+    );
     this.nc = nc;
     this.connected = true;
     void this.watchStatus(nc);

@@ -1,5 +1,6 @@
 import { Event, EventEnvelope, eventDataProblems, Subjects } from '../events';
 import { logger, requestContext } from '../logger';
+import { backoffDelay } from '../retry/retry';
 import { DeliveredMessage, EventBus } from './event-bus';
 import { DeliveryOutcome } from './instrumentation';
 
@@ -20,8 +21,9 @@ export class NotYetError extends Error {
   }
 }
 
-/** Back-off before redelivering a "not yet": 25 ms doubling to at most 1 s. */
-export const notYetDelayMs = (deliveryCount: number) => Math.min(1000, 25 * 2 ** Math.max(0, Math.min(deliveryCount, 16) - 1));
+/** Back-off before redelivering a "not yet": short, since what it waits for is usually on its way. */
+const NOT_YET_BACKOFF = { baseMs: 25, maxMs: 1000 };
+const notYetDelayMs = (deliveryCount: number) => backoffDelay({ ...NOT_YET_BACKOFF, attempt: deliveryCount });
 
 /** Deliveries after which a "not yet" that still does not apply is logged as a warning. */
 const NOT_YET_WARN_AFTER = 20;

@@ -1,6 +1,7 @@
 import nats, { Message, Stan } from 'node-nats-streaming';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
+import { retry } from '../retry/retry';
 import { BusTuning, DEFAULT_MAX_IN_FLIGHT, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
 import { EventInstrumentation, noInstrumentation } from './instrumentation';
 import { RecordLanes, recordKeyOf } from './record-lanes';
@@ -57,16 +58,7 @@ export class StanBus implements EventBus {
 
   /** Resolves on the first successful connection; keeps retrying until then or until timeoutMs. */
   async connect(timeoutMs = 30000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.openSession();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, RECONNECT_DELAY_MS));
-      }
-    }
+    await retry(() => this.openSession(), { timeoutMs, backoff: { baseMs: RECONNECT_DELAY_MS, maxMs: RECONNECT_DELAY_MS } });
   }
 
   private openSession(): Promise<void> {

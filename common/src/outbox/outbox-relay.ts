@@ -3,11 +3,14 @@ import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
 import { recordLockKey, withRecordLock } from '../mongo/record-lock';
+import { backoffDelay } from '../retry/retry';
 import { observeOutbox } from '../telemetry/metrics';
 import { OUTBOX_MARKER, OutboxEntry, OutboxModel, outboxBacklog, watchStaged } from './outbox';
 
 /** The metrics read at most this many records per scrape: a backlog that large is alarm enough. */
 const BACKLOG_SCAN_LIMIT = 1000;
+/** The first retry after a failed publish or scan comes soon: the broker or database may have blinked. */
+const RETRY_BASE_MS = 500;
 
 export interface OutboxRelayOptions {
   /**
@@ -176,7 +179,7 @@ export class OutboxRelay {
       (err) => {
         this.scanFailures += 1;
         // Due again after a back-off (the same as the publishes').
-        this.lastScanAt = Date.now() - this.pollIntervalMs + Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.scanFailures, 10));
+        this.lastScanAt = Date.now() - this.pollIntervalMs + this.backoff(this.scanFailures);
         if (this.scanFailures === 1 || this.scanFailures % 20 === 0) {
           logger.warn({ err, failures: this.scanFailures }, 'outbox recovery scan failed; will retry');
         }
@@ -186,6 +189,11 @@ export class OutboxRelay {
       this.scanning = undefined;
       this.schedule(this.queued.size ? 0 : this.untilScan());
     });
+  }
+
+  /** The wait after the n-th failure in a row. */
+  private backoff(failures: number): number {
+    return backoffDelay({ attempt: failures, baseMs: RETRY_BASE_MS, maxMs: this.maxBackoffMs });
   }
 
   private untilScan(): number {
@@ -225,8 +233,7 @@ export class OutboxRelay {
     );
     const settled = () => {
       this.running = undefined;
-      const backoff = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10));
-      this.schedule(this.failures ? backoff : this.again || this.queued.size ? 0 : this.untilScan());
+      this.schedule(this.failures ? this.backoff(this.failures) : this.again || this.queued.size ? 0 : this.untilScan());
     };
     this.running.then(settled, settled);
     return this.running;

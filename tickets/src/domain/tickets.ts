@@ -18,12 +18,12 @@ export const RESERVED_MESSAGE = 'Cannot edit a reserved ticket';
 
 /**
  * An owner's edit is decided again until it lands: each round one of the
- * concurrent writers wins, so N writers at once need at most N rounds. The
- * contract has no 409 for PUT; 5 rounds answered it under 20 concurrent
- * edits of one ticket (the bench's edit row, 9 of 548).
+ * concurrent writers wins, so N writers at once need at most N rounds, and
+ * the contract has no 409 for PUT. The short random waits keep the losers of
+ * a round from meeting again in lockstep.
  */
 const EDIT_ATTEMPTS = 50;
-const EDIT_JITTER_MS = 2;
+const EDIT_BACKOFF = { baseMs: 2, maxMs: 16, jitter: true };
 
 /**
  * Saves the ticket's pending changes with the event announcing them
@@ -71,7 +71,7 @@ export function editTicket(id: string, userId: string, changes: { title: string;
     current.set(changes);
     // Nothing changed: no new version, no event.
     return current.isModified() ? saveTicket(current) : current;
-  }, EDIT_ATTEMPTS, EDIT_JITTER_MS);
+  }, EDIT_ATTEMPTS, EDIT_BACKOFF);
 }
 
 /** Remembers which ticket the order is for (see OrderTicket); a second call finds it stored. */
