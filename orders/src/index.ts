@@ -19,18 +19,21 @@ void runService({
     const redis = connectRedis(config);
     await redisReady(redis);
 
-    await startListeners(bus);
+    // One hold limit for every place an order starts or ends: the routes, the listeners and the sweep.
+    const holds = new HoldLimit(redis, config);
+    await startListeners(bus, holds);
 
     const relay = new OutboxRelay(bus, [Order]);
     relay.start();
     const sweeper = new OrderSweeper({
       intervalMs: config.ORDER_SWEEP_INTERVAL_MS,
       graceMs: config.ORDER_SWEEP_GRACE_SECONDS * 1000,
+      holds,
     });
     sweeper.start();
 
     return {
-      app: buildApp(config, bus, { limits: new RateLimits(redis), holds: new HoldLimit(redis, config) }),
+      app: buildApp(config, bus, { limits: new RateLimits(redis), holds }),
       bus,
       usesMongo: true,
       stoppers: [() => sweeper.stop(), () => relay.stop(), async () => void (await redis.quit())],
