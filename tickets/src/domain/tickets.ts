@@ -11,10 +11,27 @@ import {
 } from '@ticketing/common';
 import mongoose from 'mongoose';
 import { OrderTicket } from '../data/order-ticket';
-import { Ticket, TicketDoc, TicketStatus } from '../data/ticket';
+import { findAvailableTickets, findTicketsOf, Ticket, TicketDoc, TicketStatus } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
 
 export const RESERVED_MESSAGE = 'Cannot edit a reserved ticket';
+
+/** What anyone may order (neither reserved nor sold), newest first, a page of it; `q` searches titles. */
+export function availableTickets({ q, limit, offset }: { q?: string; limit: number; offset: number }): Promise<TicketDoc[]> {
+  return findAvailableTickets({ ...(q ? { titleContains: q } : {}), limit, offset });
+}
+
+/** The tickets a user listed, in every state, newest first. */
+export function ticketsOf(userId: string) {
+  return findTicketsOf(userId);
+}
+
+/** One ticket, whatever its state; 404 when there is none. */
+export async function ticketById(id: string): Promise<TicketDoc> {
+  const ticket = await Ticket.findById(id);
+  if (!ticket) throw new NotFoundError();
+  return ticket;
+}
 
 /**
  * An owner's edit is decided again until it lands: each round one of the
