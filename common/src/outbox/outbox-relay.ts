@@ -24,9 +24,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /**
    * Records published at once (default 8). Each costs a few database round
-   * trips and a broker ack one after the other: one at a time, the relay's
-   * throughput was one record per ~4 round trips, and under load (slow
-   * round trips) events queued up behind each other for seconds.
+   * trips and a broker ack one after the other, so one at a time, events
+   * queue up behind each other under load.
    */
   concurrency?: number;
 }
@@ -165,9 +164,9 @@ export class OutboxRelay {
 
   /**
    * The recovery scan, off the passes' path: on FerretDB it reads the whole
-   * collection (the marker's index is not used there; 420 ms at 10k tickets,
-   * measured), and while it ran inside a pass every event written meanwhile
-   * waited for it. It only queues the ids it finds; passes publish them.
+   * collection (the marker's index is not used there), and inside a pass
+   * every event written meanwhile would wait for it. It only queues the ids
+   * it finds; passes publish them.
    */
   private scanInBackground(): void {
     if (this.scanning || this.stopped) return;
@@ -309,8 +308,7 @@ export class OutboxRelay {
    * Publishes one record's entries in order and removes each once the broker
    * has it. Every write names the record by `_id` alone: FerretDB v1 pushes
    * down nothing else, so a conditional filter (`{_id, 'outbox.0.id', ...}`)
-   * scanned the whole collection (measured: propagation p50 337 ms at 1k
-   * tickets, 2.9 s at 10k). An entry is removed by value (`$pullAll`), so
+   * would scan the whole collection. An entry is removed by value (`$pullAll`), so
    * removing it twice (another relay got there first) removes nothing else;
    * the marker is dropped only when, under the record's lock (which every
    * write of this process takes), the outbox is empty.
