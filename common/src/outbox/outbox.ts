@@ -154,7 +154,7 @@ export function outboxPlugin(schema: Schema): void {
 /** What a model's outbox holds unpublished (for the metrics): entries, and the age of the oldest. */
 export async function outboxBacklog(model: Pick<OutboxModel, 'collection'>, scanLimit: number, now = Date.now()): Promise<OutboxBacklog> {
   const docs = await model.collection
-    // By the indexed marker (a real MongoDB walks the index; FerretDB scans either way).
+    // By the indexed marker.
     .find({ [OUTBOX_MARKER]: true }, { projection: { outbox: 1 } })
     .limit(scanLimit)
     .toArray();
