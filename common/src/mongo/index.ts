@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { logger } from '../logger';
+import { retry } from '../retry/retry';
 import { adaptToFerretDB } from './ferretdb';
 
 /**
@@ -7,19 +8,14 @@ import { adaptToFerretDB } from './ferretdb';
  * start in any order); on FerretDB with its adapter (./ferretdb).
  */
 export async function connectMongo(uri: string, options: { dbName?: string; timeoutMs?: number } = {}): Promise<typeof mongoose> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30000);
-  for (;;) {
-    try {
-      await mongoose.connect(uri, { dbName: options.dbName, serverSelectionTimeoutMS: 5000 });
-      const ferretdb = await adaptToFerretDB(mongoose.connection);
-      logger.info({ db: mongoose.connection.name, ferretdb }, ferretdb ? 'connected to FerretDB' : 'connected to MongoDB');
-      return mongoose;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      logger.warn({ err }, 'MongoDB not reachable yet; retrying');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  await retry(() => mongoose.connect(uri, { dbName: options.dbName, serverSelectionTimeoutMS: 5000 }), {
+    timeoutMs: options.timeoutMs ?? 30000,
+    backoff: { baseMs: 1000, maxMs: 1000 },
+    onRetry: (err) => logger.warn({ err }, 'MongoDB not reachable yet; retrying'),
+  });
+  const ferretdb = await adaptToFerretDB(mongoose.connection);
+  logger.info({ db: mongoose.connection.name, ferretdb }, ferretdb ? 'connected to FerretDB' : 'connected to MongoDB');
+  return mongoose;
 }
 
 const DUPLICATE_KEY = 11000;

@@ -1,13 +1,15 @@
-import { Model, mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
-import { observeOutboxes } from '../telemetry/metrics';
-import { tracedPublish } from '../telemetry/tracing';
-import { OUTBOX_MARKER, OutboxEntry, OutboxStaged, offOutboxStaged, onOutboxStaged } from './outbox';
+import { backoffDelay } from '../retry/retry';
+import { observeOutbox } from '../telemetry/metrics';
+import { OUTBOX_MARKER, OutboxEntry, OutboxModel, outboxBacklog, watchStaged } from './outbox';
 
-/** What the relay needs of a model: its collection (it reads and writes the raw documents). */
-type OutboxModel = Pick<Model<unknown>, 'collection'>;
+/** The metrics read at most this many records per scrape: a backlog that large is alarm enough. */
+const BACKLOG_SCAN_LIMIT = 1000;
+/** The first retry after a failed publish or scan comes soon: the broker or database may have blinked. */
+const RETRY_BASE_MS = 500;
 
 export interface OutboxRelayOptions {
   /**
@@ -21,9 +23,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /**
    * Records published at once (default 8). Each costs a few database round
-   * trips and a broker ack one after the other: one at a time, the relay's
-   * throughput was one record per ~4 round trips, and under load (slow
-   * round trips) events queued up behind each other for seconds.
+   * trips and a broker ack one after the other, so one at a time, events
+   * queue up behind each other under load.
    */
   concurrency?: number;
 }
@@ -91,11 +92,8 @@ export class OutboxRelay {
   private firstScan = true;
   private lastScanAt = 0;
   private readonly byCollection: Map<string, OutboxModel>;
-  private readonly onStaged = (staged: OutboxStaged) => {
-    if (!this.byCollection.has(staged.collection)) return;
-    this.enqueue(staged.collection, staged.id);
-    this.schedule(0);
-  };
+  /** Stop watching the models' saves (set while started). */
+  private unwatch: Array<() => void> = [];
 
   private enqueue(collection: string, id: unknown): void {
     let ids = this.queued.get(collection);
@@ -113,19 +111,26 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.byCollection = new Map(models.map((m) => [m.collection.name, m]));
-    observeOutboxes(models);
+    for (const model of models) observeOutbox(model.collection.name, () => outboxBacklog(model, BACKLOG_SCAN_LIMIT));
   }
 
   start(): void {
     this.stopped = false;
-    onOutboxStaged(this.onStaged);
+    for (const fn of this.unwatch) fn();
+    this.unwatch = this.models.map((model) =>
+      watchStaged(model, (id) => {
+        this.enqueue(model.collection.name, id);
+        this.schedule(0);
+      }),
+    );
     this.scanDue = true;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    offOutboxStaged(this.onStaged);
+    for (const fn of this.unwatch) fn();
+    this.unwatch = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -172,7 +177,7 @@ export class OutboxRelay {
       (err) => {
         this.scanFailures += 1;
         // Due again after a back-off (the same as the publishes').
-        this.lastScanAt = Date.now() - this.pollIntervalMs + Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.scanFailures, 10));
+        this.lastScanAt = Date.now() - this.pollIntervalMs + this.backoff(this.scanFailures);
         if (this.scanFailures === 1 || this.scanFailures % 20 === 0) {
           logger.warn({ err, failures: this.scanFailures }, 'outbox recovery scan failed; will retry');
         }
@@ -182,6 +187,11 @@ export class OutboxRelay {
       this.scanning = undefined;
       this.schedule(this.queued.size ? 0 : this.untilScan());
     });
+  }
+
+  /** The wait after the n-th failure in a row. */
+  private backoff(failures: number): number {
+    return backoffDelay({ attempt: failures, baseMs: RETRY_BASE_MS, maxMs: this.maxBackoffMs });
   }
 
   private untilScan(): number {
@@ -221,8 +231,7 @@ export class OutboxRelay {
     );
     const settled = () => {
       this.running = undefined;
-      const backoff = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10));
-      this.schedule(this.failures ? backoff : this.again || this.queued.size ? 0 : this.untilScan());
+      this.schedule(this.failures ? this.backoff(this.failures) : this.again || this.queued.size ? 0 : this.untilScan());
     };
     this.running.then(settled, settled);
     return this.running;
@@ -308,7 +317,7 @@ export class OutboxRelay {
     const byId = { _id: id } as mongo.Filter<mongo.Document>;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      await tracedPublish(this.bus, toEnvelope(entry));
+      await this.bus.publish(toEnvelope(entry));
       published += 1;
       // $pullAll of the entry as read: exact equality ($pull with a condition is not understood by every server).
       // (Cast: the driver's UpdateFilter of an untyped document cannot type an array field.)

@@ -77,3 +77,8 @@ outboxPlugin(paymentSchema as unknown as mongoose.Schema);
 paymentSchema.statics.build = (attrs: PaymentAttrs) => new Payment(attrs);
 
 export const Payment = mongoose.model<PaymentDoc, PaymentModel>('Payment', paymentSchema);
+
+/** Up to `limit` payment attempts still pending that were created before `cutoff`. */
+export function pendingAttemptsCreatedBefore(cutoff: Date, limit: number) {
+  return Payment.find({ status: PaymentStatus.Pending, createdAt: { $lt: cutoff } }).limit(limit).exec();
+}

@@ -23,7 +23,7 @@ import { Payment, PaymentStatus } from '../data/payment';
 import { payOrder } from './charges';
 import { createOrderIntent, recordBrowserIntent } from './intents';
 import { handleStripeEvent } from './webhooks';
-import { reconcile } from '../entry-points/jobs/reconciler';
+import { reconcile } from './reconciliation';
 import { cardDeclined, RecordedRequest, requireStripeMock, testStripe } from '../test/stripe';
 
 useTestDatabase();

@@ -11,19 +11,36 @@ import {
 } from '@ticketing/common';
 import mongoose from 'mongoose';
 import { Order } from '../data/order';
-import { Ticket, TicketDoc, TicketStatus } from '../data/ticket';
+import { findAvailableTickets, findTicketsOf, Ticket, TicketDoc, TicketStatus } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
 
 export const RESERVED_MESSAGE = 'Cannot edit a reserved ticket';
 
+/** What anyone may order (neither reserved nor sold), newest first, a page of it; `q` searches titles. */
+export function availableTickets({ q, limit, offset }: { q?: string; limit: number; offset: number }): Promise<TicketDoc[]> {
+  return findAvailableTickets({ ...(q ? { titleContains: q } : {}), limit, offset });
+}
+
+/** The tickets a user listed, in every state, newest first. */
+export function ticketsOf(userId: string) {
+  return findTicketsOf(userId);
+}
+
+/** One ticket, whatever its state; 404 when there is none. */
+export async function ticketById(id: string): Promise<TicketDoc> {
+  const ticket = await Ticket.findById(id);
+  if (!ticket) throw new NotFoundError();
+  return ticket;
+}
+
 /**
  * An owner's edit is decided again until it lands: each round one of the
- * concurrent writers wins, so N writers at once need at most N rounds. The
- * contract has no 409 for PUT; 5 rounds answered it under 20 concurrent
- * edits of one ticket (the bench's edit row, 9 of 548).
+ * concurrent writers wins, so N writers at once need at most N rounds, and
+ * the contract has no 409 for PUT. The short random waits keep the losers of
+ * a round from meeting again in lockstep.
  */
 const EDIT_ATTEMPTS = 50;
-const EDIT_JITTER_MS = 2;
+const EDIT_BACKOFF = { baseMs: 2, maxMs: 16, jitter: true };
 
 /**
  * Saves the ticket's pending changes with the event announcing them
@@ -71,7 +88,7 @@ export function editTicket(id: string, userId: string, changes: { title: string;
     current.set(changes);
     // Nothing changed: no new version, no event.
     return current.isModified() ? saveTicket(current) : current;
-  }, EDIT_ATTEMPTS, EDIT_JITTER_MS);
+  }, EDIT_ATTEMPTS, EDIT_BACKOFF);
 }
 
 /** Records the order and the ticket it is for (see data/order.ts); a second call finds it stored. */

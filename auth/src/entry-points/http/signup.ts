@@ -2,7 +2,6 @@ import { validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 
-import type { SessionIssuer } from '../../app';
 import {
   isCommonPassword,
   MAX_PASSWORD_LENGTH,
@@ -13,7 +12,7 @@ import {
 } from '../../domain/password-policy';
 import { SigninThrottle } from '../../domain/signin-throttle';
 import { signUp } from '../../domain/users';
-import { startSession } from './session';
+import { SessionIssuer, startSession } from './session';
 import { emailIsValid } from './validators';
 
 export function signupRouter(sessions: SessionIssuer, throttle: SigninThrottle): Router {

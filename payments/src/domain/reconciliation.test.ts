@@ -1,13 +1,13 @@
 import { OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
 import { InMemoryBus, signin, useTestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
-import { Payment, PaymentStatus } from '../../data/payment';
-import { testApp } from '../../test/app';
-import { createOrder, createSucceededPayment } from '../../test/orders';
-import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe } from '../../test/stripe';
-import { attemptKeyFor } from '../../domain/charges';
-import { reconcile, settleStaleAttempts, STALE_ATTEMPT_MS } from './reconciler';
-import { retryDueRefunds } from '../../domain/refunds';
+import { Payment, PaymentStatus } from '../data/payment';
+import { testApp } from '../test/app';
+import { createOrder, createSucceededPayment } from '../test/orders';
+import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe } from '../test/stripe';
+import { attemptKeyFor } from './charges';
+import { reconcile, settleStaleAttempts, STALE_ATTEMPT_MS } from './reconciliation';
+import { retryDueRefunds } from './refunds';
 
 useTestDatabase();
 requireStripeMock();
