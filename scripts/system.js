@@ -305,7 +305,7 @@ function nextBin() {
  *   expirationWindowSeconds lock length            (default: env EXPIRATION_WINDOW_SECONDS or the service default)
  *   eventAckWaitMs          redelivery delay       (default: env EVENT_ACK_WAIT_MS)
  *   gatewayPort             default env GATEWAY_PORT or 8080
- *   portBase                client = base, auth = base+1 ... expiration = base+5 (default env SERVICE_PORT_BASE or 3000)
+ *   portBase                client = base, auth = base+1 ... expiration = base+5, events = base+6 (default env SERVICE_PORT_BASE or 3000)
  *   dev                     ts-node-dev --respawn and `next dev` instead of compiled code
  *   tracing                 start Zipkin and send every service's spans to it (default: true
  *                           unless env TICKETING_TRACING is 0/off); false sets OTEL_SDK_DISABLED

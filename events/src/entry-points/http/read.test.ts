@@ -37,6 +37,11 @@ describe('GET /api/events', () => {
     expect(Object.keys(res.body[0]).sort()).toEqual(['category', 'city', 'id', 'name', 'organizerId', 'startsAt', 'status', 'venue', 'version']);
   });
 
+  it('takes empty search fields as absent (a search form sends every field)', async () => {
+    await buildEvent({ name: 'Gig', startsAt: new Date(daysFromNow(1)) });
+    expect(names(await list({ q: '', category: '', city: '', from: '', to: '' }).expect(200))).toEqual(['Gig']);
+  });
+
   it('answers an empty list when there is nothing to offer', async () => {
     expect((await list().expect(200)).body).toEqual([]);
   });

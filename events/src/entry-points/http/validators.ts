@@ -81,14 +81,20 @@ export const eventBodyRules = [
   body('category').isString().withMessage(CATEGORY_INVALID).bail().isIn(CATEGORIES).withMessage(CATEGORY_INVALID),
 ];
 
+/**
+ * The search's own fields may come empty (a search form sends every field):
+ * empty is absent. limit and offset stay as GET /api/tickets has them.
+ */
+const EMPTY_IS_ABSENT = { values: 'falsy' } as const;
+
 /** One optional query text (not an array: ?q=a&q=b), trimmed, at most MAX_TEXT_LENGTH characters. */
 const queryText = (field: string, message: string) =>
-  query(field).optional().isString().withMessage(message).bail().trim().isLength({ max: MAX_TEXT_LENGTH }).withMessage(message);
+  query(field).optional(EMPTY_IS_ABSENT).isString().withMessage(message).bail().trim().isLength({ max: MAX_TEXT_LENGTH }).withMessage(message);
 
 /** An optional query time: a date and time with offset, or a day. */
 const queryTime = (field: string, message: string) =>
   query(field)
-    .optional()
+    .optional(EMPTY_IS_ABSENT)
     .custom((value: unknown) => {
       if (!isoInstant(value, { dateOnly: true })) throw new Error(message);
       return true;
@@ -99,7 +105,7 @@ const queryTime = (field: string, message: string) =>
 /** GET /api/events query. */
 export const listQueryRules = [
   queryText('q', Q_INVALID),
-  query('category').optional().isString().withMessage(CATEGORY_INVALID).bail().isIn(CATEGORIES).withMessage(CATEGORY_INVALID),
+  query('category').optional(EMPTY_IS_ABSENT).isString().withMessage(CATEGORY_INVALID).bail().isIn(CATEGORIES).withMessage(CATEGORY_INVALID),
   queryText('city', CITY_QUERY_INVALID),
   queryTime('from', FROM_INVALID),
   queryTime('to', TO_INVALID),
