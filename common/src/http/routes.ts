@@ -26,7 +26,8 @@ function collect(stack: Layer[], into: RouteEntry[]): RouteEntry[] {
       const regexp = layer.regexp;
       into.push({
         path,
-        methods: verbs.includes('_all') ? ['*'] : verbs.map((m) => m.toUpperCase()),
+        // router.all, or app.all('*') (which Express writes as one route per method): every method.
+        methods: verbs.includes('_all') || path === '*' ? ['*'] : verbs.map((m) => m.toUpperCase()),
         matches: (requestPath) => regexp.test(requestPath),
       });
     } else if (layer.handle?.stack) {
