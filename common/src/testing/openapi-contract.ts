@@ -32,7 +32,15 @@ export class ApiContract {
     // one is 3.1, checked by openapi-contract.test.ts with the 3.1 schema.
     const definition = yaml.load(readFileSync(document, 'utf8')) as never;
     // ajv-formats: `date-time`, `email` and the other formats the document names are checked, not ignored.
-    const api = new OpenAPIBackend({ definition, strict: true, quick: true, validate: true, customizeAjv: (ajv) => addFormats(ajv) });
+    // multipleOfPrecision: `multipleOf: 0.01` (two decimals) holds for 10.55, whose quotient is 1054.9999999999998 in floating point.
+    const api = new OpenAPIBackend({
+      definition,
+      strict: true,
+      quick: true,
+      validate: true,
+      ajvOpts: { multipleOfPrecision: 9 },
+      customizeAjv: (ajv) => addFormats(ajv),
+    });
     await api.init();
     return new ApiContract(api);
   }
