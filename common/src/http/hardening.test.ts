@@ -188,6 +188,14 @@ describe('a known path asked with a method it does not answer', () => {
     await request(guarded).get('/api/mine').expect(401);
   });
 
+  it('takes the methods of the first route pattern a path reaches (a fixed path before a parameter)', async () => {
+    const shadowed = createServiceApp({
+      routers: [Router().get('/api/items/mine', (_req, res) => res.send([])), Router().get('/api/items/:id', (_req, res) => res.send({})).put('/api/items/:id', (_req, res) => res.send({}))],
+    });
+    expect((await request(shadowed).put('/api/items/mine').expect(405)).get('Allow')).toBe('GET, HEAD');
+    expect((await request(shadowed).options('/api/items/7').expect(204)).get('Allow')).toBe('GET, HEAD, PUT');
+  });
+
   it('answers OPTIONS with 204 and Allow, HEAD where GET is served, and an unknown path with 404', async () => {
     const options = await request(app).options('/api/things/1').expect(204);
     expect(options.get('Allow')).toBe('DELETE');

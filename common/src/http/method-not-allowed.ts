@@ -4,11 +4,18 @@ import { RouteEntry } from './routes';
 
 const ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** The methods a path answers (GET brings HEAD, as Express serves it), or null when no route has the path. */
+/**
+ * The methods a path answers (GET brings HEAD, as Express serves it), or null
+ * when no route has the path. The resource is the first route pattern the
+ * path reaches, as Express tries them (`/api/tickets/mine` before
+ * `/api/tickets/:id`): its routes give the methods.
+ */
 export function allowedMethods(routes: RouteEntry[], path: string): string[] | null {
-  const matching = routes.filter((r) => r.matches(path));
-  if (matching.length === 0 || matching.some((r) => r.methods.includes('*'))) return null;
-  const methods = new Set(matching.flatMap((r) => r.methods));
+  const first = routes.find((r) => r.matches(path));
+  if (!first) return null;
+  const resource = routes.filter((r) => r.path === first.path);
+  if (resource.some((r) => r.methods.includes('*'))) return null;
+  const methods = new Set(resource.flatMap((r) => r.methods));
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
 }
