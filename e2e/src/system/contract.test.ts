@@ -100,7 +100,7 @@ describe('the API contract (docs/openapi.yaml) against the running system on sta
         { ...process.env, CONTRACT_SESSION: session },
       );
       const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-      const summary = output.slice(output.lastIndexOf('SUMMARY') - 40);
+      const summary = output.slice(output.lastIndexOf('\n', output.lastIndexOf(' SUMMARY ')) + 1);
       print(`[contract] schemathesis ran in ${seconds}s; JUnit: ${path.relative(REPO, JUNIT)}\n${summary}`);
       if (code !== 0) {
         // The whole report: each failure names its operation and the curl that reproduces it.
