@@ -30,10 +30,9 @@ install() {
   command -v "$PYTHON" >/dev/null 2>&1 || { log "$PYTHON not found (Python 3.10+ is needed; set PYTHON)"; exit 1; }
   "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || { log "$PYTHON is older than 3.10"; exit 1; }
   mkdir -p "$LOCAL"
-  tmp="$(mktemp -d "$LOCAL/.schemathesis.XXXXXX")"
-  trap 'rm -rf "${tmp:-}"' EXIT
   log "installing schemathesis==$VERSION from PyPI ..."
-  # A venv records its own path: build it where it will live, swap the old one out first.
+  # A venv records its own path, so it is built where it lives; a half-built
+  # one fails the version check above and is built again next time.
   rm -rf "$DIR"
   "$PYTHON" -m venv "$DIR"
   "$DIR/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$VERSION"
