@@ -2,7 +2,7 @@
 // `npm audit --omit=dev` for CI: fails on any high or critical advisory in
 // what production installs. A registry that cannot answer advisory queries
 // (a mirror that allows only GET, or no network) is reported loudly and does
-// not fail the run: there is nothing to judge then, and the README says so.
+// not fail the run: there is nothing to judge then, and docs/security.md says so.
 'use strict';
 
 const { spawnSync } = require('child_process');

@@ -31,7 +31,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${TICKETING_LOCAL_DIR:-$REPO/.local}"
-BIN="$LOCAL/bin"
+# shellcheck source=tools-dir.sh
+source "$REPO/scripts/tools-dir.sh"
+BIN="$(tools_dir bin)"
 DATA="$LOCAL/data"
 LOGS="$LOCAL/logs"
 RUN="$LOCAL/run"
@@ -165,10 +167,9 @@ install_stripe_fixtures() {
 # `_ferretdb_sjson->"_id"`: the same JSON path, yet SQLite matches an indexed
 # expression only as written, so every find, update and delete by _id scanned
 # the whole table (EXPLAIN QUERY PLAN: SCAN). Written as the index is, the
-# lookup uses it (SEARCH ... USING INDEX). Measured with the driver at 10k
-# documents: findOne by _id p50 24 ms -> 0.7 ms, updateOne by _id 154 ms ->
-# 1.2 ms; at 1k: 2.9 -> 1.1 ms, 7.2 -> 1.3 ms. Same answers (same path, same
-# JSON text on both sides); only the plan changes. Applied to fresh builds;
+# lookup uses it (SEARCH ... USING INDEX), so a lookup by _id no longer
+# grows with the collection (docs/benchmarks.md has the figures). Same answers
+# (same path, same JSON text on both sides); only the plan changes. Applied to fresh builds;
 # an existing binary is kept (delete .local/bin/ferretdb to rebuild it).
 patch_ferretdb_id_lookup() { # FerretDB source dir
   local file="$1/internal/backends/sqlite/metadata/metadata.go"
@@ -239,6 +240,9 @@ cmd_install() { # component...
   local comps=("$@") with_chromium=0
   if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}" gateway); with_chromium=1; fi
   lock
+  # Installs into the machine's shared tool directory: one checkout at a time.
+  exec 7>"$BIN/.install.flock"
+  flock 7
   # Debian packages first, in one apt-get call.
   local pkgs=() c
   for c in "${comps[@]}"; do

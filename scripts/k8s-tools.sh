@@ -26,7 +26,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${TICKETING_LOCAL_DIR:-$REPO/.local}"
-K8S="$LOCAL/k8s"
+# shellcheck source=tools-dir.sh
+source "$REPO/scripts/tools-dir.sh"
+K8S="$(tools_dir k8s)"
 BIN="$K8S/bin"
 
 KUBERNETES_VERSION="v1.36.3"   # the control plane we build and target
@@ -51,9 +53,9 @@ DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # namespaces), an image store of its own under .local/k8s/containers (the
 # base stand-in and the built images' layer cache live there, not in the
 # machine's store). Storage driver: overlay where the kernel has it, else
-# vfs. vfs keeps every layer as a full copy of the tree: measured here, one
-# service's build with a layer cache (--layers) filled 12 GB, so under vfs the
-# builds run without it (BUILDAH_LAYERS=false: one commit per stage).
+# vfs. vfs keeps every layer as a full copy of the tree, so a layer cache
+# (--layers) fills gigabytes per service: under vfs the builds run without
+# it (BUILDAH_LAYERS=false: one commit per stage).
 if [[ -z "${STORAGE_DRIVER:-}" ]]; then
   if grep -qw overlay /proc/filesystems 2>/dev/null; then STORAGE_DRIVER=overlay; else STORAGE_DRIVER=vfs; fi
 fi
@@ -223,8 +225,8 @@ install_gateway_api_schemas() {
 }
 
 # kube-apiserver, kube-controller-manager, kube-scheduler, etcd and kwok from
-# infra/controlplane in one go build (8-9 min and 2 GB from an empty Go build
-# cache; seconds once ~/.cache/go-build holds it). Also kwok's Stage objects
+# infra/controlplane in one go build (minutes from an empty Go build cache;
+# seconds once ~/.cache/go-build holds it). Also kwok's Stage objects
 # (node and pod lifecycles) from the kwok module's kustomize/stage/fast.
 install_control_plane() {
   local stamp="$BIN/.controlplane-$KUBERNETES_VERSION-$(sha1sum "$REPO/infra/controlplane/go.sum" | cut -c1-12)"

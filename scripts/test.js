@@ -3,7 +3,9 @@
 //   1. scripts/infra.sh install, then start (under a lease: see infra.sh);
 //   2. type check and build: tsc -b over the TypeScript workspaces, then a
 //      type check of the tests (tsconfig.tests.json), then ESLint over the
-//      whole repository (eslint.config.mjs; no errors allowed);
+//      whole repository (eslint.config.mjs; no errors allowed), then the
+//      import-circle check over common, the services and the client
+//      (`npm run circles`);
 //   3. every workspace's jest suite, one after the other, all of them even
 //      when one fails;
 //   4. release the infrastructure (what this run started is stopped, what was
@@ -108,6 +110,12 @@ async function main() {
         return r.code === 0;
       });
     }
+
+    // 2d. no import circles in common, a service or the client (madge exits non-zero on any)
+    await step('circles: madge', async () => {
+      const r = await run('npm', ['run', '--silent', 'circles'], { cwd: REPO, env, stdio: 'inherit', onSpawn: track });
+      return r.code === 0;
+    });
 
     // 3. suites
     const only = (process.env.TEST_SUITES || '').split(/[\s,]+/).filter(Boolean);

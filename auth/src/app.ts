@@ -1,17 +1,12 @@
 import { createServiceApp, isMongoConnected, RateLimits, SessionConfig, SessionKeys } from '@ticketing/common';
 import { currentUserRouter } from './entry-points/http/current-user';
+import { SessionIssuer } from './entry-points/http/session';
 import { signinRouter } from './entry-points/http/signin';
 import { signoutRouter } from './entry-points/http/signout';
 import { signupRouter } from './entry-points/http/signup';
 import { SigninThrottle, ThrottleSettings } from './domain/signin-throttle';
 
 export type AuthAppConfig = SessionConfig & ThrottleSettings;
-
-/** A session started by sign-up or sign-in: the keys that sign it and how long it lasts. */
-export interface SessionIssuer {
-  keys: SessionKeys;
-  ttlSeconds: number;
-}
 
 export const buildApp = (config: AuthAppConfig, limits: RateLimits) => {
   const sessions: SessionIssuer = { keys: new SessionKeys(config), ttlSeconds: config.JWT_TTL_SECONDS };

@@ -1,7 +1,7 @@
 import axios, { AxiosInstance } from 'axios';
 import type { IncomingMessage } from 'http';
 
-// axios, as on the design card: one API for both sides, the server (Node
+// axios, as in the original design: one API for both sides, the server (Node
 // http, custom Host header) and the browser (XHR, same-origin cookies).
 //
 // On the server (getServerSideProps) the API is reached through the gateway

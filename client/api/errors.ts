@@ -19,7 +19,7 @@ function isApiError(value: unknown): value is ApiError {
 
 /**
  * Turns anything a request can throw into `{status, errors}` in the shape of
- * SPEC.md's error body, so no failure is swallowed or shown as "[object Object]".
+ * the API's error body (docs/contract.md), so no failure is swallowed or shown as "[object Object]".
  */
 export function toFailure(err: unknown): RequestFailure {
   if (axios.isAxiosError(err)) {

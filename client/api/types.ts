@@ -1,4 +1,4 @@
-// Response shapes of the Ticketing API, as SPEC.md ("Routes") defines them.
+// Response shapes of the Ticketing API, as docs/openapi.yaml defines them.
 
 export interface CurrentUser {
   id: string;

@@ -1,4 +1,4 @@
-// Prices are dollars (numbers with at most two decimals, SPEC.md). A fixed
+// Prices are dollars (numbers with at most two decimals, docs/contract.md). A fixed
 // locale keeps the server's HTML and the browser's first render identical.
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 

@@ -1,6 +1,6 @@
 // How the order page pays with Stripe's Payment Element, without React or
 // Stripe.js in it (unit-tested in test/payment-flow.test.ts; Stripe.js itself
-// cannot be loaded in this project's tests, see the README).
+// cannot be loaded in this project's tests, see docs/architecture.md).
 //
 //   1. POST /api/payments/intents { orderId } → { clientSecret, paymentIntentId }
 //   2. the Payment Element collects the card; Stripe.js's confirmPayment

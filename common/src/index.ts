@@ -9,5 +9,6 @@ export * from './middlewares';
 export * from './mongo';
 export * from './outbox';
 export * from './rate-limit';
+export * from './retry';
 export * from './service';
 export * from './telemetry';

@@ -1,6 +1,6 @@
 // First: tracing must hook http, express, mongodb and ioredis before they load.
 import '@ticketing/common/telemetry/register';
-import { connectBus, runService } from '@ticketing/common';
+import { connectBus, eventTelemetry, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
@@ -11,7 +11,7 @@ void runService({
   name: 'expiration',
   config: readConfig,
   start: async (config) => {
-    const bus = await connectBus(config);
+    const bus = await connectBus(config, eventTelemetry);
     const queue = createExpirationQueue({ redis: { host: config.REDIS_HOST, port: config.REDIS_PORT } });
     await queue.isReady();
     processExpirations(queue, bus);

@@ -44,7 +44,7 @@ function kustomizationFiles(relDir: string): string[] {
   ];
 }
 
-/** SPEC.md "Path routing", as the ingress-nginx regex paths. */
+/** The contract's path routing (docs/contract.md), as the ingress-nginx regex paths. */
 const ROUTES: Array<[string, string]> = [
   ['/api/users/?(.*)', 'auth-srv'],
   ['/api/tickets/?(.*)', 'tickets-srv'],
@@ -540,7 +540,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
       for (const w of all) expect(w.pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
     });
 
-    it('the Ingress: class nginx, host ticketing.dev, regex paths of SPEC.md', () => {
+    it('the Ingress: class nginx, host ticketing.dev, regex paths of the contract', () => {
       const [ing] = byKind(objects, 'Ingress') as any[];
       expect(ing.apiVersion).toBe('networking.k8s.io/v1');
       expect(ing.spec.ingressClassName).toBe('nginx');
@@ -552,7 +552,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
     });
 
     if (variant.profiles.includes('gateway-api')) {
-      it('the HTTPRoute: host ticketing.dev on the Gateway, and every path of SPEC.md goes where the Ingress sends it', () => {
+      it('the HTTPRoute: host ticketing.dev on the Gateway, and every path of the contract goes where the Ingress sends it', () => {
         const route = find(objects, 'HTTPRoute', 'ticketing-routes') as any;
         const gw = find(objects, 'Gateway', route.spec.parentRefs[0].name) as any;
         expect(gw.spec.listeners.find((l: any) => l.name === route.spec.parentRefs[0].sectionName).hostname).toBe('ticketing.dev');

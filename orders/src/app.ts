@@ -4,21 +4,24 @@ import { deleteOrderRouter } from './entry-points/http/delete';
 import { listOrdersRouter } from './entry-points/http/list';
 import { newOrderRouter } from './entry-points/http/new';
 import { showOrderRouter } from './entry-points/http/show';
-import { HoldLimit, HoldLimitSettings, useHoldLimit } from './domain/hold-limit';
+import { HoldLimit, HoldLimitSettings } from './domain/hold-limit';
 
 export type OrdersAppConfig = SessionConfig &
   HoldLimitSettings &
   Pick<RateLimitConfig, 'ORDERS_PER_USER_PER_MINUTE'> & { EXPIRATION_WINDOW_SECONDS: number };
 
-/** Redis-backed limits: the per-user request limit and the hold limit (under one key namespace). */
+/**
+ * Redis-backed limits: the per-user request limit and the hold limit (under
+ * one key namespace). The hold limit is the one the listeners and the sweep
+ * of this process were given, so every place where an order ends releases
+ * its hold in it.
+ */
 export interface OrdersLimits {
   limits: RateLimits;
   holds: HoldLimit;
 }
 
 export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds }: OrdersLimits) => {
-  // Where orders end (routes, listeners, the sweep) the hold is released through this.
-  useHoldLimit(holds);
   const perUser = Router().post('/api/orders', limits.perUser('orders', { points: config.ORDERS_PER_USER_PER_MINUTE, windowSeconds: MINUTE }));
   return createServiceApp({
     routers: [
@@ -26,7 +29,7 @@ export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds
       perUser,
       newOrderRouter({ windowSeconds: config.EXPIRATION_WINDOW_SECONDS, holds }),
       showOrderRouter,
-      deleteOrderRouter,
+      deleteOrderRouter(holds),
     ],
     readiness: { mongo: isMongoConnected, bus: () => bus.isConnected() },
     session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },

@@ -1,6 +1,6 @@
 // First: tracing must hook http, express, mongodb and ioredis before they load.
 import '@ticketing/common/telemetry/register';
-import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
+import { connectBus, eventTelemetry, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
@@ -15,22 +15,25 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     await Promise.all([Order.init(), Ticket.init()]);
-    const bus = await connectBus(config);
+    const bus = await connectBus(config, eventTelemetry);
     const redis = connectRedis(config);
     await redisReady(redis);
 
-    await startListeners(bus);
+    // One hold limit for every place an order starts or ends: the routes, the listeners and the sweep.
+    const holds = new HoldLimit(redis, config);
+    await startListeners(bus, holds);
 
     const relay = new OutboxRelay(bus, [Order]);
     relay.start();
     const sweeper = new OrderSweeper({
       intervalMs: config.ORDER_SWEEP_INTERVAL_MS,
       graceMs: config.ORDER_SWEEP_GRACE_SECONDS * 1000,
+      holds,
     });
     sweeper.start();
 
     return {
-      app: buildApp(config, bus, { limits: new RateLimits(redis), holds: new HoldLimit(redis, config) }),
+      app: buildApp(config, bus, { limits: new RateLimits(redis), holds }),
       bus,
       usesMongo: true,
       stoppers: [() => sweeper.stop(), () => relay.stop(), async () => void (await redis.quit())],

@@ -1,6 +1,6 @@
 // First: tracing must hook http, express, mongodb and ioredis before they load.
 import '@ticketing/common/telemetry/register';
-import { connectBus, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
+import { connectBus, eventTelemetry, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
@@ -19,7 +19,7 @@ void runService({
     await connectMongo(config.MONGO_URI);
     // The unique attempt key index must exist before the first payment.
     await Promise.all([Order.init(), Payment.init(), StripeEvent.init(), KeptPayment.init(), OrderIntent.init()]);
-    const bus = await connectBus(config);
+    const bus = await connectBus(config, eventTelemetry);
     const stripe = createStripe(config);
     const redis = connectRedis(config);
     await redisReady(redis);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { EventEnvelope, OrderStatus, OutboxRelay, Subjects, traceContextOf } from '@ticketing/common';
+import { eventTelemetry, EventEnvelope, OrderStatus, OutboxRelay, Subjects, traceContextOf } from '@ticketing/common';
 import { InMemoryBus, newId, signin, useInMemoryTracing, useTestDatabase, waitFor } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Order } from './data/order';
@@ -24,7 +24,7 @@ const { exporter, tracer } = useInMemoryTracing();
 
 const { stripe } = testStripe();
 const app = testApp(stripe);
-const bus = new InMemoryBus();
+const bus = new InMemoryBus(eventTelemetry);
 const relay = new OutboxRelay(bus, [Payment]);
 
 beforeAll(() => new OrderCreatedListener(bus).listen());

@@ -1,6 +1,6 @@
 // First: tracing must hook http, express, mongodb and ioredis before they load.
 import '@ticketing/common/telemetry/register';
-import { connectBus, connectMongo, OutboxRelay, runService } from '@ticketing/common';
+import { connectBus, eventTelemetry, connectMongo, OutboxRelay, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
@@ -12,7 +12,7 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     await Ticket.init();
-    const bus = await connectBus(config);
+    const bus = await connectBus(config, eventTelemetry);
     await startListeners(bus);
     // Publishes what routes and listeners staged in the tickets' outbox.
     const relay = new OutboxRelay(bus, [Ticket]);

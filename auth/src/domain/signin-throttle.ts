@@ -1,4 +1,4 @@
-import { audit, clientAddressKey, hashedKey, HOUR, MINUTE, RateLimitConfig, RateLimits, TooManyRequestsError } from '@ticketing/common';
+import { audit, backoffDelay, clientAddressKey, hashedKey, HOUR, MINUTE, RateLimitConfig, RateLimits, TooManyRequestsError } from '@ticketing/common';
 
 const DAY = 24 * HOUR;
 /** How long a successful sign-in makes an address "known" for that account. */
@@ -19,7 +19,7 @@ export type ThrottleSettings = Pick<
 /** The wait after the n-th consecutive attempt: none for the free ones, then base, 2 × base, 4 × base, ... up to the cap. */
 export function backoffSeconds(attempt: number, free: number, cap: number, base = 1): number {
   if (attempt <= free) return 0;
-  return Math.min(cap, base * 2 ** Math.min(30, attempt - free - 1));
+  return backoffDelay({ attempt: attempt - free, baseMs: base * 1000, maxMs: cap * 1000 }) / 1000;
 }
 
 /** What beforeSignin learnt, for the outcome calls. */

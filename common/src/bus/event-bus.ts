@@ -1,4 +1,5 @@
 import { EventEnvelope, Subjects } from '../events';
+import { EventInstrumentation } from './instrumentation';
 
 /** One delivery of an event to a subscriber. */
 export interface DeliveredMessage {
@@ -30,7 +31,9 @@ export interface SubscriptionOptions {
 }
 
 export interface EventBus {
-  /** Sends an envelope; resolves once the broker has stored it. */
+  /** What watches this bus's publishes and its listeners' handling (see EventInstrumentation). */
+  readonly instrumentation: EventInstrumentation;
+  /** Sends an envelope, under the instrumentation's watch; resolves once the broker has stored it. */
   publish(envelope: EventEnvelope): Promise<void>;
   subscribe(options: SubscriptionOptions): Promise<void>;
   /** True while the broker connection is up (readiness). */
@@ -48,13 +51,10 @@ export interface BusTuning {
    * Messages of one subscription handed to this process and not acked yet
    * (default 8). Handlers of one record's messages run one at a time (other
    * records' at once: see RecordLanes), so a message may wait for the ones
-   * before it: unbounded (the brokers' default, 16384 on NATS
-   * Streaming), a backlog longer than the ack wait is redelivered while still
-   * queued, the copies queue up too, and the backlog never drains (measured
-   * with npm run bench: 626 unacked messages still there after 300 s).
-   * Eight: even were all eight about one record, the last of them is acked
-   * within the 5 s ack wait as long as a handler takes under ~600 ms; about
-   * different records they are handled at once.
+   * before it: with the brokers' large default, a backlog longer than the ack
+   * wait is redelivered while still queued, the copies queue up too, and the
+   * backlog never drains. A few at a time keeps even one record's queue
+   * shorter than the ack wait.
    */
   maxInFlight?: number;
 }

@@ -12,8 +12,9 @@ import { nanos, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { EventEnvelope, Subjects } from '../events';
 import { logger } from '../logger';
-import { countGivenUp } from '../telemetry/metrics';
+import { retry } from '../retry/retry';
 import { BusTuning, DEFAULT_MAX_IN_FLIGHT, EventBus, SubscriptionOptions } from './event-bus';
+import { EventInstrumentation, noInstrumentation } from './instrumentation';
 import { RecordLanes, recordKeyOf } from './record-lanes';
 
 export interface JetStreamBusOptions extends BusTuning {
@@ -22,6 +23,8 @@ export interface JetStreamBusOptions extends BusTuning {
   clientId: string;
   /** The stream that stores every event subject. */
   streamName?: string;
+  /** What watches the bus (default: nothing). */
+  instrumentation?: EventInstrumentation;
 }
 
 const DEFAULT_STREAM = 'TICKETING_EVENTS';
@@ -45,28 +48,24 @@ export class JetStreamBus implements EventBus {
   private readonly consumers: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
   private readonly stream: string;
+  readonly instrumentation: EventInstrumentation;
 
   constructor(private readonly options: JetStreamBusOptions) {
     this.stream = options.streamName ?? DEFAULT_STREAM;
+    this.instrumentation = options.instrumentation ?? noInstrumentation;
   }
 
   async connect(timeoutMs = 30000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let nc: NatsConnection;
-    for (;;) {
-      try {
-        nc = await connect({
+    const nc = await retry(
+      () =>
+        connect({
           servers: this.options.url,
           name: this.options.clientId,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
-        });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+        }),
+      { timeoutMs, backoff: { baseMs: 1000, maxMs: 1000 } },
+    );
     this.nc = nc;
     this.connected = true;
     void this.watchStatus(nc);
@@ -171,12 +170,14 @@ export class JetStreamBus implements EventBus {
       },
     });
     // The server drops it after this delivery (max_deliver): count it as given up.
-    if (!acked && deliveryCount >= this.options.maxDeliver) countGivenUp(options.subject, options.queueGroup);
+    if (!acked && deliveryCount >= this.options.maxDeliver) this.instrumentation.givenUp(options.subject, options.queueGroup);
   }
 
-  async publish(envelope: EventEnvelope): Promise<void> {
-    if (!this.js || !this.connected) throw new Error('NATS JetStream is not connected');
-    await this.js.publish(envelope.subject, JSON.stringify(envelope), { msgID: envelope.id, timeout: 5000 });
+  publish(envelope: EventEnvelope): Promise<void> {
+    return this.instrumentation.publish(envelope, async (outgoing) => {
+      if (!this.js || !this.connected) throw new Error('NATS JetStream is not connected');
+      await this.js.publish(outgoing.subject, JSON.stringify(outgoing), { msgID: outgoing.id, timeout: 5000 });
+    });
   }
 
   isConnected(): boolean {

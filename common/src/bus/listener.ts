@@ -1,8 +1,8 @@
 import { Event, EventEnvelope, eventDataProblems, Subjects } from '../events';
 import { logger, requestContext } from '../logger';
-import { countPoison } from '../telemetry/metrics';
-import { traceHandling } from '../telemetry/tracing';
+import { backoffDelay } from '../retry/retry';
 import { DeliveredMessage, EventBus } from './event-bus';
+import { DeliveryOutcome } from './instrumentation';
 
 /**
  * Thrown by a listener for an expected "not yet": the event cannot apply
@@ -21,8 +21,9 @@ export class NotYetError extends Error {
   }
 }
 
-/** Back-off before redelivering a "not yet": 25 ms doubling to at most 1 s. */
-export const notYetDelayMs = (deliveryCount: number) => Math.min(1000, 25 * 2 ** Math.max(0, Math.min(deliveryCount, 16) - 1));
+/** Back-off before redelivering a "not yet": short, since what it waits for is usually on its way. */
+const NOT_YET_BACKOFF = { baseMs: 25, maxMs: 1000 };
+const notYetDelayMs = (deliveryCount: number) => backoffDelay({ ...NOT_YET_BACKOFF, attempt: deliveryCount });
 
 /** Deliveries after which a "not yet" that still does not apply is logged as a warning. */
 const NOT_YET_WARN_AFTER = 20;
@@ -68,28 +69,40 @@ export abstract class Listener<T extends Event> {
           { subject: this.subject, queueGroup: this.queueGroupName, eventId: envelope.id, deliveryCount: msg.deliveryCount, problems },
           'poison event: its data breaks the event catalog; dropped, never retried',
         );
-        countPoison(this.subject, this.queueGroupName);
+        this.bus.instrumentation.poisoned(this.subject, this.queueGroupName);
         if (msg.reject) msg.reject();
         else msg.ack();
         return;
       }
-      const handling = { subject: this.subject, queueGroup: this.queueGroupName, envelope, deliveryCount: msg.deliveryCount };
+      const scope = this.bus.instrumentation.handling({
+        subject: this.subject,
+        queueGroup: this.queueGroupName,
+        envelope,
+        deliveryCount: msg.deliveryCount,
+      });
+      let acked = false;
+      const ack = () => {
+        if (!acked) {
+          acked = true;
+          scope.acked();
+        }
+        msg.ack();
+      };
       try {
         logger.debug({ subject: this.subject, eventId: envelope.id }, 'event received');
-        await traceHandling(
-          handling,
-          () => msg.ack(),
-          (ack) =>
-            this.onMessage(envelope.data as T['data'], {
-              ack,
-              deliveryCount: msg.deliveryCount,
-              ...(msg.retryLater ? { retryLater: (delayMs: number) => msg.retryLater!(delayMs) } : {}),
-              eventId: envelope.id,
-              time: new Date(envelope.time),
-            }),
-          (err) => err instanceof NotYetError,
+        await scope.run(() =>
+          this.onMessage(envelope.data as T['data'], {
+            ack,
+            deliveryCount: msg.deliveryCount,
+            ...(msg.retryLater ? { retryLater: (delayMs: number) => msg.retryLater!(delayMs) } : {}),
+            eventId: envelope.id,
+            time: new Date(envelope.time),
+          }),
         );
+        scope.end(acked ? 'acked' : 'waiting');
       } catch (err) {
+        const outcome: DeliveryOutcome = acked ? 'acked' : err instanceof NotYetError ? 'waiting' : 'failed';
+        scope.end(outcome, err);
         if (err instanceof NotYetError) {
           const delayMs = notYetDelayMs(msg.deliveryCount);
           const level = msg.deliveryCount > NOT_YET_WARN_AFTER ? 'warn' : 'info';

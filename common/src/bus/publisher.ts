@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Event, EventData, EventEnvelope, Subjects } from '../events';
 import { currentRequestId } from '../logger';
-import { tracedPublish } from '../telemetry/tracing';
 import { EventBus } from './event-bus';
 
 /** Builds the wire envelope for an event (new id, time now, the current request id). */
@@ -25,6 +24,6 @@ export function envelopeOf<T extends Event>(subject: T['subject'], data: T['data
  */
 export async function publishEvent<S extends Subjects>(bus: EventBus, subject: S, data: EventData<S>): Promise<EventEnvelope<S>> {
   const envelope = envelopeOf(subject as never, data as never) as EventEnvelope<S>;
-  await tracedPublish(bus, envelope);
+  await bus.publish(envelope);
   return envelope;
 }

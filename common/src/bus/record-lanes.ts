@@ -12,10 +12,9 @@ export function recordKeyOf(envelope: Pick<EventEnvelope, 'id' | 'data'> | undef
 /**
  * The deliveries of one subscription: those about one record one after the
  * other in arrival order (so a record's versions rarely wait for each
- * other), those about different records at once. One lane for the whole
- * subscription made its throughput one handler at a time: under 20 writers
- * a ticket:created waited behind every ticket:updated before it (measured
- * with npm run bench, propagation p99 10 s). Listeners already decide on the
+ * other), those about different records at once, because one lane for the
+ * whole subscription made a record's event wait behind every other record's
+ * events. Listeners already decide on the
  * record's current state (version and status conditions, record lock),
  * because several replicas of a service handle one subscription at once.
  */

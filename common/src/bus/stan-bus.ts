@@ -1,14 +1,17 @@
 import nats, { Message, Stan } from 'node-nats-streaming';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
-import { countGivenUp } from '../telemetry/metrics';
+import { retry } from '../retry/retry';
 import { BusTuning, DEFAULT_MAX_IN_FLIGHT, DeliveredMessage, EventBus, SubscriptionOptions } from './event-bus';
+import { EventInstrumentation, noInstrumentation } from './instrumentation';
 import { RecordLanes, recordKeyOf } from './record-lanes';
 
 export interface StanBusOptions extends BusTuning {
   url: string;
   clusterId: string;
   clientId: string;
+  /** What watches the bus (default: nothing). */
+  instrumentation?: EventInstrumentation;
 }
 
 const RECONNECT_DELAY_MS = 1000;
@@ -25,7 +28,7 @@ const PUBLISH_TIMEOUT_MS = 5000;
 const SUBSCRIBE_TIMEOUT_MS = 10000;
 
 /**
- * NATS Streaming (the design card's transport). node-nats-streaming does not
+ * NATS Streaming (the original design's transport). node-nats-streaming does not
  * re-establish a streaming session once the server has dropped it
  * ('connection_lost'), so this class reconnects and re-subscribes itself.
  */
@@ -42,7 +45,11 @@ export class StanBus implements EventBus {
   /** Pending own redeliveries of "not yet" messages (see attempt). */
   private readonly retryTimers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly options: StanBusOptions) {}
+  readonly instrumentation: EventInstrumentation;
+
+  constructor(private readonly options: StanBusOptions) {
+    this.instrumentation = options.instrumentation ?? noInstrumentation;
+  }
 
   /** NATS Streaming's ack wait has a granularity of seconds: at least one. */
   private get ackWaitMs(): number {
@@ -51,16 +58,7 @@ export class StanBus implements EventBus {
 
   /** Resolves on the first successful connection; keeps retrying until then or until timeoutMs. */
   async connect(timeoutMs = 30000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.openSession();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, RECONNECT_DELAY_MS));
-      }
-    }
+    await retry(() => this.openSession(), { timeoutMs, backoff: { baseMs: RECONNECT_DELAY_MS, maxMs: RECONNECT_DELAY_MS } });
   }
 
   private openSession(): Promise<void> {
@@ -169,7 +167,7 @@ export class StanBus implements EventBus {
   private async attempt(options: SubscriptionOptions, msg: Message, key: string, deliveryCount: number, receivedAt: number): Promise<void> {
     if (deliveryCount > this.options.maxDeliver) {
       logger.error({ subject: options.subject, sequence: msg.getSequence(), deliveryCount }, 'event given up after max deliveries');
-      countGivenUp(options.subject, options.queueGroup);
+      this.instrumentation.givenUp(options.subject, options.queueGroup);
       this.deliveries.delete(key);
       msg.ack();
       return;
@@ -237,6 +235,10 @@ export class StanBus implements EventBus {
   }
 
   publish(envelope: EventEnvelope): Promise<void> {
+    return this.instrumentation.publish(envelope, (outgoing) => this.send(outgoing));
+  }
+
+  private send(envelope: EventEnvelope): Promise<void> {
     const stan = this.stan;
     if (!stan || !this.connected) return Promise.reject(new Error('NATS Streaming is not connected'));
     return new Promise((resolve, reject) => {

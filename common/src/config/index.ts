@@ -93,7 +93,7 @@ export const redisConfig = z.object({
 const limit = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
- * Every rate limit, with its production default (README "Limits"). Per-address
+ * Every rate limit, with its production default (docs/security.md, "Limits"). Per-address
  * limits are generous (a classroom shares one address); per-account and
  * per-user limits do the real work.
  */

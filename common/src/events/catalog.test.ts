@@ -5,7 +5,7 @@ import { OrderStatus, Subjects } from './subjects';
 
 const id = (n: number) => n.toString(16).padStart(24, '0');
 
-// One valid example per subject: the shapes SPEC.md's event table gives.
+// One valid example per subject: the shapes the contract's event table gives.
 const examples: { [S in Subjects]: unknown } = {
   [Subjects.TicketCreated]: { id: id(1), version: 0, title: 'concert', price: 20.5, userId: id(2) },
   [Subjects.TicketUpdated]: { id: id(1), version: 1, title: 'concert', price: 20.5, userId: id(2), orderId: id(3) },

@@ -43,8 +43,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // No ETags: every answer is per user or changes with the next write, and
   // no client of ours revalidates. Express's weak ETag hashed each body (SHA-1)
   // and turned it into a Buffer, which Node then writes apart from the
-  // headers: two writes per answer instead of one (node --cpu-prof of GET
-  // /api/users/currentuser).
+  // headers: two writes per answer instead of one.
   app.set('etag', false);
   // Security headers on every answer (helmet's: nosniff, CSP, frame-ancestors, HSTS, ...); hides x-powered-by too.
   app.use(securityHeaders());

@@ -46,14 +46,13 @@ export function parseJwtKeys(value: string): Array<{ kid: string; secret: string
 export class SessionKeys {
   private readonly signing: { kid: string; secret: KeyObject };
   // Key objects made once, not per request: given a string, jsonwebtoken first
-  // tries to parse it as a public key (createPublicKey took a quarter of a
-  // service's CPU under load, measured with node --cpu-prof).
+  // tries to parse it as a public key, which is costly on every request.
   private readonly byKid = new Map<string, KeyObject>();
   private readonly legacy: KeyObject;
   /**
    * Tokens that verified, with their expiry: a session sends the same JWT
-   * with every request, and HMAC-checking and parsing it again cost a tenth
-   * of a cheap request's CPU (node --cpu-prof). Only what passed every check
+   * with every request, and HMAC-checking and parsing it again is a real
+   * share of a cheap request's cost. Only what passed every check
    * is kept, the keys of this instance never change, and a hit is refused
    * once its `exp` has passed, as jsonwebtoken would. Bounded: emptied when full.
    */

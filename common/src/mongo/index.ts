@@ -1,27 +1,21 @@
 import mongoose from 'mongoose';
 import { logger } from '../logger';
-import { recordLockPlugin } from './record-lock';
-import { useWritesById } from './writes-by-id';
+import { retry } from '../retry/retry';
+import { adaptToFerretDB } from './ferretdb';
 
-// Every schema of every service, compiled after this module loads (models
-// import common first), gets the per-record write lock (see record-lock.ts).
-mongoose.plugin(recordLockPlugin);
-
-/** Connects mongoose, retrying while the database is not up yet (containers start in any order). */
+/**
+ * Connects mongoose, retrying while the database is not up yet (containers
+ * start in any order); on FerretDB with its adapter (./ferretdb).
+ */
 export async function connectMongo(uri: string, options: { dbName?: string; timeoutMs?: number } = {}): Promise<typeof mongoose> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30000);
-  for (;;) {
-    try {
-      await mongoose.connect(uri, { dbName: options.dbName, serverSelectionTimeoutMS: 5000 });
-      const writesById = await useWritesById(mongoose.connection);
-      logger.info({ db: mongoose.connection.name, writesById }, writesById ? 'connected to FerretDB' : 'connected to MongoDB');
-      return mongoose;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      logger.warn({ err }, 'MongoDB not reachable yet; retrying');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  await retry(() => mongoose.connect(uri, { dbName: options.dbName, serverSelectionTimeoutMS: 5000 }), {
+    timeoutMs: options.timeoutMs ?? 30000,
+    backoff: { baseMs: 1000, maxMs: 1000 },
+    onRetry: (err) => logger.warn({ err }, 'MongoDB not reachable yet; retrying'),
+  });
+  const ferretdb = await adaptToFerretDB(mongoose.connection);
+  logger.info({ db: mongoose.connection.name, ferretdb }, ferretdb ? 'connected to FerretDB' : 'connected to MongoDB');
+  return mongoose;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -60,6 +54,4 @@ export const toJSONWithout = (...fields: string[]) => ({
   },
 });
 
-export * from './record-lock';
 export * from './await-replica';
-export { useWritesById } from './writes-by-id';

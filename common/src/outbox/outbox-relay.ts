@@ -1,14 +1,15 @@
-import { Model, mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 import { EventBus } from '../bus/event-bus';
 import { EventEnvelope } from '../events';
 import { logger } from '../logger';
-import { recordLockKey, withRecordLock } from '../mongo/record-lock';
-import { observeOutboxes } from '../telemetry/metrics';
-import { tracedPublish } from '../telemetry/tracing';
-import { OUTBOX_MARKER, OutboxEntry, OutboxStaged, offOutboxStaged, onOutboxStaged } from './outbox';
+import { backoffDelay } from '../retry/retry';
+import { observeOutbox } from '../telemetry/metrics';
+import { OUTBOX_MARKER, OutboxEntry, OutboxModel, outboxBacklog, watchStaged } from './outbox';
 
-/** What the relay needs of a model: its collection (it reads and writes the raw documents). */
-type OutboxModel = Pick<Model<unknown>, 'collection'>;
+/** The metrics read at most this many records per scrape: a backlog that large is alarm enough. */
+const BACKLOG_SCAN_LIMIT = 1000;
+/** The first retry after a failed publish or scan comes soon: the broker or database may have blinked. */
+const RETRY_BASE_MS = 500;
 
 export interface OutboxRelayOptions {
   /**
@@ -22,9 +23,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /**
    * Records published at once (default 8). Each costs a few database round
-   * trips and a broker ack one after the other: one at a time, the relay's
-   * throughput was one record per ~4 round trips, and under load (slow
-   * round trips) events queued up behind each other for seconds.
+   * trips and a broker ack one after the other, so one at a time, events
+   * queue up behind each other under load.
    */
   concurrency?: number;
 }
@@ -92,11 +92,8 @@ export class OutboxRelay {
   private firstScan = true;
   private lastScanAt = 0;
   private readonly byCollection: Map<string, OutboxModel>;
-  private readonly onStaged = (staged: OutboxStaged) => {
-    if (!this.byCollection.has(staged.collection)) return;
-    this.enqueue(staged.collection, staged.id);
-    this.schedule(0);
-  };
+  /** Stop watching the models' saves (set while started). */
+  private unwatch: Array<() => void> = [];
 
   private enqueue(collection: string, id: unknown): void {
     let ids = this.queued.get(collection);
@@ -114,19 +111,26 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.byCollection = new Map(models.map((m) => [m.collection.name, m]));
-    observeOutboxes(models);
+    for (const model of models) observeOutbox(model.collection.name, () => outboxBacklog(model, BACKLOG_SCAN_LIMIT));
   }
 
   start(): void {
     this.stopped = false;
-    onOutboxStaged(this.onStaged);
+    for (const fn of this.unwatch) fn();
+    this.unwatch = this.models.map((model) =>
+      watchStaged(model, (id) => {
+        this.enqueue(model.collection.name, id);
+        this.schedule(0);
+      }),
+    );
     this.scanDue = true;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    offOutboxStaged(this.onStaged);
+    for (const fn of this.unwatch) fn();
+    this.unwatch = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -158,10 +162,10 @@ export class OutboxRelay {
   }
 
   /**
-   * The recovery scan, off the passes' path: on FerretDB it reads the whole
-   * collection (the marker's index is not used there; 420 ms at 10k tickets,
-   * measured), and while it ran inside a pass every event written meanwhile
-   * waited for it. It only queues the ids it finds; passes publish them.
+   * The recovery scan, off the passes' path: a server that does not use the
+   * marker's index reads the whole collection, and while the scan ran inside
+   * a pass every event written meanwhile waited for it. It only queues the
+   * ids it finds; passes publish them.
    */
   private scanInBackground(): void {
     if (this.scanning || this.stopped) return;
@@ -173,7 +177,7 @@ export class OutboxRelay {
       (err) => {
         this.scanFailures += 1;
         // Due again after a back-off (the same as the publishes').
-        this.lastScanAt = Date.now() - this.pollIntervalMs + Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.scanFailures, 10));
+        this.lastScanAt = Date.now() - this.pollIntervalMs + this.backoff(this.scanFailures);
         if (this.scanFailures === 1 || this.scanFailures % 20 === 0) {
           logger.warn({ err, failures: this.scanFailures }, 'outbox recovery scan failed; will retry');
         }
@@ -183,6 +187,11 @@ export class OutboxRelay {
       this.scanning = undefined;
       this.schedule(this.queued.size ? 0 : this.untilScan());
     });
+  }
+
+  /** The wait after the n-th failure in a row. */
+  private backoff(failures: number): number {
+    return backoffDelay({ attempt: failures, baseMs: RETRY_BASE_MS, maxMs: this.maxBackoffMs });
   }
 
   private untilScan(): number {
@@ -222,8 +231,7 @@ export class OutboxRelay {
     );
     const settled = () => {
       this.running = undefined;
-      const backoff = Math.min(this.maxBackoffMs, 250 * 2 ** Math.min(this.failures, 10));
-      this.schedule(this.failures ? backoff : this.again || this.queued.size ? 0 : this.untilScan());
+      this.schedule(this.failures ? this.backoff(this.failures) : this.again || this.queued.size ? 0 : this.untilScan());
     };
     this.running.then(settled, settled);
     return this.running;
@@ -268,8 +276,8 @@ export class OutboxRelay {
   }
 
   /**
-   * Recovery: queues every record the marker names (on mongod an index
-   * lookup; FerretDB v1 scans, so it runs seldom). `wake` starts a pass per
+   * Recovery: queues every record the marker names (an index lookup; it
+   * runs seldom all the same). `wake` starts a pass per
    * page at once; flush() runs its own pass after it.
    */
   private async findMarked(wake: boolean): Promise<void> {
@@ -297,44 +305,35 @@ export class OutboxRelay {
 
   /**
    * Publishes one record's entries in order and removes each once the broker
-   * has it. Every write names the record by `_id` alone: FerretDB v1 pushes
-   * down nothing else, so a conditional filter (`{_id, 'outbox.0.id', ...}`)
-   * scanned the whole collection (measured: propagation p50 337 ms at 1k
-   * tickets, 2.9 s at 10k). An entry is removed by value (`$pullAll`), so
-   * removing it twice (another relay got there first) removes nothing else;
-   * the marker is dropped only when, under the record's lock (which every
-   * write of this process takes), the outbox is empty.
+   * has it, by `_id` (one record, whatever the size of the collection). An
+   * entry is removed by value (`$pullAll`), so removing it twice (another
+   * relay got there first) removes nothing else. The marker goes with the
+   * last entry, in the same write and only if nothing was staged since: the
+   * write's condition says so.
    */
   private async flushRecord(model: OutboxModel, id: unknown, entries: OutboxEntry[], marked: boolean): Promise<number> {
     let published = 0;
     const collection = model.collection;
     const byId = { _id: id } as mongo.Filter<mongo.Document>;
-    // Under the record's lock: on FerretDB an unserialised update can erase a concurrent save.
-    const locked = <T>(fn: () => Promise<T>) => withRecordLock(recordLockKey(collection.name, id), fn);
-    const outboxNow = async () => ((await collection.findOne(byId, { projection: { outbox: 1 } }))?.outbox ?? []) as OutboxEntry[];
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      await tracedPublish(this.bus, toEnvelope(entry));
+      await this.bus.publish(toEnvelope(entry));
       published += 1;
-      // $pullAll of the entry as read: exact equality, on FerretDB ($pull with a condition matches nothing there) as on mongod.
+      // $pullAll of the entry as read: exact equality ($pull with a condition is not understood by every server).
       // (Cast: the driver's UpdateFilter of an untyped document cannot type an array field.)
       const pull = { $pullAll: { outbox: [entry] } } as unknown as mongo.UpdateFilter<mongo.Document>;
-      const removed = await locked(async () => {
-        if (i < entries.length - 1) return (await collection.updateOne(byId, pull)).modifiedCount;
+      let removed = 0;
+      if (i === entries.length - 1) {
         // The last one read: drop the marker with it, unless something was staged meanwhile (its write woke us again).
-        const now = await outboxNow();
-        const onlyThis = now.length === 1 && now[0].id === entry.id;
-        return (await collection.updateOne(byId, onlyThis ? { ...pull, $unset: { [OUTBOX_MARKER]: '' } } : pull)).modifiedCount;
-      });
+        const onlyThis = { ...byId, 'outbox.1': { $exists: false }, 'outbox.0.id': entry.id };
+        removed = (await collection.updateOne(onlyThis, { ...pull, $unset: { [OUTBOX_MARKER]: '' } })).modifiedCount;
+      }
+      if (removed === 0) removed = (await collection.updateOne(byId, pull)).modifiedCount;
       // Already removed: another relay published it too, and is doing the rest.
       if (removed === 0) return published;
     }
     // A marker on an empty outbox (a crash after the last removal): drop it.
-    if (entries.length === 0 && marked) {
-      await locked(async () => {
-        if ((await outboxNow()).length === 0) await collection.updateOne(byId, { $unset: { [OUTBOX_MARKER]: '' } });
-      });
-    }
+    if (entries.length === 0 && marked) await collection.updateOne({ ...byId, 'outbox.0': { $exists: false } }, { $unset: { [OUTBOX_MARKER]: '' } });
     return published;
   }
 }

@@ -1,14 +1,13 @@
-import { EventEmitter } from 'node:events';
 import { Document, Model, Schema } from 'mongoose';
 import { EventData, EventEnvelope, Subjects } from '../events';
 import { envelopeOf } from '../bus/publisher';
-import { recordLockPlugin } from '../mongo/record-lock';
+import type { OutboxBacklog } from '../telemetry/metrics';
 import { ContinuedTrace, traceStaged } from '../telemetry/tracing';
 
 /**
  * The transactional outbox, kept inside the record it describes: an event is
  * pushed onto `outbox` in the same single-document write as the change (no
- * multi-document transactions on FerretDB or a standalone mongod), and the
+ * multi-document transactions, which a standalone server lacks), and the
  * OutboxRelay publishes and removes it afterwards.
  */
 export interface OutboxEntry {
@@ -35,19 +34,27 @@ export interface WithOutbox {
 /** The marker field (see WithOutbox.outboxPending). */
 export const OUTBOX_MARKER = 'outboxPending';
 
-/** What was staged: one record (saveWithEvent always names it by _id). */
-export interface OutboxStaged {
-  collection: string;
-  id: unknown;
+/**
+ * A model with the outbox plugin, as the relay sees it: its collection (the
+ * relay reads and writes the raw documents) and its saves that stage events.
+ */
+export interface OutboxModel extends Pick<Model<unknown>, 'collection'> {
+  on(event: string, listener: (id: unknown) => void): unknown;
+  off(event: string, listener: (id: unknown) => void): unknown;
 }
 
-/** Tells relays in this process which record was staged, so they publish it now rather than at the next scan. */
-export const outboxSignal = new EventEmitter();
-outboxSignal.setMaxListeners(0);
-const STAGED = 'staged';
-export const notifyOutbox = (staged: OutboxStaged) => outboxSignal.emit(STAGED, staged);
-export const onOutboxStaged = (fn: (staged: OutboxStaged) => void) => outboxSignal.on(STAGED, fn);
-export const offOutboxStaged = (fn: (staged: OutboxStaged) => void) => outboxSignal.off(STAGED, fn);
+/** Emitted on the model (mongoose models are event emitters) by a save that staged an entry. */
+const STAGED = 'outbox:staged';
+
+/**
+ * Calls `fn` with the _id of every record a save of `model` staged an entry
+ * in, so a relay publishes it now rather than at its next scan; returns the
+ * function that stops it.
+ */
+export function watchStaged(model: OutboxModel, fn: (id: unknown) => void): () => void {
+  model.on(STAGED, fn);
+  return () => void model.off(STAGED, fn);
+}
 
 /** How an event is staged, beyond what it says. */
 export interface StagingOptions {
@@ -124,20 +131,35 @@ const outboxEntrySchema = new Schema<OutboxEntry>(
 
 /**
  * Adds the outbox array and its marker (indexed) to a schema and, after a
- * save that staged an entry (saveWithEvent), tells the relay which record it was, so the relay reads that record by _id (O(1) per
- * write, whatever the size of the collection).
+ * save that staged an entry (saveWithEvent), tells the relays watching the
+ * model which record it was (watchStaged), so a relay reads that record by
+ * _id: the cost per write does not grow with the collection.
  */
 export function outboxPlugin(schema: Schema): void {
-  // The relay's $pop and a concurrent staging write must not interleave:
-  // FerretDB applies an update as read, modify, write back, so the pop's
-  // write-back would erase the entry just pushed. Not left to the global
-  // registration (a schema compiled before common's mongo module loads has none).
-  schema.plugin(recordLockPlugin);
   schema.add({ outbox: { type: [outboxEntrySchema], default: [] }, [OUTBOX_MARKER]: { type: Boolean } });
   // Sparse: only records with something to publish are in it.
   schema.index({ [OUTBOX_MARKER]: 1 }, { sparse: true });
 
   schema.post('save', function wakeOnSave(this: Document & WithOutbox, doc: Document & WithOutbox) {
-    if (doc.outbox?.length) notifyOutbox({ collection: (doc.constructor as Model<unknown>).collection.name, id: doc._id });
+    if (doc.outbox?.length) (doc.constructor as Model<unknown>).emit(STAGED, doc._id);
   });
+}
+
+/** What a model's outbox holds unpublished (for the metrics): entries, and the age of the oldest. */
+export async function outboxBacklog(model: Pick<OutboxModel, 'collection'>, scanLimit: number, now = Date.now()): Promise<OutboxBacklog> {
+  const docs = await model.collection
+    // By the indexed marker.
+    .find({ [OUTBOX_MARKER]: true }, { projection: { outbox: 1 } })
+    .limit(scanLimit)
+    .toArray();
+  let entries = 0;
+  let oldest = now;
+  for (const doc of docs) {
+    for (const entry of (doc.outbox ?? []) as Array<{ time?: Date | string }>) {
+      entries += 1;
+      const t = new Date(entry.time ?? now).getTime();
+      if (t < oldest) oldest = t;
+    }
+  }
+  return { entries, oldestAgeSeconds: (now - oldest) / 1000 };
 }

@@ -14,8 +14,7 @@ export const routeOf = (req: Request): string => (req.route ? `${req.baseUrl}${r
  * The span is ours, not @opentelemetry/instrumentation-http's: that
  * instrumentation (kept for outgoing calls, e.g. Stripe) rebinds every
  * listener of every request and response to the context and computes two
- * dozen attributes; on GET /api/users/currentuser it added half the service's
- * CPU per request (node --cpu-prof, bench notes of issue 14). Here: the
+ * dozen attributes, which costs more than the cheapest routes' own work. Here: the
  * caller's W3C context, one span named by the route template, the request's
  * work (mongodb, ioredis, events) as its children, and a W3C `traceresponse`
  * header (00-<trace id>-<span id>-<flags>) so a client, a test or a person

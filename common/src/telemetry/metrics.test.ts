@@ -6,6 +6,7 @@ import { createServiceApp } from '../http/app';
 import { outboxPlugin, OutboxRelay, saveWithEvent, WithOutbox } from '../outbox';
 import { InMemoryBus, useTestDatabase } from '../testing';
 import { observeJobLateness, observeQueue } from './metrics';
+import { eventTelemetry } from './tracing';
 
 useTestDatabase();
 
@@ -42,7 +43,7 @@ describe('GET /metrics', () => {
 
   it('names every event series, and shows the outbox backlog and its oldest entry', async () => {
     const app = buildApp();
-    const relay = new OutboxRelay(new InMemoryBus(), [Seat]);
+    const relay = new OutboxRelay(new InMemoryBus(eventTelemetry), [Seat]);
     const seat = new Seat({ title: 'a' });
     const data = { id: seat.id, version: 0, title: 'a', price: 1, userId: 'u' };
     await saveWithEvent(seat, Subjects.TicketCreated, data);

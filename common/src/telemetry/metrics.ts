@@ -1,6 +1,5 @@
 import type { IRouter } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { OUTBOX_MARKER } from '../outbox/outbox';
 
 /**
  * Prometheus metrics of a service, served as GET /metrics on the service's
@@ -58,44 +57,20 @@ export const eventMetrics = {
   }),
 };
 
-/** Counts an event a bus gave up on (max deliveries reached). */
-export const countGivenUp = (subject: string, queueGroup: string) => eventMetrics.givenUp.inc({ subject, queue_group: queueGroup });
-
-/** Counts an event dropped as poison (its data breaks the event catalog). */
-export const countPoison = (subject: string, queueGroup: string) => eventMetrics.poison.inc({ subject, queue_group: queueGroup });
-
-/** What the outbox gauges read from a model: its collection. */
-interface OutboxCollection {
-  collection: {
-    name: string;
-    find(filter: object, options: object): { limit(n: number): { toArray(): Promise<Array<{ outbox?: Array<{ time?: Date | string }> }>> } };
-  };
+/** What an outbox holds that is not published yet. */
+export interface OutboxBacklog {
+  entries: number;
+  oldestAgeSeconds: number;
 }
 
-const outboxModels = new Map<string, OutboxCollection>();
-/** Read at most this many records per scrape: a backlog that large is alarm enough. */
-const OUTBOX_SCAN_LIMIT = 1000;
+/** Each observed outbox's reader, by collection name. */
+const outboxes = new Map<string, () => Promise<OutboxBacklog>>();
 
-async function readOutboxes(): Promise<Map<string, { entries: number; oldestAgeSeconds: number }>> {
-  const result = new Map<string, { entries: number; oldestAgeSeconds: number }>();
-  const now = Date.now();
-  for (const [name, model] of outboxModels) {
+async function readOutboxes(): Promise<Map<string, OutboxBacklog>> {
+  const result = new Map<string, OutboxBacklog>();
+  for (const [name, read] of outboxes) {
     try {
-      const docs = await model.collection
-        // By the indexed marker (a real MongoDB walks the index; FerretDB scans either way).
-        .find({ [OUTBOX_MARKER]: true }, { projection: { outbox: 1 } })
-        .limit(OUTBOX_SCAN_LIMIT)
-        .toArray();
-      let entries = 0;
-      let oldest = now;
-      for (const doc of docs) {
-        for (const entry of doc.outbox ?? []) {
-          entries += 1;
-          const t = new Date(entry.time ?? now).getTime();
-          if (t < oldest) oldest = t;
-        }
-      }
-      result.set(name, { entries, oldestAgeSeconds: (now - oldest) / 1000 });
+      result.set(name, await read());
     } catch {
       // Database unreachable: leave this collection out of this scrape.
     }
@@ -103,7 +78,7 @@ async function readOutboxes(): Promise<Map<string, { entries: number; oldestAgeS
   return result;
 }
 
-let outboxRead: Promise<Map<string, { entries: number; oldestAgeSeconds: number }>> | undefined;
+let outboxRead: Promise<Map<string, OutboxBacklog>> | undefined;
 /** One read per scrape serves both gauges. */
 const outboxSnapshot = () => {
   outboxRead ??= readOutboxes().finally(() => setImmediate(() => (outboxRead = undefined)));
@@ -130,9 +105,9 @@ new Gauge({
   },
 });
 
-/** The relay calls this with the models it drains, so /metrics shows their backlog. */
-export function observeOutboxes(models: ReadonlyArray<OutboxCollection>): void {
-  for (const model of models) outboxModels.set(model.collection.name, model);
+/** The outbox relay calls this for each collection it drains, so /metrics shows its backlog. */
+export function observeOutbox(collection: string, read: () => Promise<OutboxBacklog>): void {
+  outboxes.set(collection, read);
 }
 
 /** A job queue the service runs (Bull): its counts by state. */

@@ -11,9 +11,9 @@ export const DEFAULT_READ_SAMPLE_RATIO = 0.1;
  * every write, event and job (the flow the traces are for: each one stages or
  * handles events), and a share of reads (GET/HEAD/OPTIONS requests), chosen by
  * trace id. A read causes no event, is the commonest request (every page
- * render asks GET /api/users/currentuser), and its span cost that route 15-20 %
- * of its throughput (bench/app-cpu.js); a tenth of them still shows their
- * shape and timings. Under ParentBased: a caller's sampled (or not) context
+ * render asks GET /api/users/currentuser), and its span costs a noticeable
+ * share of that route's throughput; a tenth of them still shows their shape
+ * and timings. Under ParentBased: a caller's sampled (or not) context
  * decides for the whole trace, as W3C trace context says.
  */
 export class ReadsSampledSampler implements Sampler {

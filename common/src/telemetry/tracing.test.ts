@@ -10,7 +10,7 @@ import { Subjects, TicketCreatedEvent } from '../events';
 import { outboxPlugin, OutboxRelay, saveWithEvent, WithOutbox } from '../outbox';
 import { useInMemoryTracing, useTestDatabase, waitFor } from '../testing';
 import { metricsRegistry } from './metrics';
-import { traceContextOf } from './tracing';
+import { eventTelemetry, traceContextOf } from './tracing';
 
 /*
  * The trace context crosses both real transports and a stay in the outbox:
@@ -87,7 +87,7 @@ describe.each(['stan', 'jetstream'] as const)('trace context over %s', (kind) =>
   const broker = new BrokerProcess(kind);
   let buses: EventBus[] = [];
   const openBus = async (): Promise<EventBus> => {
-    const bus = await broker.connectBus(`trace-${randomUUID().slice(0, 8)}`, { ackWaitMs: 1000, maxDeliver: 100 });
+    const bus = await broker.connectBus(`trace-${randomUUID().slice(0, 8)}`, { ackWaitMs: 1000, maxDeliver: 100, instrumentation: eventTelemetry });
     buses.push(bus);
     return bus;
   };

@@ -11,6 +11,7 @@ import {
   TextMapSetter,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Delivery, EventInstrumentation, HandlingScope } from '../bus/instrumentation';
 import type { EventEnvelope, Subjects } from '../events';
 import { eventMetrics } from './metrics';
 
@@ -122,18 +123,13 @@ export function traceStaged(subject: Subjects, eventId: string, continued?: Cont
   return carrier;
 }
 
-/** What the bus needs for a publish. */
-interface Publishing {
-  publish(envelope: EventEnvelope): Promise<void>;
-}
-
 /**
  * Publishes an envelope inside a "send" span: a child of the context the
  * envelope already carries (an outbox entry's create span) or else of the
  * active one (a direct publish). The envelope leaves with the send span's
  * context, so consumers are its children. Counts the publish by subject.
  */
-export async function tracedPublish(bus: Publishing, envelope: EventEnvelope): Promise<void> {
+async function tracePublish(envelope: EventEnvelope, send: (outgoing: EventEnvelope) => Promise<void>): Promise<void> {
   const parent = envelope.traceparent ? contextFrom(envelope) : context.active();
   const span = tracer.startSpan(
     `send ${envelope.subject}`,
@@ -147,7 +143,7 @@ export async function tracedPublish(bus: Publishing, envelope: EventEnvelope): P
   const { traceparent: _staged, tracestate: _state, ...rest } = envelope;
   const outgoing = { ...rest, ...traceContextOf(sendContext) } as EventEnvelope;
   try {
-    await context.with(sendContext, () => bus.publish(outgoing));
+    await context.with(sendContext, () => send(outgoing));
     eventMetrics.published.inc({ subject: envelope.subject });
   } catch (err) {
     failSpan(span, err);
@@ -157,32 +153,14 @@ export async function tracedPublish(bus: Publishing, envelope: EventEnvelope): P
   }
 }
 
-/** How a delivery ended, as spans and metrics name it. */
-export type DeliveryOutcome = 'acked' | 'waiting' | 'failed';
-
-export interface Handling {
-  subject: string;
-  queueGroup: string;
-  envelope: EventEnvelope;
-  deliveryCount: number;
-}
-
 /**
- * Runs a listener's handling of one delivery inside a "process" span whose
- * parent is the producer's send span (and linked to it, as messaging
- * conventions ask), with subject, event id, queue group, delivery count and
- * the outcome: acked, waiting (returned without an ack, or threw a "not yet":
- * an earlier version is not there yet) or failed (threw; rethrown). `handle` receives the ack to
- * use: it records the replica lag (event time → applied) when called.
+ * One delivery's handling as a "process" span whose parent is the producer's
+ * send span (and linked to it, as messaging conventions ask), with subject,
+ * event id, queue group, delivery count and the outcome the listener reports
+ * (see DeliveryOutcome); a failure is recorded on the span. The first ack
+ * records the replica lag (event time → applied).
  */
-export async function traceHandling(
-  info: Handling,
-  ack: () => void,
-  handle: (ack: () => void) => Promise<void>,
-  /** Errors that mean "not yet" (an earlier version is missing): outcome waiting, not failed. */
-  isWaiting: (err: unknown) => boolean = () => false,
-): Promise<void> {
-  const { subject, queueGroup, envelope, deliveryCount } = info;
+function traceHandling({ subject, queueGroup, envelope, deliveryCount }: Delivery): HandlingScope {
   const producer = contextFrom(envelope);
   const producerSpan = trace.getSpanContext(producer);
   const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
@@ -202,33 +180,28 @@ export async function traceHandling(
   );
   const labels = { subject, queue_group: queueGroup };
   if (deliveryCount > 1) eventMetrics.redelivered.inc(labels);
-  let acked = false;
-  const trackedAck = () => {
-    if (!acked) {
-      acked = true;
+  return {
+    run: (handler) => context.with(trace.setSpan(producer, span), handler),
+    acked: () => {
       const lagSeconds = (Date.now() - Date.parse(envelope.time)) / 1000;
       if (Number.isFinite(lagSeconds)) eventMetrics.applyLag.observe(labels, Math.max(0, lagSeconds));
-    }
-    ack();
+    },
+    end: (outcome, err) => {
+      if (outcome === 'failed') failSpan(span, err);
+      span.setAttribute('ticketing.event.outcome', outcome);
+      eventMetrics.handled.inc({ ...labels, outcome });
+      span.end();
+    },
   };
-  let outcome: DeliveryOutcome = 'waiting';
-  try {
-    await context.with(trace.setSpan(producer, span), () => handle(trackedAck));
-    if (acked) outcome = 'acked';
-  } catch (err) {
-    if (acked) outcome = 'acked';
-    else if (isWaiting(err)) outcome = 'waiting';
-    else {
-      outcome = 'failed';
-      failSpan(span, err);
-    }
-    throw err;
-  } finally {
-    span.setAttribute('ticketing.event.outcome', outcome);
-    eventMetrics.handled.inc({ ...labels, outcome });
-    span.end();
-  }
 }
+
+/** Traces and counts the event flow: the instrumentation a service gives its bus (connectBus). */
+export const eventTelemetry: EventInstrumentation = {
+  publish: tracePublish,
+  handling: traceHandling,
+  poisoned: (subject, queueGroup) => eventMetrics.poison.inc({ subject, queue_group: queueGroup }),
+  givenUp: (subject, queueGroup) => eventMetrics.givenUp.inc({ subject, queue_group: queueGroup }),
+};
 
 /**
  * Runs deferred work (a delayed job) as a child of the trace that scheduled

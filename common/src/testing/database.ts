@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { useWritesById } from '../mongo/writes-by-id';
+import { adaptToFerretDB } from '../mongo/ferretdb';
 
 let memoryServer: { getUri(): string; stop(): Promise<unknown> } | undefined;
 
@@ -19,8 +19,8 @@ export async function connectTestDatabase(): Promise<void> {
   }
   const dbName = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 10000 });
-  // As the services do (connectMongo): on FerretDB, conditional writes by _id.
-  await useWritesById(mongoose.connection);
+  // As the services do (connectMongo): on FerretDB, through its adapter.
+  await adaptToFerretDB(mongoose.connection);
   // Unique indexes must exist before a test relies on them.
   await Promise.all(Object.values(mongoose.models).map((m) => m.init()));
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeliveredMessage, EventBus, SubscriptionOptions } from '../bus/event-bus';
+import { EventInstrumentation, noInstrumentation } from '../bus/instrumentation';
 import { EventData, EventEnvelope, Subjects } from '../events';
 
 export interface Delivery {
@@ -10,7 +11,8 @@ export interface Delivery {
 /**
  * A bus for tests about one service's behaviour: records what was published
  * and lets a test deliver an event to the subscribed listeners and await
- * whether it was acked.
+ * whether it was acked. `instrumentation` watches it as it would a real
+ * bus (default: nothing).
  */
 export class InMemoryBus implements EventBus {
   readonly published: EventEnvelope[] = [];
@@ -21,9 +23,13 @@ export class InMemoryBus implements EventBus {
   /** Set to make publish fail, as a broker that is down would. */
   failPublishes = false;
 
-  async publish(envelope: EventEnvelope): Promise<void> {
-    if (this.failPublishes || !this.connected) throw new Error('bus unavailable');
-    this.published.push(envelope);
+  constructor(readonly instrumentation: EventInstrumentation = noInstrumentation) {}
+
+  publish(envelope: EventEnvelope): Promise<void> {
+    return this.instrumentation.publish(envelope, async (outgoing) => {
+      if (this.failPublishes || !this.connected) throw new Error('bus unavailable');
+      this.published.push(outgoing);
+    });
   }
 
   async subscribe(options: SubscriptionOptions): Promise<void> {

@@ -1,4 +1,4 @@
-// Abuse resistance on the whole system (issue 16), through the gateway with
+// Abuse resistance on the whole system, through the gateway with
 // the production limits, once per transport: a scalper's 20 concurrent orders
 // give at most MAX_ACTIVE_ORDERS_PER_USER (3) holds, and the other services
 // agree; holds that keep lapsing make the user wait; the per-user request

@@ -1,5 +1,5 @@
 import Queue from 'bull';
-import { currentRequestId, logger, observeQueue, TraceCarrier, traceContextOf } from '@ticketing/common';
+import { backoffDelay, Backoff, currentRequestId, logger, observeQueue, TraceCarrier, traceContextOf } from '@ticketing/common';
 
 export const EXPIRATION_QUEUE_NAME = 'order:expiration';
 
@@ -19,7 +19,7 @@ export interface ExpirationQueueOptions {
   /** Redis key prefix (Bull's default is 'bull'); tests use their own so they never share jobs. */
   prefix?: string;
   /** Retry back-off of a failed publish: doubles from baseMs up to maxMs. */
-  retry?: { baseMs: number; maxMs: number };
+  retry?: Backoff;
 }
 
 const BACKOFF = 'cappedExponential';
@@ -37,7 +37,7 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
     ...(options.prefix ? { prefix: options.prefix } : {}),
     settings: {
       backoffStrategies: {
-        [BACKOFF]: (attemptsMade: number) => Math.min(retry.maxMs, retry.baseMs * 2 ** Math.max(0, attemptsMade - 1)),
+        [BACKOFF]: (attemptsMade: number) => backoffDelay({ ...retry, attempt: attemptsMade }),
       },
     },
   });

@@ -59,3 +59,19 @@ orderSchema.statics.build = (attrs: OrderAttrs) =>
   });
 
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);
+
+/** Up to `limit` ids of orders still created that expired before `cutoff`, in _id order after `after`. */
+export async function expiredCreatedOrderIds(cutoff: Date, limit: number, after?: mongoose.Types.ObjectId): Promise<mongoose.Types.ObjectId[]> {
+  const docs = await Order.find({ status: OrderStatus.Created, expiresAt: { $lt: cutoff }, ...(after ? { _id: { $gt: after } } : {}) }, { _id: 1 })
+    .sort({ _id: 1 })
+    .limit(limit)
+    .lean<Array<{ _id: mongoose.Types.ObjectId }>>()
+    .exec();
+  return docs.map((d) => d._id);
+}
+
+/** The status of each of these orders that exists, by id. */
+export async function orderStatuses(ids: mongoose.Types.ObjectId[]): Promise<Map<string, OrderStatus>> {
+  const orders = await Order.find({ _id: { $in: ids } }, { status: 1 }).lean<Array<{ _id: mongoose.Types.ObjectId; status: OrderStatus }>>().exec();
+  return new Map(orders.map((o) => [String(o._id), o.status]));
+}

@@ -60,3 +60,17 @@ ticketSchema.statics.build = (attrs: TicketAttrs) =>
   new Ticket({ _id: attrs.id, title: attrs.title, price: attrs.price, userId: attrs.userId, version: attrs.version });
 
 export const Ticket = mongoose.model<TicketDoc, TicketModel>('Ticket', ticketSchema);
+
+type Id = string | mongoose.Types.ObjectId;
+
+/** The holding order is complete: its reservation becomes final (a no-op when another order holds the ticket). */
+export async function markTicketSold(ticketId: Id, orderId: Id): Promise<void> {
+  await Ticket.updateOne({ _id: ticketId, reservedBy: orderId }, { $set: { sold: true } });
+}
+
+/** Reservations not final yet that were taken before `cutoff`: each ticket's id and the order holding it. */
+export function reservationsTakenBefore(cutoff: Date): Promise<Array<{ _id: mongoose.Types.ObjectId; reservedBy: mongoose.Types.ObjectId }>> {
+  return Ticket.find({ reservedBy: { $ne: null }, sold: { $ne: true }, reservedAt: { $lt: cutoff } }, { reservedBy: 1 })
+    .lean<Array<{ _id: mongoose.Types.ObjectId; reservedBy: mongoose.Types.ObjectId }>>()
+    .exec();
+}

@@ -4,16 +4,16 @@ import { newId, recordAuditEvents, signin, useTestDatabase } from '@ticketing/co
 import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
 import { Order } from '../data/order';
 import { Ticket } from '../data/ticket';
-import { createTicket, testApp, testBus, testRedis } from '../test/app';
+import { createTicket, testApp, testBus, testHolds, testRedis } from '../test/app';
 import { isLapse, TOO_MANY_LAPSED, TOO_MANY_UNPAID } from './hold-limit';
 import { completeOrder } from './orders';
 
-// Anti-hoarding against the real app and the real Redis. Each test builds
-// its app last: the hold hooks where orders end follow the latest buildApp.
+// Anti-hoarding against the real app and the real Redis. Where a test ends
+// orders outside the app (a listener, a domain call), it gives them the
+// app's hold limit, as index.ts does.
 
 useTestDatabase();
 const { bus } = testBus();
-beforeAll(() => new ExpirationCompleteListener(bus).listen());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tickets = (n: number) => Promise.all(Array.from({ length: n }, () => createTicket()));
@@ -66,14 +66,15 @@ describe('at most MAX_ACTIVE_ORDERS_PER_USER unpaid orders (default 3)', () => {
   });
 
   it('frees a place when an order is paid or cancelled', async () => {
-    const app = testApp(bus);
+    const holds = testHolds();
+    const app = testApp(bus, {}, undefined, holds);
     const me = signin({ id: newId() });
     const ids: string[] = [];
     for (const t of await tickets(3)) ids.push((await request(app).post('/api/orders').set('Cookie', me).send({ ticketId: t.id }).expect(201)).body.id);
     const [more1, more2, more3] = await tickets(3);
     await request(app).post('/api/orders').set('Cookie', me).send({ ticketId: more1.id }).expect(400);
 
-    expect(await completeOrder(ids[0])).toBe('complete');
+    expect(await completeOrder(ids[0], holds)).toBe('complete');
     await request(app).post('/api/orders').set('Cookie', me).send({ ticketId: more1.id }).expect(201);
     await request(app).post('/api/orders').set('Cookie', me).send({ ticketId: more2.id }).expect(400);
 
@@ -95,7 +96,10 @@ describe('at most MAX_ACTIVE_ORDERS_PER_USER unpaid orders (default 3)', () => {
 
 describe('holds that keep lapsing unpaid (default: 5 in 24 h, then a 1-hour wait)', () => {
   it('makes the user wait after the fifth lapse: 429 with Retry-After; a redelivered expiration counts once', async () => {
-    const app = testApp(bus, { EXPIRATION_WINDOW_SECONDS: 1 });
+    const { bus } = testBus();
+    const holds = testHolds();
+    await new ExpirationCompleteListener(bus, holds).listen();
+    const app = testApp(bus, { EXPIRATION_WINDOW_SECONDS: 1 }, undefined, holds);
     const userId = newId();
     const me = signin({ id: userId });
     const lapse = async (n: number) => {

@@ -65,14 +65,14 @@ export interface HoldSlot {
 
 /**
  * At most N unpaid orders per user, and a wait for users whose holds keep
- * lapsing, decided in Redis (see ADMIT): of 20 concurrent orders from one
+ * lapsing, decided in Redis (see ADMIT): of many concurrent orders from one
  * user at most N are admitted, whichever process answers them. The count is
  * self-healing: a hold counts only until its expiresAt, so a release lost
  * in a crash frees its place when the lock would have ended anyway.
  *
- * MongoDB could not decide this alone here: counting the user's orders and
- * then inserting is a read-decide-write across records, and FerretDB's
- * conditional updates are not atomic (see README). Redis scripts are.
+ * The database does not decide this: counting the user's orders and then
+ * inserting is a read-decide-write across records, which one Redis script
+ * does atomically.
  *
  * If Redis is unreachable the order is admitted (and logged): selling
  * tickets matters more than the limit for the length of an outage.
@@ -180,18 +180,7 @@ export async function withinHoldLimit<O extends { id?: string; expiresAt: Date }
   return order;
 }
 
-/**
- * The hold limit of this process, for the places where an order ends
- * (cancelOrder, completeOrder), which run from routes, listeners and the
- * sweep alike. Set by buildApp; unset, nothing is counted.
- */
-const current: { limit?: HoldLimit } = {};
-
-export function useHoldLimit(limit: HoldLimit | undefined): void {
-  current.limit = limit;
-}
-
-/** Hook for where an order leaves `created`; never throws (a lost release heals at expiresAt). */
-export async function holdEnded(order: EndedHold, outcome: 'paid' | 'cancelled'): Promise<void> {
-  await current.limit?.ended(order, outcome).catch((err) => logger.warn({ err: err.message, orderId: order.id }, 'hold limit: release failed'));
+/** Where an order leaves `created` (cancelOrder, completeOrder): never throws, since a lost release heals at expiresAt. */
+export async function holdEnded(limit: HoldLimit, order: EndedHold, outcome: 'paid' | 'cancelled'): Promise<void> {
+  await limit.ended(order, outcome).catch((err) => logger.warn({ err: err.message, orderId: order.id }, 'hold limit: release failed'));
 }

@@ -16,7 +16,7 @@ import { TicketCreatedListener } from '../entry-points/listeners/ticket-created-
 import { TicketUpdatedListener } from '../entry-points/listeners/ticket-updated-listener';
 import { Order } from '../data/order';
 import { Ticket } from '../data/ticket';
-import { testBus } from '../test/app';
+import { testBus, testHolds } from '../test/app';
 import { OrderSweeper } from '../entry-points/jobs/order-sweeper';
 import { cancelOrder, placeOrder } from './orders';
 
@@ -27,12 +27,13 @@ const WINDOW_SECONDS = 30;
 
 useTestDatabase();
 const { bus, relay } = testBus();
+const holds = testHolds();
 const gate = gateDatabaseCalls([Order, Ticket]);
 beforeAll(async () => {
   await new TicketCreatedListener(bus).listen();
   await new TicketUpdatedListener(bus).listen();
-  await new ExpirationCompleteListener(bus).listen();
-  await new PaymentCreatedListener(bus).listen();
+  await new ExpirationCompleteListener(bus, holds).listen();
+  await new PaymentCreatedListener(bus, holds).listen();
 });
 afterAll(() => gate.restore());
 
@@ -92,7 +93,7 @@ describe('orders and the ticket replica written by listeners, routes and the swe
             const [delivery, cancelOutcome] = await Promise.all([
               deliverUntilAcked(bus, s, events),
               cancelling
-                ? s.schedule(Promise.resolve(), `buyer cancels ${orderId}`).then(() => cancelOrder(orderId))
+                ? s.schedule(Promise.resolve(), `buyer cancels ${orderId}`).then(() => cancelOrder(orderId, holds))
                 : Promise.resolve(undefined),
             ]);
             expect(delivery.unacked).toEqual([]);
@@ -106,7 +107,7 @@ describe('orders and the ticket replica written by listeners, routes and the swe
             sweep
               ? s
                   .schedule(Promise.resolve(), 'sweep')
-                  .then(() => new OrderSweeper({ intervalMs: 60000, graceMs: 0 }).sweep(new Date(Date.now() + (WINDOW_SECONDS + 1) * 1000)))
+                  .then(() => new OrderSweeper({ intervalMs: 60000, graceMs: 0, holds }).sweep(new Date(Date.now() + (WINDOW_SECONDS + 1) * 1000)))
               : Promise.resolve(undefined),
           ]);
           let results: Result[];

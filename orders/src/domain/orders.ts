@@ -1,8 +1,19 @@
 import mongoose from 'mongoose';
-import { awaitReplica, BadRequestError, logger, NotAuthorizedError, NotFoundError, OrderStatus, saveWithEvent, Subjects } from '@ticketing/common';
+import {
+  awaitReplica,
+  BadRequestError,
+  logger,
+  NotAuthorizedError,
+  NotFoundError,
+  NotYetError,
+  OrderStatus,
+  retry,
+  saveWithEvent,
+  Subjects,
+} from '@ticketing/common';
 import { Order, OrderDoc } from '../data/order';
-import { Ticket } from '../data/ticket';
-import { holdEnded } from './hold-limit';
+import { markTicketSold, Ticket } from '../data/ticket';
+import { HoldLimit, holdEnded } from './hold-limit';
 
 type Id = string | mongoose.Types.ObjectId;
 
@@ -73,6 +84,15 @@ export async function releaseTicket(ticketId: Id, orderId: Id): Promise<boolean>
 export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'complete' | 'not-found';
 
 /**
+ * Rounds a cancel may lose to other changes of the order before it gives
+ * up: each lost round means a payment or another cancel moved the order,
+ * which the next read sees, so a few always suffice.
+ */
+const CANCEL_ATTEMPTS = 5;
+
+const lostRace = (err: unknown) => err instanceof mongoose.Error.VersionError;
+
+/**
  * Moves an order from created to cancelled, staging order:cancelled in the
  * same conditional write, then frees its ticket. Only a created order
  * changes: a cancelled one stays as it is (nothing is published again) and
@@ -80,31 +100,44 @@ export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'complete' | 'no
  * read, so the published version is exactly the stored one.
  *
  * The ticket is released on every call for a cancelled order, so a retry
- * after a failure between the two writes finishes the job.
+ * after a failure between the two writes finishes the job. A cancel that
+ * lost CANCEL_ATTEMPTS rounds in a row rejects with the VersionError: the
+ * caller answers 409, redelivers the event or sweeps again later.
  */
-export async function cancelOrder(orderId: Id): Promise<CancelOutcome> {
-  for (;;) {
-    const order = await Order.findById(orderId);
-    if (!order) return 'not-found';
-    if (order.status === OrderStatus.Complete) return 'complete';
-    if (order.status === OrderStatus.Cancelled) {
-      await releaseTicket(order.ticket._id, order._id);
-      return 'already-cancelled';
-    }
-    order.set({ status: OrderStatus.Cancelled });
-    // Conditional on the version read (mongoose's check) and on still being created: a payment completes
-    // an order without a new version, so the status is a precondition of its own.
-    try {
-      const cancelled = { id: order.id, version: order.version + 1, ticket: { id: String(order.ticket._id) } };
-      await saveWithEvent(order, Subjects.OrderCancelled, cancelled, { status: OrderStatus.Created });
-    } catch (err) {
-      // Someone else changed it meanwhile (a payment, another cancel): look again.
-      if (err instanceof mongoose.Error.VersionError) continue;
-      throw err;
-    }
+export function cancelOrder(orderId: Id, holds: HoldLimit): Promise<CancelOutcome> {
+  return retry(() => cancelOnce(orderId, holds), { attempts: CANCEL_ATTEMPTS, retryIf: lostRace });
+}
+
+/** One round of cancelOrder: rejects with a VersionError when someone else changed the order meanwhile. */
+async function cancelOnce(orderId: Id, holds: HoldLimit): Promise<CancelOutcome> {
+  const order = await Order.findById(orderId);
+  if (!order) return 'not-found';
+  if (order.status === OrderStatus.Complete) return 'complete';
+  if (order.status === OrderStatus.Cancelled) {
     await releaseTicket(order.ticket._id, order._id);
-    await holdEnded(order, 'cancelled');
-    return 'cancelled';
+    return 'already-cancelled';
+  }
+  order.set({ status: OrderStatus.Cancelled });
+  // Conditional on the version read (mongoose's check) and on still being created: a payment completes
+  // an order without a new version, so the status is a precondition of its own.
+  const cancelled = { id: order.id, version: order.version + 1, ticket: { id: String(order.ticket._id) } };
+  await saveWithEvent(order, Subjects.OrderCancelled, cancelled, { status: OrderStatus.Created });
+  await releaseTicket(order.ticket._id, order._id);
+  await holdEnded(holds, order, 'cancelled');
+  return 'cancelled';
+}
+
+/**
+ * expiration:complete — the order's lock ran out: cancel it. An order that
+ * kept changing under the cancel is busy, not broken: a "not yet", so the
+ * event comes back after a short back-off instead of failing.
+ */
+export async function expireOrder(orderId: string, holds: HoldLimit): Promise<CancelOutcome> {
+  try {
+    return await cancelOrder(orderId, holds);
+  } catch (err) {
+    if (lostRace(err)) throw new NotYetError(`the order changed under the cancel ${CANCEL_ATTEMPTS} times in a row`, { orderId });
+    throw err;
   }
 }
 
@@ -116,7 +149,7 @@ export type CompleteOutcome = 'complete' | 'already-complete' | 'cancelled' | 'n
  * no event describes this change, and every bump of a replicated record
  * must be published.
  */
-export async function completeOrder(orderId: Id): Promise<CompleteOutcome> {
+export async function completeOrder(orderId: Id, holds: HoldLimit): Promise<CompleteOutcome> {
   const completed = await Order.findOneAndUpdate(
     { _id: orderId, status: OrderStatus.Created },
     { $set: { status: OrderStatus.Complete } },
@@ -126,8 +159,8 @@ export async function completeOrder(orderId: Id): Promise<CompleteOutcome> {
   if (!order) return 'not-found';
   if (order.status === OrderStatus.Cancelled) return 'cancelled';
   // The reservation becomes final (also on a redelivery, should the first attempt have stopped here).
-  await Ticket.updateOne({ _id: order.ticket._id, reservedBy: order._id }, { $set: { sold: true } });
-  await holdEnded(order, 'paid');
+  await markTicketSold(order.ticket._id, order._id);
+  await holdEnded(holds, order, 'paid');
   return completed ? 'complete' : 'already-complete';
 }
 
@@ -148,11 +181,11 @@ export async function orderOf(orderId: string, userId: string): Promise<OrderDoc
  * The buyer cancels their order. Cancelling twice is not an error: the
  * second call changes nothing and publishes nothing. A paid order stays paid.
  */
-export async function cancelOrderOf(orderId: string, userId: string): Promise<void> {
+export async function cancelOrderOf(orderId: string, userId: string, holds: HoldLimit): Promise<void> {
   const order = await Order.findById(orderId);
   if (!order) throw new NotFoundError();
   if (order.userId !== userId) throw new NotAuthorizedError();
-  const outcome = await cancelOrder(order._id);
+  const outcome = await cancelOrder(order._id, holds);
   if (outcome === 'complete') throw new BadRequestError('Cannot cancel a completed order');
   if (outcome === 'not-found') throw new NotFoundError();
 }

@@ -20,12 +20,22 @@ export const DEFAULT_HOLD_LIMIT: HoldLimitSettings = {
 export const testRedis = useTestRedis();
 let apps = 0;
 
+/** A hold limit on the real Redis: the production settings unless overridden, a fresh namespace unless given. */
+export const testHolds = (settings: Partial<HoldLimitSettings> = {}, namespace = `${testRedis.namespace}:${++apps}`) =>
+  new HoldLimit(testRedis.client, { ...DEFAULT_HOLD_LIMIT, ...settings }, `${namespace}:holds`);
+
 /**
  * The app as tests drive it: plain-http cookies, the test JWT key, the
  * default 15-minute window, the production limits on real Redis (a fresh
- * namespace per app unless given).
+ * namespace per app unless given). `holds`: the hold limit to share with
+ * listeners or domain calls (default: the app's own, with `overrides`).
  */
-export const testApp = (bus: EventBus, overrides: Partial<OrdersAppConfig> = {}, namespace = `${testRedis.namespace}:${++apps}`) => {
+export const testApp = (
+  bus: EventBus,
+  overrides: Partial<OrdersAppConfig> = {},
+  namespace = `${testRedis.namespace}:${++apps}`,
+  holds?: HoldLimit,
+) => {
   const config = {
     JWT_KEY: TEST_JWT_KEY,
     JWT_TTL_SECONDS: 3600,
@@ -37,7 +47,7 @@ export const testApp = (bus: EventBus, overrides: Partial<OrdersAppConfig> = {},
   };
   return buildApp(config, bus, {
     limits: new RateLimits(testRedis.client, namespace),
-    holds: new HoldLimit(testRedis.client, config, `${namespace}:holds`),
+    holds: holds ?? testHolds(config, namespace),
   });
 };
 

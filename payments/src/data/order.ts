@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { OrderStatus, TraceCarrier, toJSONWithout } from '@ticketing/common';
+import { OrderStatus, TraceCarrier, toJSONOptions } from '@ticketing/common';
 
 /**
  * The payments service's replica of an order, fed by order:created and
@@ -22,12 +22,6 @@ export interface OrderAttrs extends TraceCarrier {
 
 export interface OrderDoc extends mongoose.Document, TraceCarrier {
   userId: string;
-  /**
-   * This service's own bookkeeping, not replicated: the ids of the order's
-   * payments (domain/order-payments.ts), so they are read by _id. Absent on
-   * a replica stored before the list existed.
-   */
-  paymentIds?: string[];
   price: number;
   status: OrderStatus;
   version: number;
@@ -47,15 +41,13 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     expiresAt: { type: Date, required: true },
     traceparent: { type: String },
     tracestate: { type: String },
-    paymentIds: { type: [String], default: undefined },
   },
   {
     versionKey: false,
-    toJSON: toJSONWithout('paymentIds'),
+    toJSON: toJSONOptions,
   },
 );
 
-// A new replica keeps the list of its payments (an empty one) from the start.
-orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest, paymentIds: [] });
+orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest });
 
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);

@@ -13,6 +13,7 @@ export enum PaymentStatus {
 
 /** One charge attempt for an order, and what became of it. */
 export interface PaymentAttrs {
+  /** The order it pays for; an attempt never moves to another order (immutable). */
   orderId: string;
   /**
    * The Stripe idempotency key of the attempt. Unique: one key is one
@@ -43,7 +44,7 @@ interface PaymentModel extends mongoose.Model<PaymentDoc> {
 
 const paymentSchema = new mongoose.Schema<PaymentDoc, PaymentModel>(
   {
-    orderId: { type: String, required: true },
+    orderId: { type: String, required: true, immutable: true },
     attemptKey: { type: String, required: true },
     stripeId: {
       type: String,
@@ -76,3 +77,8 @@ outboxPlugin(paymentSchema as unknown as mongoose.Schema);
 paymentSchema.statics.build = (attrs: PaymentAttrs) => new Payment(attrs);
 
 export const Payment = mongoose.model<PaymentDoc, PaymentModel>('Payment', paymentSchema);
+
+/** Up to `limit` payment attempts still pending that were created before `cutoff`. */
+export function pendingAttemptsCreatedBefore(cutoff: Date, limit: number) {
+  return Payment.find({ status: PaymentStatus.Pending, createdAt: { $lt: cutoff } }).limit(limit).exec();
+}

@@ -19,7 +19,7 @@ import { Order, OrderDoc } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { STRIPE_TIMEOUT_MS } from '../data/stripe';
 import { chargeableCents } from './amount';
-import { paymentsOf, saveListedPayment } from './order-payments';
+import { paymentsOf } from './order-payments';
 import { refundPayment } from './refunds';
 
 export const CANCELLED = 'Cannot pay for a cancelled order';
@@ -273,7 +273,7 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   const kept = await keptPaymentOf(payment);
   // Every other success of the order is refunded, by whoever sees it: also one
   // whose recorder stopped between its success and its claim (a crash).
-  const others = (await paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }, order)).filter((other) => other.id !== kept);
+  const others = (await paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded })).filter((other) => other.id !== kept);
   for (const other of others) await refundOrLeaveDue(stripe, other);
   if (kept !== payment.id) return { payment: (await Payment.findById(payment._id))!, refundedAsDuplicate: true };
   return { payment };
@@ -327,7 +327,7 @@ export async function payableAmount(orderId: string, userId: string): Promise<nu
   const order = await awaitReplica(() => Order.findById(orderId).exec());
   if (!order) throw new NotFoundError();
   if (order.userId !== userId) throw new NotAuthorizedError();
-  if ((await paymentsOf(orderId, { status: PaymentStatus.Succeeded }, order)).length) throw new BadRequestError(ALREADY_PAID);
+  if ((await paymentsOf(orderId, { status: PaymentStatus.Succeeded })).length) throw new BadRequestError(ALREADY_PAID);
   const reason = unpayableReason(order);
   if (reason) throw new BadRequestError(reason);
   const amount = chargeableCents(order.price);
@@ -343,7 +343,7 @@ async function claimAttempt(orderId: string, amount: number, token: string): Pro
   const failedAttempts = await failedAttemptsOf(orderId);
   const attemptKey = attemptKeyFor(orderId, failedAttempts);
   try {
-    return { attempt: await saveListedPayment(Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token })) };
+    return { attempt: await Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token }).save() };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }

@@ -9,7 +9,7 @@
  * deliveries, payment attempts with good or declined cards); everything starts
  * at once and fast-check's scheduler picks the interleaving: which delivery
  * runs first, and when each Stripe answer arrives. A delivery that was not
- * acked is redelivered, as the bus would. Real FerretDB, Stripe answers from
+ * acked is redelivered, as the bus would. A real database, Stripe answers from
  * stripe-mock (declines scripted). The final state is compared with a plain
  * model of what it must be.
  */
@@ -23,7 +23,7 @@ import { Payment, PaymentStatus } from '../data/payment';
 import { payOrder } from './charges';
 import { createOrderIntent, recordBrowserIntent } from './intents';
 import { handleStripeEvent } from './webhooks';
-import { reconcile } from '../entry-points/jobs/reconciler';
+import { reconcile } from './reconciliation';
 import { cardDeclined, RecordedRequest, requireStripeMock, testStripe } from '../test/stripe';
 
 useTestDatabase();

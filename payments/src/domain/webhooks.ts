@@ -4,7 +4,6 @@ import { Order } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { StripeEvent } from '../data/stripe-event';
 import { recordFailed, recordSucceeded, Settlement } from './charges';
-import { saveListedPayment } from './order-payments';
 
 const DECLINED = 'Your card was declined.';
 
@@ -26,7 +25,7 @@ export async function paymentOfIntent(intent: Stripe.PaymentIntent, orderId: str
     const found = (await Payment.findOne({ attemptKey })) ?? (await Payment.findOne({ orderId, stripeId: intent.id }));
     if (found) return found;
     try {
-      return await saveListedPayment(Payment.build({ orderId, attemptKey, stripeId: intent.id, amount: intent.amount, status: PaymentStatus.Pending }));
+      return await Payment.build({ orderId, attemptKey, stripeId: intent.id, amount: intent.amount, status: PaymentStatus.Pending }).save();
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Created by a concurrent delivery meanwhile: read it.

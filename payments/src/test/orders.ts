@@ -2,7 +2,6 @@ import { OrderStatus } from '@ticketing/common';
 import { newId } from '@ticketing/common/testing';
 import { Order, OrderAttrs } from '../data/order';
 import { Payment, PaymentStatus } from '../data/payment';
-import { listPayment } from '../domain/order-payments';
 
 /** An order replica as the order:created listener would store it; payable for 15 minutes by default. */
 export async function createOrder(attrs: Partial<OrderAttrs> = {}) {
@@ -19,7 +18,5 @@ export async function createOrder(attrs: Partial<OrderAttrs> = {}) {
 
 /** A recorded successful payment for an order. */
 export async function createSucceededPayment(orderId: string, stripeId = `pi_test${newId()}`) {
-  const payment = Payment.build({ orderId, attemptKey: `payment-${orderId}-0`, stripeId, amount: 2000, status: PaymentStatus.Succeeded });
-  await listPayment(orderId, payment._id);
-  return payment.save();
+  return Payment.build({ orderId, attemptKey: `payment-${orderId}-0`, stripeId, amount: 2000, status: PaymentStatus.Succeeded }).save();
 }

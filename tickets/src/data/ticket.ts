@@ -36,7 +36,7 @@ export interface TicketDoc extends mongoose.Document, TicketAttrs, WithOutbox {
   readonly status: TicketStatus;
 }
 
-/** A ticket in responses (SPEC): `{id, title, price, userId, version, orderId?}`. */
+/** A ticket in responses (docs/contract.md): `{id, title, price, userId, version, orderId?}`. */
 export interface TicketJSON {
   id: string;
   title: string;
@@ -95,4 +95,19 @@ ticketSchema.virtual('status').get(function status(this: TicketDoc): TicketStatu
 export const availableFilter = { orderId: null, soldAt: null };
 
 export const Ticket = mongoose.model<TicketDoc>('Ticket', ticketSchema);
+
+/** Escapes every regular-expression metacharacter: the search is for the literal text. */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Available tickets, newest first, a page of them; `titleContains` matches titles case-insensitively. */
+export function findAvailableTickets({ titleContains, limit, offset }: { titleContains?: string; limit: number; offset: number }): Promise<TicketDoc[]> {
+  const filter: Record<string, unknown> = { ...availableFilter };
+  if (titleContains) filter.title = { $regex: escapeRegExp(titleContains), $options: 'i' };
+  return Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).exec();
+}
+
+/** Every ticket a user listed, newest first. */
+export function findTicketsOf(userId: string) {
+  return Ticket.find({ userId }).sort({ createdAt: -1, _id: -1 }).exec();
+}
 

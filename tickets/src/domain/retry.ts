@@ -1,24 +1,19 @@
-import { NotYetError } from '@ticketing/common';
+import { Backoff, NotYetError, retry } from '@ticketing/common';
 import mongoose from 'mongoose';
 
 const ATTEMPTS = 5;
+
+const lostRace = (err: unknown) => err instanceof mongoose.Error.VersionError;
 
 /**
  * Runs a read-decide-save step again when the save lost a race with another
  * change of the record (mongoose's VersionError): the step reloads and
  * decides on the fresh state. After `attempts` lost races the error
- * propagates. `jitterMs` spreads the retries (up to jitterMs × attempt), so
- * writers that lost together do not meet again in lockstep.
+ * propagates (a route answers 409). `backoff` spaces the rounds (default:
+ * none, the fresh read is the wait).
  */
-export async function retryOnVersionConflict<T>(step: () => Promise<T>, attempts = ATTEMPTS, jitterMs = 0): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await step();
-    } catch (err) {
-      if (!(err instanceof mongoose.Error.VersionError) || attempt >= attempts) throw err;
-      if (jitterMs > 0) await new Promise((r) => setTimeout(r, Math.random() * jitterMs * attempt));
-    }
-  }
+export function retryOnVersionConflict<T>(step: () => Promise<T>, attempts = ATTEMPTS, backoff?: Backoff): Promise<T> {
+  return retry(step, { attempts, retryIf: lostRace, ...(backoff ? { backoff } : {}) });
 }
 
 /**

@@ -10,20 +10,37 @@ import {
   Subjects,
 } from '@ticketing/common';
 import mongoose from 'mongoose';
-import { OrderTicket } from '../data/order-ticket';
-import { Ticket, TicketDoc, TicketStatus } from '../data/ticket';
+import { Order } from '../data/order';
+import { findAvailableTickets, findTicketsOf, Ticket, TicketDoc, TicketStatus } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
 
 export const RESERVED_MESSAGE = 'Cannot edit a reserved ticket';
 
+/** What anyone may order (neither reserved nor sold), newest first, a page of it; `q` searches titles. */
+export function availableTickets({ q, limit, offset }: { q?: string; limit: number; offset: number }): Promise<TicketDoc[]> {
+  return findAvailableTickets({ ...(q ? { titleContains: q } : {}), limit, offset });
+}
+
+/** The tickets a user listed, in every state, newest first. */
+export function ticketsOf(userId: string) {
+  return findTicketsOf(userId);
+}
+
+/** One ticket, whatever its state; 404 when there is none. */
+export async function ticketById(id: string): Promise<TicketDoc> {
+  const ticket = await Ticket.findById(id);
+  if (!ticket) throw new NotFoundError();
+  return ticket;
+}
+
 /**
  * An owner's edit is decided again until it lands: each round one of the
- * concurrent writers wins, so N writers at once need at most N rounds. The
- * contract has no 409 for PUT; 5 rounds answered it under 20 concurrent
- * edits of one ticket (the bench's edit row, 9 of 548).
+ * concurrent writers wins, so N writers at once need at most N rounds, and
+ * the contract has no 409 for PUT. The short random waits keep the losers of
+ * a round from meeting again in lockstep.
  */
 const EDIT_ATTEMPTS = 50;
-const EDIT_JITTER_MS = 2;
+const EDIT_BACKOFF = { baseMs: 2, maxMs: 16, jitter: true };
 
 /**
  * Saves the ticket's pending changes with the event announcing them
@@ -45,7 +62,7 @@ export async function saveTicket(ticket: TicketDoc, precondition?: Record<string
     userId: ticket.userId,
     ...(ticket.orderId ? { orderId: ticket.orderId } : {}),
   };
-  // common's recordLockPlugin serialises this save with the relay; a stale read fails the version filter.
+  // A stale read fails the version filter.
   return saveWithEvent(ticket, Subjects.TicketUpdated, data, precondition);
 }
 
@@ -71,13 +88,13 @@ export function editTicket(id: string, userId: string, changes: { title: string;
     current.set(changes);
     // Nothing changed: no new version, no event.
     return current.isModified() ? saveTicket(current) : current;
-  }, EDIT_ATTEMPTS, EDIT_JITTER_MS);
+  }, EDIT_ATTEMPTS, EDIT_BACKOFF);
 }
 
-/** Remembers which ticket the order is for (see OrderTicket); a second call finds it stored. */
-async function rememberOrderTicket(orderId: string, ticketId: string): Promise<void> {
+/** Records the order and the ticket it is for (see data/order.ts); a second call finds it stored. */
+async function recordOrder(orderId: string, ticketId: string): Promise<void> {
   try {
-    await OrderTicket.create({ _id: orderId, ticketId });
+    await Order.create({ _id: orderId, ticketId });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
@@ -92,7 +109,7 @@ async function rememberOrderTicket(orderId: string, ticketId: string): Promise<v
  * version alone, so it is a precondition of its own in the write.
  */
 export async function reserveTicket(ticketId: string, orderId: string): Promise<void> {
-  await rememberOrderTicket(orderId, ticketId);
+  await recordOrder(orderId, ticketId);
   return decideOnCurrentTicket(async () => {
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) {
@@ -129,7 +146,7 @@ export async function reserveTicket(ticketId: string, orderId: string): Promise<
  * after its own order:cancelled does not lock the ticket for good.
  */
 export async function releaseTicket(ticketId: string, orderId: string): Promise<void> {
-  await rememberOrderTicket(orderId, ticketId);
+  await recordOrder(orderId, ticketId);
   return decideOnCurrentTicket(async () => {
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) {
@@ -176,14 +193,14 @@ export function sellTicket(orderId: string, paymentId: string): Promise<void> {
 
 /**
  * The ticket the order locks, if it does; else whether the order is known
- * here as cancelled. By _id through OrderTicket; an order with no OrderTicket
- * (its order:created and order:cancelled not handled here yet, or handled
- * before OrderTicket existed) is looked up by its fields as before.
+ * here as cancelled. Through the order's record; an order with none (its
+ * order:created and order:cancelled not handled here yet, or handled before
+ * orders were recorded) is looked up by its fields on the tickets.
  */
 async function ticketOfOrder(orderId: string): Promise<{ locked: TicketDoc | null; cancelled: boolean }> {
-  const pair = await OrderTicket.findById(orderId).lean();
-  if (pair) {
-    const ticket = await Ticket.findById(pair.ticketId);
+  const order = await Order.findById(orderId).lean();
+  if (order) {
+    const ticket = await Ticket.findById(order.ticketId);
     if (ticket?.orderId === orderId) return { locked: ticket, cancelled: false };
     return { locked: null, cancelled: Boolean(ticket?.cancelledOrderIds.includes(orderId)) };
   }

@@ -2,10 +2,9 @@ import { validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 
-import type { SessionIssuer } from '../../app';
 import { SigninThrottle } from '../../domain/signin-throttle';
 import { signIn } from '../../domain/users';
-import { startSession } from './session';
+import { SessionIssuer, startSession } from './session';
 import { emailIsValid } from './validators';
 
 export function signinRouter(sessions: SessionIssuer, throttle: SigninThrottle): Router {

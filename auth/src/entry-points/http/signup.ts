@@ -2,11 +2,10 @@ import { validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 
-import type { SessionIssuer } from '../../app';
 import { hasAllowedLength, isCommonPassword, PASSWORD_COMMON_MESSAGE, PASSWORD_LENGTH_MESSAGE } from '../../domain/password-policy';
 import { SigninThrottle } from '../../domain/signin-throttle';
 import { signUp } from '../../domain/users';
-import { startSession } from './session';
+import { SessionIssuer, startSession } from './session';
 import { emailIsValid } from './validators';
 
 export function signupRouter(sessions: SessionIssuer, throttle: SigninThrottle): Router {

@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EventBus } from '../event-bus';
+import { EventInstrumentation } from '../instrumentation';
 import { JetStreamBus } from '../jetstream-bus';
 import { StanBus } from '../stan-bus';
 
@@ -58,7 +59,10 @@ export class BrokerProcess {
   }
 
   /** A connected bus of this broker's kind. */
-  async connectBus(clientId: string, tuning: { ackWaitMs: number; maxDeliver: number; maxInFlight?: number }): Promise<EventBus> {
+  async connectBus(
+    clientId: string,
+    tuning: { ackWaitMs: number; maxDeliver: number; maxInFlight?: number; instrumentation?: EventInstrumentation },
+  ): Promise<EventBus> {
     const bus =
       this.kind === 'stan'
         ? new StanBus({ url: this.url, clusterId: this.clusterId, clientId, ...tuning })

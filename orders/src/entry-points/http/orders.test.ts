@@ -1,16 +1,18 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { OrderStatus, Subjects } from '@ticketing/common';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
-import { Order } from '../../data/order';
+import { Order, OrderDoc } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { completeOrder } from '../../domain/orders';
-import { createOrder, createTicket, TEST_WINDOW_SECONDS, testApp, testBus } from '../../test/app';
+import { createOrder, createTicket, TEST_WINDOW_SECONDS, testApp, testBus, testHolds } from '../../test/app';
 
 useTestDatabase();
 const { bus, relay } = testBus();
-const app = testApp(bus);
+const holds = testHolds();
+const app = testApp(bus, {}, undefined, holds);
 
 beforeEach(() => bus.clear());
 
@@ -145,7 +147,7 @@ describe('POST /api/orders', () => {
   it('rejects a ticket whose order is complete (sold)', async () => {
     const ticket = await createTicket();
     const first = await buy(ticket.id).expect(201);
-    await completeOrder(first.body.id);
+    await completeOrder(first.body.id, holds);
     const res = await buy(ticket.id).expect(400);
     expect(res.body).toEqual({ errors: [{ message: 'Ticket is already reserved' }] });
   });
@@ -303,7 +305,7 @@ describe('DELETE /api/orders/:id', () => {
   it('never cancels a completed order', async () => {
     const me = newId();
     const { order, ticket } = await createOrder({ userId: me });
-    await completeOrder(order.id);
+    await completeOrder(order.id, holds);
     await relay.flush();
     bus.clear();
 
@@ -313,6 +315,21 @@ describe('DELETE /api/orders/:id', () => {
     expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
     await relay.flush();
     expect(bus.published).toHaveLength(0);
+  });
+
+  it('answers 409 when the order keeps changing under the cancel, and leaves it as it was', async () => {
+    const me = newId();
+    const { order } = await createOrder({ userId: me });
+    const lostRace = jest.spyOn(Order.prototype, 'save').mockImplementation(function (this: OrderDoc) {
+      return Promise.reject(new mongoose.Error.VersionError(this, 0, ['status']));
+    });
+    try {
+      const res = await cancel(order.id, signin({ id: me })).expect(409);
+      expect(res.body.errors).toHaveLength(1);
+    } finally {
+      lostRace.mockRestore();
+    }
+    expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Created, version: 0 });
   });
 
   it('does not free a ticket that a newer order holds', async () => {

@@ -3,12 +3,13 @@ import { OrderStatus, Subjects } from '@ticketing/common';
 import { useTestDatabase, waitFor } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { Ticket } from '../../data/ticket';
-import { createOrder, createTicket, testBus } from '../../test/app';
+import { createOrder, createTicket, testBus, testHolds } from '../../test/app';
 import { OrderSweeper } from './order-sweeper';
 import { completeOrder } from '../../domain/orders';
 
 useTestDatabase();
 const { bus, relay } = testBus();
+const holds = testHolds();
 beforeEach(() => bus.clear());
 
 const GRACE_MS = 60000;
@@ -24,7 +25,7 @@ describe('order sweep', () => {
     await relay.flush();
     bus.clear();
 
-    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep();
+    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS, holds }).sweep();
     expect(result).toEqual({ cancelled: 1, released: 0 });
     expect(await Order.findById(stale.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
     expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
@@ -35,15 +36,15 @@ describe('order sweep', () => {
 
     // A second sweep finds nothing more to do.
     bus.clear();
-    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep()).toEqual({ cancelled: 0, released: 0 });
+    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS, holds }).sweep()).toEqual({ cancelled: 0, released: 0 });
     await relay.flush();
     expect(bus.published).toHaveLength(0);
   });
 
   it('leaves complete orders alone', async () => {
     const { order, ticket } = await createOrder({ now: minutesAgo(60) });
-    await completeOrder(order.id);
-    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep()).toEqual({ cancelled: 0, released: 0 });
+    await completeOrder(order.id, holds);
+    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS, holds }).sweep()).toEqual({ cancelled: 0, released: 0 });
     expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Complete);
     expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
   });
@@ -56,7 +57,7 @@ describe('order sweep', () => {
     // Maybe a request still writing its order.
     await Ticket.updateOne({ _id: young.id }, { $set: { reservedBy: new mongoose.Types.ObjectId(), reservedAt: new Date() } });
 
-    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: 0 }).sweep();
+    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: 0, holds }).sweep();
     expect(result).toEqual({ cancelled: 0, released: 1 });
     expect((await Ticket.findById(orphaned.id))!.reservedBy).toBeNull();
     expect((await Ticket.findById(young.id))!.reservedBy).not.toBeNull();
@@ -65,14 +66,14 @@ describe('order sweep', () => {
   it('frees the ticket of an order that was cancelled but not released', async () => {
     const { order, ticket } = await createOrder({ now: minutesAgo(5) });
     await Order.updateOne({ _id: order._id }, { $set: { status: OrderStatus.Cancelled, version: 1 } });
-    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS }).sweep();
+    const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS, holds }).sweep();
     expect(result).toEqual({ cancelled: 0, released: 1 });
     expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
   });
 
   it('runs on its interval once started, and stops', async () => {
     const { order } = await createOrder({ now: minutesAgo(20) });
-    const sweeper = new OrderSweeper({ intervalMs: 100, graceMs: GRACE_MS });
+    const sweeper = new OrderSweeper({ intervalMs: 100, graceMs: GRACE_MS, holds });
     sweeper.start();
     try {
       await waitFor(async () => (await Order.findById(order.id))!.status === OrderStatus.Cancelled);

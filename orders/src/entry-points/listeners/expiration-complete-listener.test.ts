@@ -1,14 +1,16 @@
 import { OrderStatus, Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
-import { Order } from '../../data/order';
+import mongoose from 'mongoose';
+import { Order, OrderDoc } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { cancelOrder, completeOrder } from '../../domain/orders';
-import { createOrder, createTicket, testBus } from '../../test/app';
+import { createOrder, createTicket, testBus, testHolds } from '../../test/app';
 import { ExpirationCompleteListener } from './expiration-complete-listener';
 
 useTestDatabase();
 const { bus, relay } = testBus();
-beforeAll(() => new ExpirationCompleteListener(bus).listen());
+const holds = testHolds();
+beforeAll(() => new ExpirationCompleteListener(bus, holds).listen());
 beforeEach(() => bus.clear());
 
 /** An order as it stands when its expiration fires: created, order:created already published. */
@@ -45,7 +47,7 @@ describe('expiration:complete listener', () => {
 
   it('never cancels a completed order', async () => {
     const { order, ticket } = await expiringOrder();
-    await completeOrder(order.id);
+    await completeOrder(order.id, holds);
     expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id })).toBe(true);
     expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Complete, version: 0 });
     expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
@@ -55,7 +57,7 @@ describe('expiration:complete listener', () => {
 
   it('changes nothing for an order its buyer already cancelled', async () => {
     const { order } = await expiringOrder();
-    await cancelOrder(order.id);
+    await cancelOrder(order.id, holds);
     await relay.flush();
     bus.clear();
     expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id })).toBe(true);
@@ -67,7 +69,7 @@ describe('expiration:complete listener', () => {
   it('does not free the ticket when a newer order holds it', async () => {
     const ticket = await createTicket();
     const { order: old } = await createOrder({ ticket });
-    await cancelOrder(old.id);
+    await cancelOrder(old.id, holds);
     const { order: newer } = await createOrder({ ticket });
     expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: old.id })).toBe(true);
     expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(newer.id);
@@ -89,6 +91,24 @@ describe('expiration:complete listener', () => {
     expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
     await relay.flush();
     expect(bus.publishedData(Subjects.OrderCancelled)).toHaveLength(1);
+  });
+
+  it('an order that keeps changing under the cancel: not acked (a "not yet", delivered again), after a bounded number of tries', async () => {
+    const { order, ticket } = await expiringOrder();
+    const lostRace = jest.spyOn(Order.prototype, 'save').mockImplementation(function (this: OrderDoc) {
+      return Promise.reject(new mongoose.Error.VersionError(this, 0, ['status']));
+    });
+    try {
+      expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id })).toBe(false);
+      expect(lostRace).toHaveBeenCalledTimes(5);
+    } finally {
+      lostRace.mockRestore();
+    }
+    expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Created, version: 0 });
+
+    expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id }, { deliveryCount: 2 })).toBe(true);
+    expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
+    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
   });
 
   it('acks an expiration for an order it does not know, changing nothing', async () => {

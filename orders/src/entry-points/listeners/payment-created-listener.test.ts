@@ -3,15 +3,16 @@ import { newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { cancelOrder } from '../../domain/orders';
-import { createOrder, testBus } from '../../test/app';
+import { createOrder, testBus, testHolds } from '../../test/app';
 import { ExpirationCompleteListener } from './expiration-complete-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
 
 useTestDatabase();
 const { bus, relay } = testBus();
+const holds = testHolds();
 beforeAll(async () => {
-  await new PaymentCreatedListener(bus).listen();
-  await new ExpirationCompleteListener(bus).listen();
+  await new PaymentCreatedListener(bus, holds).listen();
+  await new ExpirationCompleteListener(bus, holds).listen();
 });
 beforeEach(() => bus.clear());
 
@@ -51,7 +52,7 @@ describe('payment:created listener', () => {
 
   it('leaves a cancelled order cancelled and its ticket free (payments refunds the charge)', async () => {
     const { order, ticket } = await payableOrder();
-    await cancelOrder(order.id);
+    await cancelOrder(order.id, holds);
     await relay.flush();
     bus.clear();
 

@@ -1,8 +1,8 @@
 import { validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { matchedData } from 'express-validator';
-import { availableFilter, Ticket } from '../../data/ticket';
-import { DEFAULT_LIMIT, escapeRegExp, listQueryRules } from './validators';
+import { availableTickets } from '../../domain/tickets';
+import { DEFAULT_LIMIT, listQueryRules } from './validators';
 
 export const listTicketsRouter = Router();
 
@@ -13,8 +13,5 @@ listTicketsRouter.get('/api/tickets', listQueryRules, validateRequest, async (re
     limit?: number;
     offset?: number;
   };
-  const filter: Record<string, unknown> = { ...availableFilter };
-  if (q) filter.title = { $regex: escapeRegExp(q), $options: 'i' };
-  const tickets = await Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit);
-  res.send(tickets);
+  res.send(await availableTickets({ q, limit, offset }));
 });

@@ -88,6 +88,3 @@ export const listQueryRules = [
     .bail()
     .toInt(),
 ];
-
-/** Escapes every regular-expression metacharacter: the search is for the literal text. */
-export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -107,7 +107,7 @@ describe('OrderCancelledListener (order:cancelled)', () => {
   });
 
   it('releases the ticket when its order:created locks it between the read and the write of the cancel', async () => {
-    // The lost release: the cancel read "not the holder", order:created
+    // The lost release this guards against: the cancel read "not the holder", order:created
     // locked the ticket, then the cancel recorded itself without releasing it.
     const { ticket } = await createTicket(app);
     const created = orderCreatedData(ticket);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
-import { OrderTicket } from '../../data/order-ticket';
+import { Order } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
 import { OrderCancelledListener } from './order-cancelled-listener';
@@ -108,7 +108,7 @@ describe('PaymentCreatedListener (payment:created)', () => {
     const readsByFields = (...spies: jest.SpyInstance[]) =>
       spies.flatMap((spy) => spy.mock.calls.map(([filter]) => filter)).filter((filter) => Object.keys(filter ?? {}).some((k) => k !== '_id'));
 
-    it('reads it by _id (OrderTicket), never by a filter on the tickets (a full scan on FerretDB)', async () => {
+    it("reads it by _id through the order's record, never by a filter on the tickets", async () => {
       const { ticket, orderId } = await reservedTicket();
       const spies = [jest.spyOn(Ticket, 'findOne'), jest.spyOn(Ticket, 'exists'), jest.spyOn(Ticket, 'find')];
       expect(await bus.deliver(Subjects.PaymentCreated, payment(orderId))).toBe(true);
@@ -125,20 +125,20 @@ describe('PaymentCreatedListener (payment:created)', () => {
       expect(readsByFields(...spies)).toEqual([]);
     });
 
-    it('remembers the pair from order:cancelled alone (a cancel that overtook its order:created)', async () => {
+    it('records the order from order:cancelled alone (a cancel that overtook its order:created)', async () => {
       const { ticket } = await createTicket(app);
       const order = orderCreatedData(ticket);
       await bus.deliver(Subjects.OrderCancelled, { id: order.id, version: 1, ticket: { id: ticket.id } });
-      expect(await OrderTicket.findById(order.id).lean()).toEqual({ _id: order.id, ticketId: ticket.id });
+      expect(await Order.findById(order.id).lean()).toEqual({ _id: order.id, ticketId: ticket.id });
       expect(await bus.deliver(Subjects.PaymentCreated, payment(order.id))).toBe(true);
       expect(await Ticket.findById(ticket.id)).toMatchObject({ version: 0, status: 'available' });
     });
 
-    it('still finds a ticket locked before OrderTicket existed (no pair stored), and a cancel recorded then', async () => {
+    it('still finds a ticket locked before orders were recorded (no record of the order), and a cancel recorded then', async () => {
       const locked = await reservedTicket();
       const cancelled = await reservedTicket();
       await bus.deliver(Subjects.OrderCancelled, { id: cancelled.orderId, version: 1, ticket: { id: cancelled.ticket.id } });
-      await OrderTicket.deleteMany({});
+      await Order.deleteMany({});
       expect(await bus.deliver(Subjects.PaymentCreated, payment(locked.orderId))).toBe(true);
       expect(await Ticket.findById(locked.ticket.id)).toMatchObject({ orderId: locked.orderId, status: 'sold' });
       expect(await bus.deliver(Subjects.PaymentCreated, payment(cancelled.orderId))).toBe(true);

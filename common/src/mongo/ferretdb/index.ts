@@ -1,0 +1,166 @@
+/**
+ * The FerretDB adapter (docs/ferretdb.md): on a connection whose server says
+ * it is FerretDB, the collections are wrapped once, so that a write naming
+ * one record holds that record's lock, a conditional write goes by `_id`, and
+ * a find by an immutable indexed field goes through lists of ids. On any
+ * other server nothing is wrapped.
+ */
+import mongoose, { mongo } from 'mongoose';
+import { logger } from '../../logger';
+import { listedWrite, LookupLists } from './lookup-lists';
+import { RecordLocks } from './record-lock';
+import { Filter, Options, RECORD_WRITES, singleId, singleIdOfIn, writeById } from './writes-by-id';
+
+/** The answer to buildInfo, as far as the adapter reads it. */
+export interface BuildInfo {
+  version?: unknown;
+  ferretdbVersion?: unknown;
+}
+
+export const isFerretDB = (info: BuildInfo): boolean => typeof info.ferretdbVersion === 'string';
+
+type Method = (this: AdaptedCollection, ...args: unknown[]) => unknown;
+const WRAPPED = Symbol('ferretdbWrapped');
+const ADAPTER = Symbol('ferretdbAdapter');
+
+/** mongoose's collection (what a model's `collection` is), as the adapter uses it. */
+interface AdaptedCollection {
+  name: string;
+  /** True until the connection first opens; mongoose replays calls queued meanwhile through the same method. */
+  buffer: boolean;
+  /** The driver's collection. */
+  collection: mongo.Collection;
+  [WRAPPED]?: true;
+}
+type Methods = AdaptedCollection & Record<string, Method>;
+type AdaptedConnection = mongoose.Connection & { [ADAPTER]?: FerretDBAdapter };
+
+const READS = ['find', 'findOne', 'countDocuments'] as const;
+/** Writes that may add records to a value's list, or move them between values. */
+const LISTED_WRITES = ['insertOne', 'insertMany', 'updateMany', 'bulkWrite'] as const;
+
+/** A find answered from the lists by toArray; anything else (a sort, a stream...) opens the server's cursor and is the server's from then on. */
+function listedCursor(listed: () => Promise<unknown[]>, server: () => { toArray(): Promise<unknown[]> }): object {
+  let cursor: ReturnType<typeof server> | undefined;
+  return new Proxy(
+    {},
+    {
+      get(_target, prop) {
+        if (prop === 'toArray' && !cursor) return listed;
+        if (prop === 'then') return undefined; // awaited by mongoose: not a promise
+        cursor ??= server();
+        const value = Reflect.get(cursor, prop, cursor) as unknown;
+        return typeof value === 'function' ? value.bind(cursor) : value;
+      },
+    },
+  );
+}
+
+export class FerretDBAdapter {
+  readonly locks = new RecordLocks();
+  readonly lookups: LookupLists;
+
+  constructor(readonly connection: mongoose.Connection) {
+    this.lookups = new LookupLists(connection, this.locks);
+  }
+
+  /** Wraps every collection of the connection, and every one it opens later. */
+  attach(): void {
+    const connection = this.connection as AdaptedConnection;
+    connection[ADAPTER] = this;
+    for (const collection of Object.values(connection.collections)) this.wrap(collection as unknown as Methods);
+    // Models compiled later open their collection here.
+    const open = connection.collection;
+    const wrap = (collection: unknown) => this.wrap(collection as Methods);
+    connection.collection = function collectionOfAdaptedConnection(this: mongoose.Connection, ...args: Parameters<typeof open>) {
+      const collection = open.apply(this, args);
+      wrap(collection);
+      return collection;
+    } as typeof open;
+  }
+
+  private wrap(collection: Methods): void {
+    if (collection[WRAPPED]) return;
+    collection[WRAPPED] = true;
+    const proto = Object.getPrototypeOf(collection) as Record<string, Method>;
+    const { locks, lookups } = this;
+    const findOne = proto.findOne;
+    const readOne = (self: AdaptedCollection) => (filter: Filter, options: object) => findOne.call(self, filter, options) as Promise<unknown>;
+
+    for (const method of READS) {
+      const original = proto[method];
+      // Not async: mongoose's find returns the driver's cursor as it is.
+      collection[method] = function readAdapted(this: AdaptedCollection, ...args: unknown[]) {
+        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        const id = singleIdOfIn(args[0]);
+        if (id !== undefined) return original.apply(this, [{ _id: id }, ...args.slice(1)]);
+        const by = method === 'countDocuments' ? undefined : lookups.answerable(lookups.fieldsOf(this.name), args[0], args[1]);
+        if (!by) return original.apply(this, args);
+        const listed = () => lookups.find(this.collection, by.field, by.value, args[0] as Filter, args[1] as Options);
+        if (method === 'findOne') return listed().then((docs) => docs[0] ?? null);
+        return listedCursor(listed, () => original.apply(this, args) as { toArray(): Promise<unknown[]> });
+      };
+    }
+
+    /** Sends a write as it is, or around the lists of the collection's listed fields. */
+    const send = async (self: AdaptedCollection, method: string, original: Method, args: unknown[]) => {
+      const fields = lookups.fieldsOf(self.name);
+      if (!fields.length) return original.apply(self, args);
+      const { list, moves } = listedWrite(method, args, fields);
+      if (list.length) await lookups.list(self.collection, fields, list);
+      if (!moves) return original.apply(self, args);
+      await lookups.unsettle(self.collection, fields);
+      try {
+        return await original.apply(self, args);
+      } finally {
+        lookups.resettle(self.collection, fields);
+      }
+    };
+
+    for (const [method, write] of Object.entries(RECORD_WRITES)) {
+      const original = proto[method];
+      collection[method] = async function writeAdapted(this: AdaptedCollection, ...args: unknown[]) {
+        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        const id = singleId(args[0]);
+        const sendAs = (sent: unknown[]) => send(this, method, original, sent);
+        if (id === undefined) return sendAs(args);
+        // Held across the read and the write of a conditional write: nothing of this process writes the record between them.
+        return locks.hold(this.name, id, () => writeById(write, args, sendAs, readOne(this)));
+      };
+    }
+
+    for (const method of LISTED_WRITES) {
+      const original = proto[method];
+      collection[method] = function writeListed(this: AdaptedCollection, ...args: unknown[]) {
+        if (this.buffer || typeof args[args.length - 1] === 'function' || !lookups.fieldsOf(this.name).length) return original.apply(this, args);
+        return send(this, method, original, args);
+      };
+    }
+  }
+}
+
+/** The adapter of a connection, when it has one. */
+export const ferretdbAdapterOf = (connection: mongoose.Connection): FerretDBAdapter | undefined => (connection as AdaptedConnection)[ADAPTER];
+
+/**
+ * Asks the server what it is and, when it is FerretDB, adapts this
+ * connection (see the top of this file); resolves with whether it did. Call
+ * once connected. `ask` stands for the question (tests answer it).
+ */
+export async function adaptToFerretDB(
+  connection: mongoose.Connection,
+  ask: () => Promise<BuildInfo> = () => connection.db!.admin().command({ buildInfo: 1 }),
+): Promise<boolean> {
+  if (ferretdbAdapterOf(connection)) return true;
+  let info: BuildInfo;
+  try {
+    info = await ask();
+  } catch (err) {
+    // Unknown server: leave its reads and writes as they are (always correct, maybe slower).
+    logger.warn({ err }, 'buildInfo failed; reads and writes go to the server unchanged');
+    return false;
+  }
+  if (!isFerretDB(info)) return false;
+  new FerretDBAdapter(connection).attach();
+  return true;
+}

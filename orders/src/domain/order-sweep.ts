@@ -1,0 +1,77 @@
+import { logger, OrderStatus } from '@ticketing/common';
+import mongoose from 'mongoose';
+import { expiredCreatedOrderIds, orderStatuses } from '../data/order';
+import { markTicketSold, reservationsTakenBefore } from '../data/ticket';
+import { HoldLimit } from './hold-limit';
+import { cancelOrder, releaseTicket } from './orders';
+
+/** A reservation younger than this may belong to a request still writing its order. */
+const MIN_ORPHAN_AGE_MS = 60000;
+
+export interface SweepSettings {
+  /** How long past expiresAt an order waits for expiration:complete before the sweep steps in. */
+  graceMs: number;
+  /** Orders read at a time. */
+  batchSize: number;
+}
+
+export interface SweepResult {
+  /** Created orders long past expiresAt, now cancelled. */
+  cancelled: number;
+  /** Reservations whose order was never written or is cancelled, now released. */
+  released: number;
+}
+
+/**
+ * The safety net under the expiration service: cancels orders that are
+ * still `created` long after they expired (e.g. the Bull job was lost with
+ * Redis), and frees reservations left behind by a crash between reserving a
+ * ticket and writing its order, or between cancelling an order and freeing
+ * its ticket.
+ */
+export async function sweepOrders(holds: HoldLimit, settings: SweepSettings, now = new Date()): Promise<SweepResult> {
+  const cutoff = new Date(now.getTime() - settings.graceMs);
+  const orphanCutoff = new Date(now.getTime() - Math.max(settings.graceMs, MIN_ORPHAN_AGE_MS));
+  return {
+    cancelled: await cancelExpired(holds, cutoff, settings.batchSize),
+    released: await releaseOrphans(orphanCutoff),
+  };
+}
+
+async function cancelExpired(holds: HoldLimit, cutoff: Date, batchSize: number): Promise<number> {
+  let cancelled = 0;
+  let after: mongoose.Types.ObjectId | undefined;
+  for (;;) {
+    const ids = await expiredCreatedOrderIds(cutoff, batchSize, after);
+    for (const id of ids) {
+      try {
+        if ((await cancelOrder(id, holds)) === 'cancelled') cancelled += 1;
+      } catch (err) {
+        // The order kept changing under the cancel: the next sweep finds it again if it is still due.
+        if (!(err instanceof mongoose.Error.VersionError)) throw err;
+        logger.warn({ orderId: String(id) }, 'order sweep: the order kept changing; left for the next sweep');
+      }
+    }
+    if (ids.length < batchSize) return cancelled;
+    after = ids[ids.length - 1];
+  }
+}
+
+async function releaseOrphans(cutoff: Date): Promise<number> {
+  let released = 0;
+  const tickets = await reservationsTakenBefore(cutoff);
+  if (tickets.length === 0) return 0;
+  const statusOf = await orderStatuses(tickets.map((t) => t.reservedBy));
+  for (const ticket of tickets) {
+    const status = statusOf.get(String(ticket.reservedBy));
+    // A live order: cancelExpired deals with it when it is due.
+    if (status === OrderStatus.Created) continue;
+    if (status === OrderStatus.Complete) {
+      await markTicketSold(ticket._id, ticket.reservedBy);
+      continue;
+    }
+    // No such order (never written) or a cancelled one.
+    if (await releaseTicket(ticket._id, ticket.reservedBy)) released += 1;
+  }
+  return released;
+}
