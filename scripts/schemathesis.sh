@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Schemathesis (the contract fuzzer of e2e/src/system/contract.test.ts), a
-# pinned version from PyPI in a virtual environment under
-# <LOCAL>/schemathesis (LOCAL: TICKETING_LOCAL_DIR or <repo>/.local).
+# pinned version from PyPI in a virtual environment kept once per machine
+# with the other tools (scripts/tools-dir.sh), <LOCAL>/schemathesis linking
+# to it (LOCAL: TICKETING_LOCAL_DIR or <repo>/.local).
 #
 #   schemathesis.sh          install if missing or another version (idempotent), print the st binary
 #   schemathesis.sh version  print the installed version (nothing installed: exit 1)
@@ -12,7 +13,9 @@ set -euo pipefail
 VERSION="4.32.5"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${TICKETING_LOCAL_DIR:-$REPO/.local}"
-DIR="$LOCAL/schemathesis"
+# shellcheck source=tools-dir.sh
+source "$REPO/scripts/tools-dir.sh"
+DIR="$(tools_dir schemathesis)"
 ST="$DIR/bin/st"
 PYTHON="${PYTHON:-python3}"
 
@@ -23,6 +26,8 @@ installed() {
   local v
   v="$("$DIR/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null)" || return 1
   [[ "$v" == "$VERSION" ]] || return 1
+  # Its scripts name the venv's own path: a venv moved since it was built no longer runs.
+  "$ST" --version >/dev/null 2>&1 || return 1
   echo "$v"
 }
 
@@ -32,8 +37,8 @@ install() {
   mkdir -p "$LOCAL"
   log "installing schemathesis==$VERSION from PyPI ..."
   # A venv records its own path, so it is built where it lives; a half-built
-  # one fails the version check above and is built again next time.
-  rm -rf "$DIR"
+  # one fails the checks above and is built again next time.
+  find "$DIR" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
   "$PYTHON" -m venv "$DIR"
   "$DIR/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$VERSION"
   installed >/dev/null || { log "schemathesis $VERSION did not install"; exit 1; }
@@ -44,7 +49,7 @@ case "${1:-}" in
   version) installed ;;
   "")
     mkdir -p "$LOCAL"
-    exec 9>"$LOCAL/.schemathesis.lock"
+    exec 9>"$DIR/../.schemathesis.lock"
     flock 9
     if v="$(installed)"; then log "schemathesis $v already installed in $DIR"; else install; fi
     echo "$ST"
