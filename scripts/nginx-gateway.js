@@ -16,9 +16,13 @@
 //     websocket upgrades (next dev's reload) pass through.
 // Local additions, all in the API's error shape: an /api path no service owns
 // is a 404 `Not Found` (in Kubernetes the client answers it the same way), a
-// backend with no local process is a 502, one that is down a 503.
+// backend with no local process is a 502, one that is down a 503. nginx's own
+// refusals (400, TRACE's 405, 413, 414, 431) are in that shape here and in
+// the ingress-nginx controller alike: gatewayErrorSnippets.
 //
 //   node scripts/nginx-gateway.js [ingress.yaml]   prints the routes and the generated nginx.conf
+//   node scripts/nginx-gateway.js --ingress-nginx-config
+//                                  writes infra/ingress-nginx/controller-config.yaml
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
@@ -69,11 +73,73 @@ const jsonBody = (message) => JSON.stringify({ errors: [{ message }] }).replace(
 const jsonReturn = (status, message) => `default_type "application/json; charset=utf-8"; return ${status} '${jsonBody(message)}';`;
 const upstreamName = (service) => `backend_${service.replace(/[^\w]/g, '_')}`;
 
+const DEFAULT_DOCUMENT = path.join(REPO, 'docs', 'openapi.yaml');
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** Where nginx's own refusals are rendered: internal locations, reached only by error_page. */
+const ERROR_PREFIX = '/__gateway/';
+
+/**
+ * The methods each path of the OpenAPI document answers, as the services'
+ * `Allow` header says them (GET brings HEAD), most specific path first:
+ * [{ path, pattern, allow }], `pattern` a regex over $request_uri.
+ */
+function documentedMethods(document = DEFAULT_DOCUMENT) {
+  const yaml = require('js-yaml');
+  const doc = yaml.load(fs.readFileSync(document, 'utf8'));
+  const verbs = new Set(['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace', 'query']);
+  return Object.entries(doc.paths || {})
+    .map(([p, item]) => {
+      const methods = new Set(Object.keys(item).filter((k) => verbs.has(k)).map((k) => k.toUpperCase()));
+      if (methods.has('GET')) methods.add('HEAD');
+      const allow = [...methods].sort((a, b) => (METHOD_ORDER.indexOf(a) + 1 || 99) - (METHOD_ORDER.indexOf(b) + 1 || 99)).join(', ');
+      const segments = p.split(/(\{[^}]+\})/).map((part) => (/^\{.+\}$/.test(part) ? '[^/?]+' : escapeRegex(part)));
+      // As Express matches: case-insensitive, one trailing slash allowed, the query string apart.
+      return { path: p, pattern: `^${segments.join('')}/?(?:\\?|$)`, allow, params: (p.match(/\{/g) || []).length };
+    })
+    .sort((a, b) => a.params - b.params || a.path.localeCompare(b.path))
+    .map(({ path: p, pattern, allow }) => ({ path: p, pattern, allow }));
+}
+
+/**
+ * nginx's own refusals in the API's error shape, with the statuses a client
+ * can act on, for the local gateway and the ingress-nginx controller alike
+ * (infra/ingress-nginx/controller-config.yaml carries the same text):
+ *   400 a request nginx cannot parse; 405 TRACE, which nginx refuses itself
+ *   before any location (the services answer every other undeclared method),
+ *   with `Allow` from docs/openapi.yaml; 413 a body over client_max_body_size;
+ *   414 a request line over the header buffers; 431 a header over them
+ *   (nginx's 494).
+ * error_page goes to a URI, not a named location: a request whose line was
+ * too long has no URI yet, and nginx cannot redirect it to a named location.
+ * Returns { http, server, errorPages }: `http` goes in the http block,
+ * `server` in each server block, `errorPages` is repeated in any location
+ * that has an error_page of its own (it then inherits none).
+ */
+function gatewayErrorSnippets({ document = DEFAULT_DOCUMENT } = {}) {
+  const refusals = [
+    { status: 400, message: 'Bad request' },
+    { status: 405, message: 'Method Not Allowed', allow: true },
+    { status: 413, message: 'Request body too large' },
+    { status: 414, message: 'Request URI too long' },
+    { status: 431, from: 494, message: 'Request headers too large' },
+  ];
+  const http = ['map $request_uri $api_allow {', '  default "GET, HEAD";'];
+  for (const m of documentedMethods(document)) http.push(`  "~*${m.pattern}" "${m.allow}";`);
+  http.push('}');
+  const errorPages = refusals.map((r) => (r.from ? `error_page ${r.from} =${r.status} ${ERROR_PREFIX}${r.status};` : `error_page ${r.status} ${ERROR_PREFIX}${r.status};`));
+  const server = [...errorPages];
+  for (const r of refusals) {
+    const allow = r.allow ? ' add_header Allow $api_allow always;' : '';
+    server.push(`location = ${ERROR_PREFIX}${r.status} { internal;${allow} ${jsonReturn(r.status, r.message)} }`);
+  }
+  return { http: `${http.join('\n')}\n`, server: `${server.join('\n')}\n`, errorPages };
+}
+
 /**
  * nginx.conf for the gateway. targets: { 'auth-srv': 'http://127.0.0.1:3001', ... };
  * dirs: { run, logs } absolute (pid file, temp files, access log).
  */
-function renderNginxConfig({ routes = loadIngressRoutes(), targets, port, dirs, workers = 1, user }) {
+function renderNginxConfig({ routes = loadIngressRoutes(), targets, port, dirs, workers = 1, user, document = DEFAULT_DOCUMENT }) {
   const services = [...new Set(routes.map((r) => r.service))];
   const out = [];
   const w = (line = '') => out.push(line);
@@ -114,6 +180,8 @@ function renderNginxConfig({ routes = loadIngressRoutes(), targets, port, dirs, 
   w('  proxy_set_header X-Forwarded-Proto $scheme;');
   w('  proxy_set_header X-Forwarded-Scheme $scheme;');
   w('  proxy_set_header X-Scheme $scheme;');
+  const refusals = gatewayErrorSnippets({ document });
+  for (const line of refusals.http.trimEnd().split('\n')) w(`  ${line}`);
   for (const service of services) {
     const target = targets[service];
     if (!target) continue;
@@ -130,11 +198,8 @@ function renderNginxConfig({ routes = loadIngressRoutes(), targets, port, dirs, 
   w(`    listen ${port} reuseport;`);
   w('    server_name _;');
   // nginx's own errors in the API's shape. A location with its own error_page inherits none: repeated there.
-  const ownErrors = ['error_page 400 @bad_request;', 'error_page 413 @too_large;', 'error_page 414 @uri_too_long;'];
-  for (const line of ownErrors) w(`    ${line}`);
-  w(`    location @bad_request { ${jsonReturn(400, 'Bad request')} }`);
-  w(`    location @too_large { ${jsonReturn(413, 'Request body too large')} }`);
-  w(`    location @uri_too_long { ${jsonReturn(414, 'Request URI too long')} }`);
+  const ownErrors = refusals.errorPages;
+  for (const line of refusals.server.trimEnd().split('\n')) w(`    ${line}`);
   const emitted = new Set();
   const apiFallback = () => {
     // An /api path no service owns: the API's 404, before the catch-all client route.
@@ -279,14 +344,54 @@ async function startNginxGateway({ routes = loadIngressRoutes(), targets, port, 
   };
 }
 
+const INGRESS_NGINX_CONFIG = path.join(REPO, 'infra', 'ingress-nginx', 'controller-config.yaml');
+
+/**
+ * The ingress-nginx controller's ConfigMap with gatewayErrorSnippets in its
+ * http-snippet and server-snippet (infra/ingress-nginx/controller-config.yaml
+ * is this text; `node scripts/nginx-gateway.js --ingress-nginx-config` writes it).
+ */
+function ingressNginxConfigMap({ document = DEFAULT_DOCUMENT } = {}) {
+  const { http, server } = gatewayErrorSnippets({ document });
+  const block = (text) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+  return [
+    '# Generated by scripts/nginx-gateway.js (--ingress-nginx-config) from docs/openapi.yaml: do not edit.',
+    "# The ingress-nginx controller's own refusals in the API's error shape (400,",
+    "# TRACE's 405 with Allow, 413, 414, 431), as the local gateway answers them.",
+    '# Global snippets of the controller ConfigMap, not snippet annotations (which',
+    '# ingress-nginx refuses by default): docs/contract-testing.md.',
+    '#   kubectl apply -f infra/ingress-nginx/controller-config.yaml',
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: ingress-nginx-controller',
+    '  namespace: ingress-nginx',
+    '  labels:',
+    '    app.kubernetes.io/component: controller',
+    '    app.kubernetes.io/instance: ingress-nginx',
+    '    app.kubernetes.io/name: ingress-nginx',
+    '    app.kubernetes.io/part-of: ingress-nginx',
+    'data:',
+    '  http-snippet: |',
+    block(http),
+    '  server-snippet: |',
+    block(server),
+    '',
+  ].join('\n');
+}
+
 /** Human-readable routing table. */
 function describeRoutes(routes, targets = {}) {
   return routes.map((r) => `  ${r.path.padEnd(22)} → ${r.service}${targets[r.service] ? ` (${targets[r.service]})` : ''}`).join('\n');
 }
 
-module.exports = { loadIngressRoutes, renderNginxConfig, writeNginxConfig, startNginxGateway, testNginxConfig, nginxBinary, describeRoutes, DEFAULT_INGRESS };
+module.exports = { loadIngressRoutes, documentedMethods, gatewayErrorSnippets, ingressNginxConfigMap, INGRESS_NGINX_CONFIG, renderNginxConfig, writeNginxConfig, startNginxGateway, testNginxConfig, nginxBinary, describeRoutes, DEFAULT_INGRESS };
 
-if (require.main === module) {
+if (require.main === module && process.argv.includes('--ingress-nginx-config')) {
+  fs.mkdirSync(path.dirname(INGRESS_NGINX_CONFIG), { recursive: true });
+  fs.writeFileSync(INGRESS_NGINX_CONFIG, ingressNginxConfigMap());
+  console.log(`wrote ${path.relative(process.cwd(), INGRESS_NGINX_CONFIG)}`);
+} else if (require.main === module) {
   const file = process.argv.find((a) => a.endsWith('.yaml')) || DEFAULT_INGRESS;
   const routes = loadIngressRoutes(file);
   console.log(`# Routes from ${path.relative(process.cwd(), file)} (match order):\n${describeRoutes(routes).replace(/^/gm, '#')}`);

@@ -601,6 +601,10 @@ async function startSystem(options = {}) {
     // 5. Services and client.
     fs.mkdirSync(logDir, { recursive: true });
     const jwtKey = baseEnv.JWT_KEY || randomBytes(32).toString('hex');
+    // The webhook checks Stripe's signature: a secret of this run's own (as
+    // JWT_KEY), so an unsigned or forged event is a 400, never "not configured".
+    // stripe-mock sends no events; a local `stripe listen` prints the one to pass.
+    const webhookSecret = baseEnv.STRIPE_WEBHOOK_SECRET || `whsec_${randomBytes(24).toString('hex')}`;
     const natsUrl = eventBus === 'jetstream' ? `nats://127.0.0.1:${ports.jetstream}` : `nats://127.0.0.1:${ports.stan}`;
     const common = {
       ...baseEnv,
@@ -614,6 +618,7 @@ async function startSystem(options = {}) {
       REDIS_PORT: String(ports.redis),
       STRIPE_KEY: baseEnv.STRIPE_KEY || 'sk_test_local',
       STRIPE_API_BASE: baseEnv.STRIPE_API_BASE || `http://127.0.0.1:${ports.stripe}`,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
     };
     // Traces: the local Zipkin, or none at all (the SDK is not even started).
     // Of the shell's OTEL_* only the sampler passes (OTEL_TRACES_SAMPLER[_ARG]: e.g. a 10 % bench run).

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { InMemoryBus } from '@ticketing/common/testing';
+import { InMemoryBus, operationsOf } from '@ticketing/common/testing';
 import { buildApp } from './app';
 import { closeExpirationQueue, ExpirationQueue } from './data/expiration-queue';
 import { disposeQueue, requireRedis, testQueue, uniquePrefix } from './test/queue';
@@ -55,4 +55,9 @@ describe('GET /healthz and /readyz', () => {
     const res = await request(buildApp(queue, bus)).get('/api/expiration').expect(404);
     expect(res.body).toEqual({ errors: [{ message: 'Not Found' }] });
   });
+});
+
+it('serves exactly the operations docs/openapi.yaml documents for every service (the probes): expiration has no API', () => {
+  const { served, documented } = operationsOf(buildApp(queue, bus), ['health']);
+  expect(served).toEqual(documented);
 });

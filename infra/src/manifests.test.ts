@@ -96,7 +96,7 @@ async function servedPaths(name: string): Promise<string[]> {
     const pageExists = (dest: string) => ['.ts', '.tsx', '.js'].some((ext) => fs.existsSync(repoPath('client/pages', dest + ext)));
     return rules.filter((r) => pageExists(r.destination)).map((r) => r.source);
   }
-  const routes = (text: string) => [...text.matchAll(/\bapp\.get\(\s*['"](\/[^'"]*)['"]/g)].map((m) => m[1]);
+  const routes = (text: string) => [...text.matchAll(/\b(?:app|probes)\.get\(\s*['"](\/[^'"]*)['"]/g)].map((m) => m[1]);
   const own = listFiles(`${name}/src`, (f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map(readRepoFile).join('\n');
   const usesCommonApp = /\bcreateServiceApp\(/.test(own);
   return [...routes(own), ...(usesCommonApp ? routes(readRepoFile('common/src/http/app.ts')) : [])];

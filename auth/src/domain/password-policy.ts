@@ -19,6 +19,16 @@ const CONTEXT = ['ticketing', 'tickets', 'stubhub'];
 /** Characters as a person counts them (code points of the NFKC form, as hashed), not UTF-16 units. */
 export const passwordLength = (password: string): number => [...normalizePassword(password)].length;
 
+/**
+ * Between MIN and MAX characters both as typed and as hashed (NFKC): a
+ * compatibility character can stand for several ("½" is "1⁄2"), so either
+ * count alone would let a password outside the bounds the API documents through.
+ */
+export function hasAllowedLength(password: string): boolean {
+  const within = (n: number) => n >= MIN_PASSWORD_LENGTH && n <= MAX_PASSWORD_LENGTH;
+  return within([...password].length) && within(passwordLength(password));
+}
+
 /** Is the password one a guesser tries early: on the list, a site word, or the email or its name part? */
 export function isCommonPassword(password: string, email?: string): boolean {
   const p = normalizePassword(password).toLowerCase();

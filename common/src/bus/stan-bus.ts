@@ -28,7 +28,7 @@ const PUBLISH_TIMEOUT_MS = 5000;
 const SUBSCRIBE_TIMEOUT_MS = 10000;
 
 /**
- * NATS Streaming (the design card's transport). node-nats-streaming does not
+ * NATS Streaming (the original design's transport). node-nats-streaming does not
  * re-establish a streaming session once the server has dropped it
  * ('connection_lost'), so this class reconnects and re-subscribes itself.
  */

@@ -18,6 +18,14 @@ export class NotFoundError extends SimpleError {
   }
 }
 
+/** A path that exists, asked with a method it does not answer (the `Allow` header names those it does). */
+export class MethodNotAllowedError extends SimpleError {
+  statusCode = 405;
+  constructor() {
+    super('Method Not Allowed');
+  }
+}
+
 /** The card was declined: the client can try another card (HTTP 402). */
 export class PaymentDeclinedError extends SimpleError {
   statusCode = 402;

@@ -8,6 +8,8 @@ import { errorHandler } from '../middlewares/error-handler';
 import { requireJsonBody } from '../middlewares/require-json';
 import { requestId, requestLogging } from '../middlewares/request-logging';
 import { httpTelemetry } from '../telemetry/http';
+import { methodNotAllowed } from './method-not-allowed';
+import { routesOf } from './routes';
 import { mountMetrics } from '../telemetry/metrics';
 import { SessionKeys } from '../middlewares/session-keys';
 import { securityHeaders } from './security-headers';
@@ -46,10 +48,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // Security headers on every answer (helmet's: nosniff, CSP, frame-ancestors, HSTS, ...); hides x-powered-by too.
   app.use(securityHeaders());
 
-  app.get('/healthz', (_req, res) => {
+  // The probes and /metrics: on the service's own port, never routed through the gateway.
+  const probes = Router();
+  probes.get('/healthz', (_req, res) => {
     res.send({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  probes.get('/readyz', async (_req, res) => {
     const checks: Record<string, boolean> = {};
     for (const [name, check] of Object.entries(options.readiness ?? {})) {
       checks[name] = await Promise.resolve()
@@ -59,12 +63,15 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     const ready = !lifecycle.shuttingDown && Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
+  mountMetrics(probes);
+  const routers = [probes, ...(options.rawBodyRouters ?? []), ...options.routers];
 
-  mountMetrics(app);
+  app.use(probes);
 
   app.use(httpTelemetry);
   app.use(requestId);
   app.use(requestLogging);
+  app.use(methodNotAllowed(routesOf(routers)));
   for (const router of options.rawBodyRouters ?? []) app.use(router);
   app.use(requireJsonBody);
   app.use(express.json({ limit: '100kb' }));

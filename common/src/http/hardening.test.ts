@@ -47,12 +47,15 @@ describe('state-changing requests must be JSON', () => {
     expect(res.body).toEqual({ errors: [{ message: 'Content-Type must be application/json' }] });
   });
 
-  it('refuses a POST with no Content-Type at all, and a DELETE whose body is not JSON', async () => {
-    await request(app).post('/api/things').expect(415);
+  it('refuses a body with no Content-Type, an empty form post, and a DELETE whose body is not JSON', async () => {
+    await request(app).post('/api/things').set('Content-Length', '7').send(Buffer.from('{"a":1}')).unset('Content-Type').expect(415);
+    await request(app).post('/api/things').set('Content-Type', 'application/x-www-form-urlencoded').expect(415);
     await request(app).delete('/api/things/1').set('Content-Type', 'text/plain').send('x').expect(415);
   });
 
-  it('lets a DELETE without a body and every GET through', async () => {
+  it('lets a request with neither body nor type (a sign-out, a DELETE), an empty JSON body and every GET through', async () => {
+    await request(app).post('/api/things').expect(201, { got: {} });
+    await request(app).post('/api/things').set('Content-Type', 'application/json').expect(201, { got: {} });
     await request(app).delete('/api/things/1').expect(204);
     await request(app).get('/healthz').expect(200);
   });
@@ -159,5 +162,44 @@ describe('log redaction', () => {
     });
     expect(out).not.toMatch(/SECRET/);
     expect(out).toContain('[redacted]');
+  });
+});
+
+describe('a known path asked with a method it does not answer', () => {
+  const methodError = { errors: [{ message: 'Method Not Allowed' }] };
+
+  it.each([
+    ['PATCH', '/api/things', 'POST'],
+    ['PUT', '/api/things/1', 'DELETE'],
+    ['POST', '/healthz', 'GET, HEAD'],
+    ['DELETE', '/readyz', 'GET, HEAD'],
+    ['PATCH', '/metrics', 'GET, HEAD'],
+  ])('%s %s: 405 in the error shape with Allow: %s', async (method, path, allow) => {
+    const res = await request(app)[method.toLowerCase() as 'patch'](path).expect(405);
+    expect(res.get('Allow')).toBe(allow);
+    expect(res.body).toEqual(methodError);
+  });
+
+  it('answers before the JSON-only rule, the session and the body parser', async () => {
+    const res = await request(app).put('/api/things').set('Content-Type', 'text/plain').send('not json').expect(405);
+    expect(res.body).toEqual(methodError);
+    const guarded = createServiceApp({ routers: [Router().get('/api/mine', requireAuth, (_req, res) => res.send([]))], session: { jwtKey: TEST_JWT_KEY, secureCookie: false } });
+    await request(guarded).delete('/api/mine').expect(405);
+    await request(guarded).get('/api/mine').expect(401);
+  });
+
+  it('takes the methods of the first route pattern a path reaches (a fixed path before a parameter)', async () => {
+    const shadowed = createServiceApp({
+      routers: [Router().get('/api/items/mine', (_req, res) => res.send([])), Router().get('/api/items/:id', (_req, res) => res.send({})).put('/api/items/:id', (_req, res) => res.send({}))],
+    });
+    expect((await request(shadowed).put('/api/items/mine').expect(405)).get('Allow')).toBe('GET, HEAD');
+    expect((await request(shadowed).options('/api/items/7').expect(204)).get('Allow')).toBe('GET, HEAD, PUT');
+  });
+
+  it('answers OPTIONS with 204 and Allow, HEAD where GET is served, and an unknown path with 404', async () => {
+    const options = await request(app).options('/api/things/1').expect(204);
+    expect(options.get('Allow')).toBe('DELETE');
+    await request(app).head('/healthz').expect(200);
+    await request(app).patch('/api/elsewhere').expect(404);
   });
 });

@@ -1,1 +1,3 @@
 export * from './app';
+export * from './method-not-allowed';
+export * from './routes';

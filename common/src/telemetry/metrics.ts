@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { IRouter } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -158,7 +158,7 @@ export function observeHttpRequest(method: string, route: string, statusCode: nu
 let defaultsCollected = false;
 
 /** Mounts GET /metrics (and process metrics: CPU, memory, event loop lag, GC). */
-export function mountMetrics(app: Express): void {
+export function mountMetrics(app: IRouter): void {
   if (!defaultsCollected) {
     collectDefaultMetrics({ register: metricsRegistry });
     defaultsCollected = true;

@@ -7,3 +7,4 @@ export * from './redis';
 export * from './catalog';
 export * from './audit';
 export * from './tracing';
+export { operationsOf, UNDOCUMENTED_ROUTES } from './openapi-contract';

@@ -1,7 +1,8 @@
 import express from 'express';
 import request from 'supertest';
 import { execFileSync } from 'child_process';
-import { ApiContract, OPENAPI_DOCUMENT } from './openapi-contract';
+import { createServiceApp } from '../http/app';
+import { ApiContract, OPENAPI_DOCUMENT, operationsOf } from './openapi-contract';
 
 const json = { 'content-type': 'application/json; charset=utf-8' };
 const id = 'aaaaaaaaaaaaaaaaaaaaaaaa';
@@ -67,5 +68,21 @@ describe('supertest requests in every suite', () => {
       res.status(200).send({ id, title: 'no price' });
     });
     await expect(request(app).get(`/api/tickets/${id}`).expect(200)).rejects.toThrow(/breaks docs\/openapi.yaml[\s\S]*price/);
+  });
+});
+
+describe('operationsOf (a service app against the document)', () => {
+  it("lists the app's routes as the document writes them, beside the document's operations of the tags", () => {
+    const router = express.Router();
+    router.get('/api/tickets/:id', (_req, res) => res.send({}));
+    router.patch('/api/tickets/:id', (_req, res) => res.send({}));
+    const app = createServiceApp({ routers: [router] });
+    const { served, documented } = operationsOf(app, ['health']);
+    // the probes are documented; GET /metrics is not the API; the rest are this app's own
+    expect(served).toEqual(['GET /api/tickets/{id}', 'GET /healthz', 'GET /readyz', 'PATCH /api/tickets/{id}']);
+    expect(documented).toEqual(['GET /healthz', 'GET /readyz']);
+    expect(operationsOf(app, ['tickets']).documented).toEqual(
+      expect.arrayContaining(['GET /api/tickets/{id}', 'PUT /api/tickets/{id}', 'GET /api/tickets/mine']),
+    );
   });
 });

@@ -11,7 +11,9 @@ import { readFileSync } from 'fs';
 import path from 'path';
 import * as yaml from 'js-yaml';
 import addFormats from 'ajv-formats';
+import type { Express } from 'express';
 import OpenAPIBackend, { Operation } from 'openapi-backend';
+import { routesOfApp } from '../http/routes';
 
 export const OPENAPI_DOCUMENT = path.join(__dirname, '../../../docs/openapi.yaml');
 
@@ -30,7 +32,15 @@ export class ApiContract {
     // one is 3.1, checked by openapi-contract.test.ts with the 3.1 schema.
     const definition = yaml.load(readFileSync(document, 'utf8')) as never;
     // ajv-formats: `date-time`, `email` and the other formats the document names are checked, not ignored.
-    const api = new OpenAPIBackend({ definition, strict: true, quick: true, validate: true, customizeAjv: (ajv) => addFormats(ajv) });
+    // multipleOfPrecision: `multipleOf: 0.01` (two decimals) holds for 10.55, whose quotient is 1054.9999999999998 in floating point.
+    const api = new OpenAPIBackend({
+      definition,
+      strict: true,
+      quick: true,
+      validate: true,
+      ajvOpts: { multipleOfPrecision: 9 },
+      customizeAjv: (ajv) => addFormats(ajv),
+    });
     await api.init();
     return new ApiContract(api);
   }
@@ -88,4 +98,36 @@ export function checkSupertestResponses(contract: Promise<ApiContract>): void {
     return assert.call(this, resError, res, fn);
   };
   Test.prototype.__contractChecked = true;
+}
+
+const VERBS = new Set(['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace', 'query']);
+
+/**
+ * Routes a service app serves that are not the API and stay out of the
+ * document: Prometheus scrapes /metrics on the service's own port, inside the
+ * cluster; no client reaches it through the gateway.
+ */
+export const UNDOCUMENTED_ROUTES = ['GET /metrics'];
+
+/**
+ * A service app's routes against docs/openapi.yaml: `METHOD /path` for every
+ * route the app serves (Express's `:id` written `{id}`), UNDOCUMENTED_ROUTES
+ * aside, and for every operation the document tags with one of `tags` (the
+ * service's own, and `health`, which every service app serves). Sorted, for
+ * one `toEqual` in the service's test: a route missing from the document, or
+ * a documented operation the service lost, fails it.
+ */
+export function operationsOf(app: Express, tags: string[], document = OPENAPI_DOCUMENT) {
+  const served = new Set<string>();
+  for (const route of routesOfApp(app)) {
+    if (route.methods.includes('*')) continue; // the 404 for everything else
+    for (const method of route.methods) served.add(`${method} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
+  }
+  const doc = yaml.load(readFileSync(document, 'utf8')) as { paths: Record<string, Record<string, { tags?: string[] }>> };
+  const documented = Object.entries(doc.paths).flatMap(([p, item]) =>
+    Object.entries(item)
+      .filter(([method, op]) => VERBS.has(method) && (op.tags ?? []).some((t) => tags.includes(t)))
+      .map(([method]) => `${method.toUpperCase()} ${p}`),
+  );
+  return { served: [...served].filter((r) => !UNDOCUMENTED_ROUTES.includes(r)).sort(), documented: documented.sort() };
 }

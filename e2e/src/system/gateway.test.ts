@@ -2,7 +2,8 @@
 // infra/k8s/ingress-srv.yaml (scripts/nginx-gateway.js). Here: the config
 // carries the ingress paths as ingress-nginx writes them and passes `nginx -t`,
 // and a real nginx routes, forwards headers, keeps upstream connections alive
-// and answers failures in the API's error shape. No system needed.
+// and answers failures and its own refusals (TRACE, a request line or header
+// over its buffers) in the API's error shape. No system needed.
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import http from 'http';
@@ -209,6 +210,48 @@ describe('the gateway (real nginx)', () => {
     const res = await fetch(`${base}/api/users/signup`, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ errors: [{ message: 'Request body too large' }] });
+  });
+
+  /** One raw exchange: fetch cannot send TRACE, nor a request line nginx refuses to parse. */
+  const exchange = (raw: string) =>
+    new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(base).port), '127.0.0.1', () => socket.write(raw));
+      let text = '';
+      socket.on('data', (d) => (text += d.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const end = text.indexOf('\r\n\r\n');
+        const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+        const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+        resolve({ status: Number(statusLine.split(' ')[1]), headers, body: text.slice(end + 4) });
+      });
+    });
+  const raw = (method: string, target: string, headers: Record<string, string> = {}) =>
+    [`${method} ${target} HTTP/1.1`, 'Host: localhost', 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+
+  it.each([
+    ['/api/tickets', 'GET, HEAD, POST'],
+    ['/api/orders/6b16aadd68eadea299d014fa', 'GET, HEAD, DELETE'],
+    ['/api/users/signin?x=1', 'POST'],
+    ['/healthz', 'GET, HEAD'],
+    ['/', 'GET, HEAD'],
+  ])('answers TRACE %s (refused by nginx itself) with 405, Allow: %s from docs/openapi.yaml, in the error shape', async (target, allow) => {
+    const res = await exchange(raw('TRACE', target));
+    expect([res.status, res.headers.allow, res.headers['content-type']]).toEqual([405, allow, 'application/json; charset=utf-8']);
+    expect(JSON.parse(res.body)).toEqual({ errors: [{ message: 'Method Not Allowed' }] });
+  });
+
+  it.each([
+    ['a request line longer than the header buffers', 414, 'Request URI too long', raw('GET', `/api/tickets?q=${'a'.repeat(9000)}`)],
+    ['a header longer than them', 431, 'Request headers too large', raw('GET', '/api/tickets', { 'X-Big': 'a'.repeat(9000) })],
+    ['a cookie longer than them', 431, 'Request headers too large', raw('GET', '/api/users/currentuser', { Cookie: `session=${'a'.repeat(9000)}` })],
+    ['a request line nginx cannot parse', 400, 'Bad request', 'GET /\x01 HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+  ])('answers %s with %i in the error shape', async (_what, status, message, request) => {
+    const res = await exchange(request);
+    expect([res.status, res.headers['content-type']]).toEqual([status, 'application/json; charset=utf-8']);
+    expect(JSON.parse(res.body)).toEqual({ errors: [{ message }] });
+    // and it is still serving
+    expect((await fetch(`${base}/`)).status).toBe(200);
   });
 
   it('proxies websocket upgrades (Next dev reload)', async () => {

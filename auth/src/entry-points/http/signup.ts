@@ -2,14 +2,7 @@ import { validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
 import { body } from 'express-validator';
 
-import {
-  isCommonPassword,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  PASSWORD_COMMON_MESSAGE,
-  PASSWORD_LENGTH_MESSAGE,
-  passwordLength,
-} from '../../domain/password-policy';
+import { hasAllowedLength, isCommonPassword, PASSWORD_COMMON_MESSAGE, PASSWORD_LENGTH_MESSAGE } from '../../domain/password-policy';
 import { SigninThrottle } from '../../domain/signin-throttle';
 import { signUp } from '../../domain/users';
 import { SessionIssuer, startSession } from './session';
@@ -26,7 +19,7 @@ export function signupRouter(sessions: SessionIssuer, throttle: SigninThrottle):
         .isString()
         .withMessage(PASSWORD_LENGTH_MESSAGE)
         .bail()
-        .custom((value: string) => passwordLength(value) >= MIN_PASSWORD_LENGTH && passwordLength(value) <= MAX_PASSWORD_LENGTH)
+        .custom((value: string) => hasAllowedLength(value))
         .withMessage(PASSWORD_LENGTH_MESSAGE)
         .bail()
         .custom((value: string, { req }) => !isCommonPassword(value, typeof req.body?.email === 'string' ? req.body.email : undefined))

@@ -238,9 +238,11 @@ describe('health and unknown routes', () => {
     expect(res.body).toEqual({ status: 'unavailable', checks: { mongo: true, bus: false } });
   });
 
-  it('answers unknown routes and methods with 404 Not Found', async () => {
+  it('answers an unknown route with 404 Not Found, and a method a ticket does not answer with 405 and Allow', async () => {
     const res = await request(app).get('/api/tickets/mine/extra').expect(404);
     expect(res.body).toEqual({ errors: [{ message: 'Not Found' }] });
-    await request(app).delete(`/api/tickets/${newId()}`).set('Cookie', signin()).expect(404);
+    const refused = await request(app).delete(`/api/tickets/${newId()}`).set('Cookie', signin()).expect(405);
+    expect(refused.body).toEqual({ errors: [{ message: 'Method Not Allowed' }] });
+    expect(refused.get('Allow')).toBe('GET, HEAD, PUT');
   });
 });
