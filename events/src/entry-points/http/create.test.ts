@@ -66,6 +66,11 @@ describe('POST /api/events', () => {
     expect(res.body).toMatchObject({ name: 'Tour', venue: 'Hall', city: 'Paris', performer: 'Solo', startsAt: '2099-06-01T19:30:00.000Z' });
   });
 
+  it.each(['2099-06-01t19:30:00z', '2099-06-01 19:30:00Z', '2099-06-01T19:30:00.123456789+00:00'])('accepts the RFC 3339 date-time %s', async (startsAt) => {
+    const res = await post(eventBody({ startsAt })).expect(201);
+    expect(res.body.startsAt).toMatch(/^2099-06-01T19:30:00\.\d{3}Z$/);
+  });
+
   it.each(['concert', 'sports', 'theater', 'comedy', 'festival', 'other'])('accepts the category %s', async (category) => {
     const res = await post(eventBody({ category })).expect(201);
     expect(res.body.category).toBe(category);
@@ -91,6 +96,8 @@ describe('POST /api/events', () => {
     ['a number', 1893456000000],
     ['a day without a time', '2099-06-01'],
     ['a time without an offset', '2099-06-01T19:30:00'],
+    ['a time without seconds', '2099-06-01T19:30Z'],
+    ['a leap second (not an instant JavaScript keeps)', '2099-06-30T23:59:60Z'],
     ['a day that does not exist', '2099-02-30T19:30:00Z'],
     ['an hour that does not exist', '2099-06-01T25:30:00Z'],
     ['null', null],

@@ -102,6 +102,7 @@ describe('GET /api/events', () => {
     [{ from: 'tomorrow' }, 'From must be an ISO 8601 time', 'from'],
     [{ from: '2099-02-30' }, 'From must be an ISO 8601 time', 'from'],
     [{ to: '2099-06-01T19:00' }, 'To must be an ISO 8601 time', 'to'],
+    [{ to: '2099-06-01T19:00Z' }, 'To must be an ISO 8601 time', 'to'],
     [{ to: ['2099-06-01', '2099-06-02'] }, 'To must be an ISO 8601 time', 'to'],
     [{ q: 'x'.repeat(201) }, 'q must be text of at most 200 characters', 'q'],
     [{ q: ['a', 'b'] }, 'q must be text of at most 200 characters', 'q'],

@@ -24,8 +24,8 @@ export const CITY_QUERY_INVALID = `City must be text of at most ${MAX_TEXT_LENGT
 
 export const CATEGORIES = Object.values(EventCategory) as string[];
 
-/** A date and a time with its offset (RFC 3339): a start time means one instant, wherever it is read. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+/** A date and a time with its offset (RFC 3339's date-time): a start time means one instant, wherever it is read. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 /** A day alone, for a search: UTC midnight. */
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
