@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// npm start      the whole system on one machine: infrastructure, the five
+// npm start      the whole system on one machine: infrastructure, the six
 //                services (compiled), the client and the gateway on
 //                http://localhost:8080 (GATEWAY_PORT), routed like the ingress.
 // npm run dev    the same with ts-node-dev / next dev (reload on change).
@@ -8,7 +8,7 @@
 // Environment passes through, e.g. EVENT_BUS=jetstream npm start,
 // EXPIRATION_WINDOW_SECONDS=5 npm start. Ports: GATEWAY_PORT (8080),
 // SERVICE_PORT_BASE (3000: client +0, auth +1, tickets +2, orders +3,
-// payments +4, expiration +5); infrastructure ports as in scripts/infra.sh.
+// payments +4, expiration +5, events +6); infrastructure ports as in scripts/infra.sh.
 // Logs: one stream here (service name on each line), raw JSON per service in
 // .local/logs/<service>.log. Ctrl-C stops everything this command started.
 const { spawnSync } = require('child_process');

@@ -31,6 +31,7 @@ const SERVICES = [
   { name: 'orders', offset: 3, backend: 'orders-srv' },
   { name: 'payments', offset: 4, backend: 'payments-srv' },
   { name: 'expiration', offset: 5 },
+  { name: 'events', offset: 6, backend: 'events-srv' },
 ];
 const CLIENT = { name: 'client', offset: 0, backend: 'client-srv' };
 
@@ -106,7 +107,7 @@ function formatLine(name, line, { color = false } = {}) {
   const text = `${msg}${extras.length ? ` ${extras.join(' ')}` : ''}`.replace(/\n/g, `\n${head}   `);
   return `${head} ${paint(2, time)} ${levelText} ${text}`;
 }
-const NAME_COLORS = { auth: 32, tickets: 33, orders: 34, payments: 35, expiration: 36, client: 96, gateway: 94 };
+const NAME_COLORS = { auth: 32, tickets: 33, orders: 34, payments: 35, expiration: 36, events: 92, client: 96, gateway: 94 };
 
 // ------------------------------------------------------------- processes --
 /** Runs a command to completion, streaming its lines; rejects on a non-zero exit. */
@@ -304,7 +305,7 @@ function nextBin() {
  *   expirationWindowSeconds lock length            (default: env EXPIRATION_WINDOW_SECONDS or the service default)
  *   eventAckWaitMs          redelivery delay       (default: env EVENT_ACK_WAIT_MS)
  *   gatewayPort             default env GATEWAY_PORT or 8080
- *   portBase                client = base, auth = base+1 ... expiration = base+5 (default env SERVICE_PORT_BASE or 3000)
+ *   portBase                client = base, auth = base+1 ... expiration = base+5, events = base+6 (default env SERVICE_PORT_BASE or 3000)
  *   dev                     ts-node-dev --respawn and `next dev` instead of compiled code
  *   tracing                 start Zipkin and send every service's spans to it (default: true
  *                           unless env TICKETING_TRACING is 0/off); false sets OTEL_SDK_DISABLED

@@ -50,6 +50,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/tickets/?(.*)', 'tickets-srv'],
   ['/api/orders/?(.*)', 'orders-srv'],
   ['/api/payments/?(.*)', 'payments-srv'],
+  ['/api/events/?(.*)', 'events-srv'],
   ['/api/docs/?(.*)', 'client-srv'],
   ['/?(.*)', 'client-srv'],
 ];
@@ -417,7 +418,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
       // (The observability component's collector and Jaeger keep nothing: in-memory by design.)
       const stores = all.filter((w) => w.pod.containers.some((c) => !isOwnImage(c.image)) && (w.obj.metadata.labels ?? {})['app.kubernetes.io/component'] !== 'observability');
       expect(stores.map((w) => w.name).sort()).toEqual(
-        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'expiration-redis', 'limits-redis', 'nats'].sort(),
+        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'events-mongo', 'expiration-redis', 'limits-redis', 'nats'].sort(),
       );
       for (const w of stores) {
         expect({ store: w.name, kind: w.kind }).toEqual({ store: w.name, kind: 'StatefulSet' });
@@ -574,9 +575,9 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
           return r && `${r.service}:3000`;
         };
         const urls = ['/api/users/signup', '/api/users/currentuser', '/api/users', '/api/tickets', '/api/tickets/5f0c', '/api/tickets/mine',
-          '/api/orders', '/api/orders/5f0c', '/api/payments', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
+          '/api/orders', '/api/orders/5f0c', '/api/payments', '/api/events', '/api/events/5f0c/cancel', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
         expect(urls.map((u) => [u, viaRoute(u)])).toEqual(urls.map((u) => [u, viaIngress(u)]));
-        expect(new Set(urls.map(viaRoute)).size).toBe(5);
+        expect(new Set(urls.map(viaRoute)).size).toBe(6);
       });
     }
 

@@ -1,4 +1,4 @@
-import { busConfig, ConfigError, httpConfig, loadConfig, mongoConfig, sessionConfig, z } from '.';
+import { adminConfig, busConfig, ConfigError, httpConfig, loadConfig, mongoConfig, sessionConfig, z } from '.';
 
 const schema = z.intersection(httpConfig.merge(mongoConfig).merge(sessionConfig), busConfig);
 
@@ -26,5 +26,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, withoutCluster)).toThrow(/NATS_CLUSTER_ID/);
     expect(loadConfig(schema, { ...withoutCluster, EVENT_BUS: 'jetstream' }).EVENT_BUS).toBe('jetstream');
     expect(() => loadConfig(schema, { ...valid, EVENT_BUS: 'kafka' })).toThrow(/EVENT_BUS/);
+  });
+});
+
+describe('adminConfig', () => {
+  it('reads ADMIN_EMAILS as a list of lower-case emails, spaces and empty entries dropped', () => {
+    expect(loadConfig(adminConfig, { ADMIN_EMAILS: ' Boss@Example.com, ,ops@example.com ' }).ADMIN_EMAILS).toEqual(['boss@example.com', 'ops@example.com']);
+  });
+
+  it('makes nobody an admin when ADMIN_EMAILS is unset or empty', () => {
+    expect(loadConfig(adminConfig, {}).ADMIN_EMAILS).toEqual([]);
+    expect(loadConfig(adminConfig, { ADMIN_EMAILS: '' }).ADMIN_EMAILS).toEqual([]);
   });
 });

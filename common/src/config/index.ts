@@ -90,6 +90,22 @@ export const redisConfig = z.object({
   REDIS_PORT: port(6379),
 });
 
+/**
+ * Admins: the users whose email is in ADMIN_EMAILS (comma-separated; spaces
+ * and case do not matter). Unset or empty: nobody is an admin.
+ */
+export const adminConfig = z.object({
+  ADMIN_EMAILS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((email) => email.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+});
+
 const limit = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
@@ -120,6 +136,7 @@ export const rateLimitConfig = z.object({
   PAYMENTS_PER_USER_PER_MINUTE: limit(30),
 });
 
+export type AdminConfig = z.infer<typeof adminConfig>;
 export type BusConfig = z.infer<typeof busConfig>;
 export type RedisConfig = z.infer<typeof redisConfig>;
 export type RateLimitConfig = z.infer<typeof rateLimitConfig>;

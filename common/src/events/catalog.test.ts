@@ -1,9 +1,22 @@
 import { readFileSync } from 'fs';
 import path from 'path';
 import { eventCatalog, eventDataProblems, ServiceName } from './catalog';
-import { OrderStatus, Subjects } from './subjects';
+import { EventCategory, EventStatus, OrderStatus, Subjects } from './subjects';
 
 const id = (n: number) => n.toString(16).padStart(24, '0');
+
+const eventExample = (version: number, status: EventStatus) => ({
+  id: id(6),
+  version,
+  name: 'Summer Tour',
+  performer: 'The Band',
+  venue: 'Arena',
+  city: 'Springfield',
+  startsAt: '2027-06-01T19:30:00.000Z',
+  category: EventCategory.Concert,
+  status,
+  organizerId: id(7),
+});
 
 // One valid example per subject: the shapes the contract's event table gives.
 const examples: { [S in Subjects]: unknown } = {
@@ -13,6 +26,9 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.OrderCancelled]: { id: id(3), version: 1, ticket: { id: id(1) } },
   [Subjects.ExpirationComplete]: { orderId: id(3) },
   [Subjects.PaymentCreated]: { id: id(5), orderId: id(3), stripeId: 'pi_123' },
+  [Subjects.EventCreated]: eventExample(0, EventStatus.Scheduled),
+  [Subjects.EventUpdated]: eventExample(1, EventStatus.Scheduled),
+  [Subjects.EventCancelled]: eventExample(2, EventStatus.Cancelled),
 };
 
 describe('the event catalog', () => {
@@ -22,6 +38,7 @@ describe('the event catalog', () => {
     const example = examples[subject] as Record<string, unknown>;
     for (const key of Object.keys(example)) {
       if (key === 'orderId' && subject === Subjects.TicketUpdated) continue; // optional
+      if (key === 'performer') continue; // optional
       const { [key]: _dropped, ...missing } = example;
       expect(eventDataProblems(subject, missing)).toMatch(new RegExp(`^${key}`));
     }
@@ -31,18 +48,26 @@ describe('the event catalog', () => {
     expect(eventDataProblems(Subjects.ExpirationComplete, { orderId: 'not-an-id' })).toMatch(/orderId: must be a 24-digit hex ObjectId/);
     expect(eventDataProblems(Subjects.TicketCreated, { ...(examples[Subjects.TicketCreated] as object), price: -1 })).toMatch(/price/);
     expect(eventDataProblems(Subjects.OrderCreated, { ...(examples[Subjects.OrderCreated] as object), expiresAt: 'tomorrow' })).toMatch(/expiresAt/);
+    expect(eventDataProblems(Subjects.EventCreated, { ...(examples[Subjects.EventCreated] as object), startsAt: 'tonight' })).toMatch(/startsAt/);
+  });
+
+  it('refuses an event with an unknown category or status, and accepts one without a performer', () => {
+    const { performer: _performer, ...noPerformer } = examples[Subjects.EventCreated] as Record<string, unknown>;
+    expect(eventDataProblems(Subjects.EventCreated, noPerformer)).toBeNull();
+    expect(eventDataProblems(Subjects.EventCreated, { ...noPerformer, category: 'opera' })).toMatch(/^category/);
+    expect(eventDataProblems(Subjects.EventCancelled, { ...noPerformer, status: 'postponed' })).toMatch(/^status/);
   });
 
   it('matches the README\'s table of who publishes and who listens', () => {
     const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
     const rows = new Map<string, { publishes: string[]; listens: string[] }>();
     for (const line of readme.split('\n')) {
-      const m = /^\| (auth|tickets|orders|expiration|payments) \| [^|]+ \| ([^|]+) \| ([^|]+) \|$/.exec(line);
+      const m = /^\| (auth|tickets|orders|expiration|payments|events) \| [^|]+ \| ([^|]+) \| ([^|]+) \|$/.exec(line);
       if (!m) continue;
       const list = (cell: string) => (cell.trim() === '–' ? [] : cell.split(',').map((s) => s.trim())).sort();
       rows.set(m[1], { publishes: list(m[2]), listens: list(m[3]) });
     }
-    const services: ServiceName[] = ['auth', 'tickets', 'orders', 'expiration', 'payments'];
+    const services: ServiceName[] = ['auth', 'tickets', 'orders', 'expiration', 'payments', 'events'];
     const fromCatalog = new Map(services.map((s) => [s, { publishes: [] as string[], listens: [] as string[] }]));
     for (const [subject, entry] of Object.entries(eventCatalog)) {
       fromCatalog.get(entry.publisher)!.publishes.push(subject);

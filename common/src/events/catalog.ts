@@ -8,9 +8,9 @@
  * against the whole catalog.
  */
 import { z } from 'zod';
-import { OrderStatus, QueueGroups, Subjects } from './subjects';
+import { EventCategory, EventStatus, OrderStatus, QueueGroups, Subjects } from './subjects';
 
-export type ServiceName = 'auth' | 'tickets' | 'orders' | 'expiration' | 'payments';
+export type ServiceName = 'auth' | 'tickets' | 'orders' | 'expiration' | 'payments' | 'events';
 
 export interface Subscriber {
   service: ServiceName;
@@ -31,6 +31,20 @@ const version = z.number().int().min(0);
 const price = z.number().positive();
 
 const ticketData = z.object({ id, version, title: z.string().min(1), price, userId: z.string().min(1) });
+
+/** An event (a show, a match) as the events service publishes it: the event JSON of the contract. */
+const eventData = z.object({
+  id,
+  version,
+  name: z.string().min(1),
+  performer: z.string().min(1).optional(),
+  venue: z.string().min(1),
+  city: z.string().min(1),
+  startsAt: z.string().datetime({ offset: true }),
+  category: z.nativeEnum(EventCategory),
+  status: z.nativeEnum(EventStatus),
+  organizerId: z.string().min(1),
+});
 
 const entries = {
   [Subjects.TicketCreated]: {
@@ -85,6 +99,24 @@ const entries = {
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'marks the ticket sold' },
     ],
     data: z.object({ id, orderId: id, stripeId: z.string().min(1) }),
+  },
+  [Subjects.EventCreated]: {
+    description: 'An organizer scheduled an event',
+    publisher: 'events',
+    subscribers: [],
+    data: eventData,
+  },
+  [Subjects.EventUpdated]: {
+    description: 'An organizer edited a scheduled event: name, performer, venue, city, time or category',
+    publisher: 'events',
+    subscribers: [],
+    data: eventData,
+  },
+  [Subjects.EventCancelled]: {
+    description: 'An event was cancelled by its organizer or an admin (once: for good)',
+    publisher: 'events',
+    subscribers: [],
+    data: eventData,
   },
 } satisfies Record<Subjects, CatalogEntry>;
 

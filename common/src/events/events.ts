@@ -11,6 +11,10 @@ export type OrderCreatedEvent = EventOf<Subjects.OrderCreated>;
 export type OrderCancelledEvent = EventOf<Subjects.OrderCancelled>;
 export type ExpirationCompleteEvent = EventOf<Subjects.ExpirationComplete>;
 export type PaymentCreatedEvent = EventOf<Subjects.PaymentCreated>;
+/** data.startsAt is ISO 8601. */
+export type EventCreatedEvent = EventOf<Subjects.EventCreated>;
+export type EventUpdatedEvent = EventOf<Subjects.EventUpdated>;
+export type EventCancelledEvent = EventOf<Subjects.EventCancelled>;
 
 export type Event =
   | TicketCreatedEvent
@@ -18,7 +22,10 @@ export type Event =
   | OrderCreatedEvent
   | OrderCancelledEvent
   | ExpirationCompleteEvent
-  | PaymentCreatedEvent;
+  | PaymentCreatedEvent
+  | EventCreatedEvent
+  | EventUpdatedEvent
+  | EventCancelledEvent;
 
 /** The data an event of subject S carries. */
 export type EventData<S extends Subjects> = Extract<Event, { subject: S }>['data'];

@@ -5,6 +5,9 @@ export enum Subjects {
   OrderCancelled = 'order:cancelled',
   ExpirationComplete = 'expiration:complete',
   PaymentCreated = 'payment:created',
+  EventCreated = 'event:created',
+  EventUpdated = 'event:updated',
+  EventCancelled = 'event:cancelled',
 }
 
 /** Durable names / queue groups: one per consuming service, shared by its replicas. */
@@ -22,4 +25,21 @@ export enum OrderStatus {
   Cancelled = 'cancelled',
   // Paid.
   Complete = 'complete',
+}
+
+/** The categories an event is listed under. */
+export enum EventCategory {
+  Concert = 'concert',
+  Sports = 'sports',
+  Theater = 'theater',
+  Comedy = 'comedy',
+  Festival = 'festival',
+  Other = 'other',
+}
+
+export enum EventStatus {
+  // On sale until it starts.
+  Scheduled = 'scheduled',
+  // Called off by its organizer or an admin: for good.
+  Cancelled = 'cancelled',
 }

@@ -101,6 +101,57 @@ describe.each(TRANSPORTS)('the whole system on %s', (eventBus) => {
   );
 
   it(
+    'an organizer schedules an event: found by search, shown, edited by the organizer only, cancelled once, then no longer listed',
+    step(async () => {
+      const startsAt = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
+      const body = { name: `Tour ${stamp}`, performer: 'The Band', venue: 'Arena', city: 'Springfield', startsAt, category: 'concert' };
+      const created = await seller.post('/api/events', body);
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ id: expect.any(String), ...body, status: 'scheduled', organizerId: seller.id, version: 0 });
+      const event = created.body as { id: string };
+
+      const invalid = await seller.post('/api/events', { ...body, startsAt: '2001-01-01T00:00:00Z', category: 'opera' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.errors).toEqual([
+        { message: 'Start time must be in the future', field: 'startsAt' },
+        { message: 'Category is not valid', field: 'category' },
+      ]);
+
+      const found = await buyer.get(`/api/events?q=${encodeURIComponent(stamp)}&category=concert&city=springfield`);
+      expect(found.status).toBe(200);
+      expect(found.body).toEqual([created.body]);
+      const shown = await buyer.get(`/api/events/${event.id}`);
+      expect(shown.body).toEqual(created.body);
+
+      const stranger = await buyer.put(`/api/events/${event.id}`, { ...body, name: 'Mine now' });
+      expect(stranger.status).toBe(401);
+      const edited = await seller.put(`/api/events/${event.id}`, { ...body, venue: 'Stadium' });
+      expect(edited.status).toBe(200);
+      expect(edited.body).toMatchObject({ venue: 'Stadium', version: 1 });
+
+      const [first, second] = await Promise.all([seller.post(`/api/events/${event.id}/cancel`), seller.post(`/api/events/${event.id}/cancel`)]);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(first.body).toEqual({ ...edited.body, status: 'cancelled', version: 2 });
+      expect(second.body).toEqual(first.body);
+      const afterCancel = await seller.put(`/api/events/${event.id}`, body);
+      expect(afterCancel.status).toBe(400);
+      expect(afterCancel.body).toEqual({ errors: [{ message: 'Cannot edit a cancelled event' }] });
+      expect((await buyer.get(`/api/events?q=${encodeURIComponent(stamp)}`)).body).toEqual([]);
+      expect((await buyer.get(`/api/events/${event.id}`)).body).toMatchObject({ status: 'cancelled' });
+
+      // Each change went out on the bus once: two cancels, one event:cancelled.
+      const events = sys.system.processes.find((p) => p.name === 'events')!;
+      const published = await eventually('the events service to publish its three messages', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${events.port}/metrics`)).text();
+        return /^events_published_total\{subject="event:cancelled"\} /m.test(text) ? text : undefined;
+      });
+      for (const subject of ['event:created', 'event:updated', 'event:cancelled']) {
+        expect(published).toMatch(new RegExp(`^events_published_total\\{subject="${subject}"\\} 1$`, 'm'));
+      }
+    }),
+  );
+
+  it(
     'lists a ticket: it is in the public listing and among the seller’s own',
     step(async () => {
       const title = `Concert ${stamp}`;
