@@ -76,7 +76,7 @@ function EventView({ initial, currentUser }: { initial: LiveEvent; currentUser: 
           <div>
             <dt>When</dt>
             <dd>
-              <LocalTime iso={event.startsAt} />
+              <LocalTime iso={event.startsAt} timeStyle="short" />
             </dd>
           </div>
           <div>

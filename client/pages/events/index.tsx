@@ -112,7 +112,7 @@ export default function EventsPage({ events, search, hasNext, loadError, current
               </div>
               <div className="row-meta">
                 <span className="event-when">
-                  <LocalTime iso={event.startsAt} />
+                  <LocalTime iso={event.startsAt} timeStyle="short" />
                 </span>
                 <span className="category">{categoryLabel(event.category)}</span>
               </div>

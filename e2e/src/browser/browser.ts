@@ -90,8 +90,9 @@ export class Person {
     });
   }
 
-  static async open(browser: Browser, origin: string, camera: Camera, name: string, stamp: string): Promise<Person> {
-    const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 800 } });
+  /** `timezoneId` (e.g. `Asia/Kolkata`): the person's clock runs in that zone instead of the machine's. */
+  static async open(browser: Browser, origin: string, camera: Camera, name: string, stamp: string, { timezoneId }: { timezoneId?: string } = {}): Promise<Person> {
+    const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 800 }, ...(timezoneId ? { timezoneId } : {}) });
     context.setDefaultTimeout(15000);
     context.setDefaultNavigationTimeout(30000);
     const page = await context.newPage();
