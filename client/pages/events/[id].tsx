@@ -113,7 +113,7 @@ function EventView({ initial, currentUser }: { initial: LiveEvent; currentUser: 
                     setSaved(true);
                   }}
                 />
-                <button type="button" className="btn btn-link form-switch" onClick={() => setEditing(false)}>
+                <button type="button" className="btn btn-link" onClick={() => setEditing(false)}>
                   Stop editing
                 </button>
               </>
