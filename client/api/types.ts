@@ -33,6 +33,23 @@ export interface Order {
   version: number;
 }
 
+export type EventStatus = 'scheduled' | 'cancelled' | (string & {});
+
+/** An event (concert, game, show) tickets are sold for: GET /api/events/:id. Not the DOM's Event. */
+export interface LiveEvent {
+  id: string;
+  name: string;
+  performer?: string | null;
+  venue: string;
+  city: string;
+  /** ISO 8601 */
+  startsAt: string;
+  category: string;
+  status: EventStatus;
+  organizerId: string;
+  version: number;
+}
+
 /** One entry of the error body every service answers with. */
 export interface ApiError {
   message: string;

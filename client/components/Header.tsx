@@ -8,11 +8,13 @@ interface Props {
 }
 
 const signedOutLinks = [
+  { label: 'Events', href: '/events' },
   { label: 'Sign Up', href: '/auth/signup' },
   { label: 'Sign In', href: '/auth/signin' },
 ];
 
 const signedInLinks = [
+  { label: 'Events', href: '/events' },
   { label: 'Sell Tickets', href: '/tickets/new' },
   { label: 'My Tickets', href: '/tickets/mine' },
   { label: 'My Orders', href: '/orders' },

@@ -27,15 +27,26 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Numbers the screenshots of the whole suite: 01-..., 02-... */
+/**
+ * Numbers the screenshots of one test file: 01-..., 02-... A file sharing the
+ * folder with another numbers from its own `first` (e.g. 60-...), so each
+ * replaces only its own pictures (numbers first … first + count - 1).
+ */
 export class Camera {
-  private n = 0;
+  private n: number;
   readonly taken: string[] = [];
 
-  constructor(readonly dir = SCREENSHOT_DIR) {
+  constructor(
+    readonly dir = SCREENSHOT_DIR,
+    { first = 1, count = 50 }: { first?: number; count?: number } = {},
+  ) {
+    this.n = first - 1;
     fs.mkdirSync(dir, { recursive: true });
     // This run's pictures only.
-    for (const f of fs.readdirSync(dir)) if (f.endsWith('.png')) fs.rmSync(path.join(dir, f), { force: true });
+    for (const f of fs.readdirSync(dir)) {
+      const number = Number(/^(\d+)-.*\.png$/.exec(f)?.[1] ?? NaN);
+      if (number >= first && number < first + count) fs.rmSync(path.join(dir, f), { force: true });
+    }
   }
 
   async shoot(page: Page, name: string): Promise<string> {
@@ -79,8 +90,9 @@ export class Person {
     });
   }
 
-  static async open(browser: Browser, origin: string, camera: Camera, name: string, stamp: string): Promise<Person> {
-    const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 800 } });
+  /** `timezoneId` (e.g. `Asia/Kolkata`): the person's clock runs in that zone instead of the machine's. */
+  static async open(browser: Browser, origin: string, camera: Camera, name: string, stamp: string, { timezoneId }: { timezoneId?: string } = {}): Promise<Person> {
+    const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 800 }, ...(timezoneId ? { timezoneId } : {}) });
     context.setDefaultTimeout(15000);
     context.setDefaultNavigationTimeout(30000);
     const page = await context.newPage();

@@ -1,0 +1,201 @@
+import Head from 'next/head';
+import Link from 'next/link';
+import { useEffect, useRef, useState } from 'react';
+import type { RequestFailure } from '../../api/errors';
+import type { CurrentUser, LiveEvent } from '../../api/types';
+import ErrorAlert from '../../components/ErrorAlert';
+import EventForm from '../../components/EventForm';
+import LocalTime from '../../components/LocalTime';
+import { useRequest } from '../../hooks/use-request';
+import { categoryLabel } from '../../lib/events';
+import { fetchData, withSession, type SessionProps } from '../../lib/session';
+
+interface Props extends SessionProps {
+  event: LiveEvent | null;
+  loadError: RequestFailure | null;
+}
+
+export const getServerSideProps = withSession({}, async ({ ctx, client }) => {
+  const id = String(ctx.params?.id ?? '');
+  const { data, failure } = await fetchData(client.get<LiveEvent>(`/api/events/${encodeURIComponent(id)}`));
+  return { event: data, loadError: failure };
+});
+
+export default function EventPage({ event, loadError, currentUser }: Props) {
+  if (!event) {
+    const notFound = loadError?.status === 404;
+    return (
+      <>
+        <Head>
+          <title>{notFound ? 'Event not found' : 'Event'} · Ticketing</title>
+        </Head>
+        <section className="card">
+          <h1>{notFound ? 'Event not found' : 'Could not load this event'}</h1>
+          <ErrorAlert errors={loadError?.errors} />
+          <p>
+            <Link href="/events">Back to all events</Link>
+          </p>
+        </section>
+      </>
+    );
+  }
+  // key: a client-side move to another event starts from that event's props.
+  return <EventView key={event.id} initial={event} currentUser={currentUser} />;
+}
+
+function EventView({ initial, currentUser }: { initial: LiveEvent; currentUser: CurrentUser | null }) {
+  const [event, setEvent] = useState(initial);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const isOrganizer = !!currentUser && currentUser.id === event.organizerId;
+  const cancelled = event.status === 'cancelled';
+
+  return (
+    <>
+      <Head>
+        <title>{`${event.name}${cancelled ? ' (cancelled)' : ''} · Ticketing`}</title>
+      </Head>
+      <section className="card">
+        <p className="eyebrow">{categoryLabel(event.category)}</p>
+        <div className="event-head">
+          <h1 className="event-title">{event.name}</h1>
+          {cancelled && <span className="status status-cancelled status-event-cancelled">Cancelled</span>}
+        </div>
+        {cancelled && (
+          <p className="notice" role="status">
+            This event has been cancelled.
+          </p>
+        )}
+        <dl className="facts">
+          {event.performer && (
+            <div>
+              <dt>Performer</dt>
+              <dd>{event.performer}</dd>
+            </div>
+          )}
+          <div>
+            <dt>When</dt>
+            <dd>
+              <LocalTime iso={event.startsAt} timeStyle="short" />
+            </dd>
+          </div>
+          <div>
+            <dt>Venue</dt>
+            <dd>{event.venue}</dd>
+          </div>
+          <div>
+            <dt>City</dt>
+            <dd>{event.city}</dd>
+          </div>
+        </dl>
+
+        {isOrganizer && !cancelled && (
+          <div className="owner-panel">
+            <h2>Manage your event</h2>
+            {saved && !editing && (
+              <p className="success" role="status">
+                Saved.
+              </p>
+            )}
+            {editing ? (
+              <>
+                <EventForm
+                  idPrefix="edit-event"
+                  submitLabel="Save"
+                  initial={event}
+                  send={(client, input) => {
+                    setSaved(false);
+                    return client.put<LiveEvent>(`/api/events/${event.id}`, input);
+                  }}
+                  onSaved={(updated) => {
+                    setEvent(updated);
+                    setEditing(false);
+                    setSaved(true);
+                  }}
+                />
+                <button type="button" className="btn btn-link" onClick={() => setEditing(false)}>
+                  Stop editing
+                </button>
+              </>
+            ) : (
+              <div className="owner-actions">
+                <button
+                  type="button"
+                  className="btn"
+                  onClick={() => {
+                    setSaved(false);
+                    setEditing(true);
+                  }}
+                >
+                  Edit event
+                </button>
+              </div>
+            )}
+            <CancelEvent event={event} onCancelled={setEvent} />
+          </div>
+        )}
+      </section>
+
+      <section className="card event-listings" aria-labelledby="event-listings-title">
+        <h2 id="event-listings-title">Tickets for this event</h2>
+        <p className="muted">{cancelled ? 'Tickets are not sold for a cancelled event.' : 'Listings for this event will be shown here.'}</p>
+      </section>
+    </>
+  );
+}
+
+/** Cancel event → an in-page confirmation (focus moves to it) → POST /api/events/:id/cancel. */
+function CancelEvent({ event, onCancelled }: { event: LiveEvent; onCancelled: (event: LiveEvent) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const { run, pending, errors, setErrors } = useRequest();
+  const confirmTitle = useRef<HTMLHeadingElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
+
+  useEffect(() => {
+    if (confirming) confirmTitle.current?.focus();
+    else if (wasConfirming.current) opener.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+
+  const confirm = () => {
+    void run((client) => client.post<LiveEvent>(`/api/events/${event.id}/cancel`), onCancelled);
+  };
+
+  if (!confirming) {
+    return (
+      <div className="danger-zone">
+        <button ref={opener} type="button" className="btn btn-danger" onClick={() => setConfirming(true)}>
+          Cancel event
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="danger-zone confirm" role="group" aria-labelledby="cancel-event-title" aria-describedby="cancel-event-text">
+      <h3 id="cancel-event-title" ref={confirmTitle} tabIndex={-1}>
+        Cancel “{event.name}”?
+      </h3>
+      <p id="cancel-event-text">
+        Buyers are refunded in full and its tickets stop being sold. This cannot be undone.
+      </p>
+      <ErrorAlert errors={errors} />
+      <div className="confirm-actions">
+        <button type="button" className="btn btn-danger" onClick={confirm} disabled={pending} aria-busy={pending || undefined}>
+          Yes, cancel this event
+        </button>
+        <button
+          type="button"
+          className="btn"
+          disabled={pending}
+          onClick={() => {
+            setErrors([]);
+            setConfirming(false);
+          }}
+        >
+          Keep the event
+        </button>
+      </div>
+    </div>
+  );
+}
