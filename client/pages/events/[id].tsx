@@ -177,7 +177,7 @@ function CancelEvent({ event, onCancelled }: { event: LiveEvent; onCancelled: (e
         Cancel “{event.name}”?
       </h3>
       <p id="cancel-event-text">
-        Buyers are refunded in full and its tickets stop being sold. This cannot be undone.
+        Everyone will see it as cancelled. This cannot be undone.
       </p>
       <ErrorAlert errors={errors} />
       <div className="confirm-actions">
