@@ -79,8 +79,8 @@ const ticketSchema = new mongoose.Schema<TicketDoc>(
 
 ticketSchema.plugin(outboxPlugin);
 
-// Newest first, for the listing and for /mine.
-ticketSchema.index({ createdAt: -1 });
+// Newest first, for the listing and for /mine: the sort's own order, `_id` breaking ties.
+ticketSchema.index({ createdAt: -1, _id: -1 });
 ticketSchema.index({ userId: 1 });
 ticketSchema.index({ orderId: 1 });
 
