@@ -46,6 +46,18 @@ export interface TicketJSON {
   orderId?: string;
 }
 
+/** The contract's ticket shape, from a stored ticket (a document, or a plain record read with `lean`). */
+export function ticketJSON(doc: Pick<TicketDoc, 'title' | 'price' | 'userId' | 'version' | 'orderId'> & { _id: unknown }): TicketJSON {
+  return {
+    id: String(doc._id),
+    title: doc.title,
+    price: doc.price,
+    userId: doc.userId,
+    version: doc.version,
+    ...(doc.orderId ? { orderId: doc.orderId } : {}),
+  };
+}
+
 const ticketSchema = new mongoose.Schema<TicketDoc>(
   {
     title: { type: String, required: true, trim: true },
@@ -63,16 +75,7 @@ const ticketSchema = new mongoose.Schema<TicketDoc>(
       ...toJSONOptions,
       // Built from the document: exactly the contract's ticket shape. Only
       // GET /api/tickets/mine adds `status` (see entry-points/http/mine.ts).
-      transform(doc: TicketDoc): TicketJSON {
-        return {
-          id: String(doc._id),
-          title: doc.title,
-          price: doc.price,
-          userId: doc.userId,
-          version: doc.version,
-          ...(doc.orderId ? { orderId: doc.orderId } : {}),
-        };
-      },
+      transform: (doc: TicketDoc): TicketJSON => ticketJSON(doc),
     },
   },
 );
@@ -99,11 +102,16 @@ export const Ticket = mongoose.model<TicketDoc>('Ticket', ticketSchema);
 /** Escapes every regular-expression metacharacter: the search is for the literal text. */
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Available tickets, newest first, a page of them; `titleContains` matches titles case-insensitively. */
-export function findAvailableTickets({ titleContains, limit, offset }: { titleContains?: string; limit: number; offset: number }): Promise<TicketDoc[]> {
+/**
+ * Available tickets, newest first, a page of them, in the contract's shape;
+ * `titleContains` matches titles case-insensitively. Read as plain records:
+ * a page is only shown, never saved.
+ */
+export async function findAvailableTickets({ titleContains, limit, offset }: { titleContains?: string; limit: number; offset: number }): Promise<TicketJSON[]> {
   const filter: Record<string, unknown> = { ...availableFilter };
   if (titleContains) filter.title = { $regex: escapeRegExp(titleContains), $options: 'i' };
-  return Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).exec();
+  const docs = await Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).lean<Array<TicketAttrs & { _id: unknown; version: number; orderId?: string }>>().exec();
+  return docs.map(ticketJSON);
 }
 
 /** Every ticket a user listed, newest first. */
