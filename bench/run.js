@@ -405,11 +405,11 @@ async function main() {
     const dur = o.duration;
     const C = o.connections;
     const W = o.writeConnections;
-    const services = sys.processes.filter((p) => p.name !== 'client');
     const run = async (name, opts) => {
       log(`${name} ...`);
       // The floor's row: the floor's own CPU.
-      const measured = name === 'floor' ? [floorProc] : services;
+      // Now, not at start: a restarted service has a new pid.
+      const measured = name === 'floor' ? [floorProc] : sys.processes.filter((p) => p.name !== 'client');
       const cpuBefore = serviceCpuMs(measured);
       const r = await cannon(opts);
       // The events a request caused are handled after its answer: let them finish.

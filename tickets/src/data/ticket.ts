@@ -102,6 +102,9 @@ export const Ticket = mongoose.model<TicketDoc>('Ticket', ticketSchema);
 /** Escapes every regular-expression metacharacter: the search is for the literal text. */
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A stored ticket as `lean` reads it, as far as the contract's shape needs. */
+type StoredTicket = TicketAttrs & { _id: unknown; version: number; orderId?: string };
+
 /**
  * Available tickets, newest first, a page of them, in the contract's shape;
  * `titleContains` matches titles case-insensitively. Read as plain records:
@@ -110,8 +113,14 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 export async function findAvailableTickets({ titleContains, limit, offset }: { titleContains?: string; limit: number; offset: number }): Promise<TicketJSON[]> {
   const filter: Record<string, unknown> = { ...availableFilter };
   if (titleContains) filter.title = { $regex: escapeRegExp(titleContains), $options: 'i' };
-  const docs = await Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).lean<Array<TicketAttrs & { _id: unknown; version: number; orderId?: string }>>().exec();
+  const docs = await Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).lean<StoredTicket[]>().exec();
   return docs.map(ticketJSON);
+}
+
+/** One ticket in the contract's shape, read as a plain record (it is only shown); null when there is none. */
+export async function findTicket(id: string): Promise<TicketJSON | null> {
+  const doc = await Ticket.findById(id).lean<StoredTicket>().exec();
+  return doc ? ticketJSON(doc) : null;
 }
 
 /** Every ticket a user listed, newest first. */
