@@ -272,14 +272,19 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
 
   if (payment.status !== PaymentStatus.Succeeded) return { payment };
 
-  // Both read after the success is stored: a cancel, or another success, stored
-  // after these reads sees this success in turn and acts on it.
-  const [order, succeeded] = await Promise.all([Order.findById(payment.orderId), paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded })]);
+  // All three after the success is stored, and at once: a cancel, or another
+  // success, stored after these reads sees this success in turn and acts on
+  // it. The claim is made whether or not the order turns out cancelled: a
+  // success of a cancelled order is refunded as such before any claim counts.
+  const [order, succeeded, kept] = await Promise.all([
+    Order.findById(payment.orderId),
+    paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }),
+    keptPaymentOf(payment),
+  ]);
   if (order?.status === OrderStatus.Cancelled) {
     await refundOrLeaveDue(stripe, payment);
     return { payment: (await Payment.findById(payment._id))!, refundedForCancelledOrder: true };
   }
-  const kept = await keptPaymentOf(payment);
   // Every other success of the order is refunded, by whoever sees it: also one
   // whose recorder stopped between its success and its claim (a crash).
   const others = succeeded.filter((other) => other.id !== kept);
