@@ -405,18 +405,28 @@ async function main() {
     const dur = o.duration;
     const C = o.connections;
     const W = o.writeConnections;
+    /** The database server's process (FerretDB here), for its CPU beside the services'. */
+    const database = () => {
+      try {
+        return [{ pid: Number(fs.readFileSync(path.join(localDir, 'run', 'mongo.pid'), 'utf8').trim()) }];
+      } catch {
+        return [];
+      }
+    };
     const run = async (name, opts) => {
       log(`${name} ...`);
       // The floor's row: the floor's own CPU.
       // Now, not at start: a restarted service has a new pid.
       const measured = name === 'floor' ? [floorProc] : sys.processes.filter((p) => p.name !== 'client');
       const cpuBefore = serviceCpuMs(measured);
+      const dbCpuBefore = serviceCpuMs(database());
       const r = await cannon(opts);
       // The events a request caused are handled after its answer: let them finish.
       if (name !== 'floor') await sleep(1500);
       r.serviceCpuMsPerRequest = round((serviceCpuMs(measured) - cpuBefore) / Math.max(1, r.ok), 3);
+      if (name !== 'floor') r.databaseCpuMsPerRequest = round((serviceCpuMs(database()) - dbCpuBefore) / Math.max(1, r.ok), 3);
       R[name] = r;
-      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request`);
+      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request, database CPU ${r.databaseCpuMsPerRequest ?? '–'} ms/request`);
       return r;
     };
 

@@ -44,8 +44,9 @@ function markdown(run) {
     lines.push(`Abuse limits raised for the bench (one address, one buyer; the limiters still run): ${Object.entries(run.limits).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
   }
   lines.push('');
-  lines.push('| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal | service CPU ms/req |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|');
+  const withDb = HTTP_ROWS.some(([key]) => R[key] && R[key].databaseCpuMsPerRequest !== undefined);
+  lines.push(`| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal | service CPU ms/req |${withDb ? ' database CPU ms/req |' : ''}`);
+  lines.push(`|---|---:|---:|---:|---:|---:|---:|---|---:|${withDb ? '---:|' : ''}`);
   for (const [key, what, goal] of HTTP_ROWS) {
     const r = R[key];
     if (!r) continue;
@@ -54,7 +55,7 @@ function markdown(run) {
       continue;
     }
     lines.push(
-      `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} | ${fmt(r.serviceCpuMsPerRequest, r.serviceCpuMsPerRequest < 1 ? 3 : 2)} |`,
+      `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} | ${fmt(r.serviceCpuMsPerRequest, r.serviceCpuMsPerRequest < 1 ? 3 : 2)} |${withDb ? ` ${fmt(r.databaseCpuMsPerRequest, r.databaseCpuMsPerRequest < 1 ? 3 : 2)} |` : ''}`,
     );
   }
   const ev = [];
