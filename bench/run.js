@@ -23,6 +23,8 @@
 //   --writers-seconds S how long the writers write (default 15)
 //   --probes N          idle propagation samples (default 30)
 //   --scale 1000,10000  collection sizes of the "scale" scenario
+//   --sustained 10,20,40   writer counts of the "sustained-writes" scenario
+//   --sustained-seconds S  how long each count writes (default 60)
 //   --event-bus stan|jetstream   (default stan, as npm start)
 //   --no-client         API only (skips `next build` and the client)
 //   --tracing on|off    trace every service into a Zipkin of the bench's own (default: as npm start, on unless TICKETING_TRACING=off);
@@ -47,14 +49,18 @@ const SCENARIOS = {
   create: 'POST /api/tickets',
   edit: 'PUT /api/tickets/:id, each connection its own ticket',
   order: 'POST /api/orders, each request a distinct ticket',
-  pay: 'POST /api/payments, each request a distinct order (stripe-mock)',
+  'order-burst': '200 orders (BENCH_BURST_ORDERS), 20 in flight, each a distinct ticket: orders/s and latency',
+  pay: '100 payments (BENCH_PAYMENTS), 20 in flight, each a distinct order (stripe-mock): payments/s and latency',
   propagation: 'ticket created → in orders’ replica, idle',
   writers: 'the same while N users edit their tickets, 1 write/s each',
+  'sustained-writes': 'N writers (--sustained 10,20,40) editing their own tickets in a closed loop for --sustained-seconds each, a probe listing a ticket every second and ordering it: writes/s, events/s, outbox backlog, probe lag',
   scale: 'list p50 and propagation at 1k and 10k tickets, beside the driver',
+  'list@10k': 'GET /api/tickets with 10,000 tickets stored (seeded on the driver, tickets restarted), beside the same query on the driver',
+  'show@10k': 'GET /api/tickets/:id with 10,000 tickets stored, beside findOne by _id on the driver',
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
 };
-const HTTP_SCENARIOS = ['framework', 'currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'pay'];
+const HTTP_SCENARIOS = ['framework', 'currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'order-burst', 'pay', 'list@10k', 'show@10k'];
 
 // ------------------------------------------------------------------ args --
 function parseArgs(argv) {
@@ -66,6 +72,8 @@ function parseArgs(argv) {
     writersSeconds: 15,
     probes: 30,
     scale: [1000, 10000],
+    sustained: [10, 20, 40],
+    sustainedSeconds: 60,
     eventBus: 'stan',
     client: 'auto',
     repo: path.resolve(BENCH_DIR, '..'),
@@ -92,6 +100,8 @@ function parseArgs(argv) {
       case '--writers-seconds': o.writersSeconds = Number(value()); break;
       case '--probes': o.probes = Number(value()); break;
       case '--scale': o.scale = list().map(Number); break;
+      case '--sustained': o.sustained = list().map(Number); break;
+      case '--sustained-seconds': o.sustainedSeconds = Number(value()); break;
       case '--event-bus': o.eventBus = value(); break;
       case '--no-client': o.client = false; break;
       case '--tracing': o.tracing = !/^(0|off|false|no)$/i.test(value()); break;
@@ -240,7 +250,8 @@ async function cannon(opts) {
   const result = await autocannon(options);
   const ok = result['2xx'];
   return {
-    rps: round(result.requests.average, 0),
+    // A fixed count: what was answered over the time it took (the per-second average of a run of a few seconds is not that).
+    rps: options.amount ? round(ok / Math.max(0.001, result.duration), 1) : round(result.requests.average, 0),
     ok,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -394,18 +405,28 @@ async function main() {
     const dur = o.duration;
     const C = o.connections;
     const W = o.writeConnections;
-    const services = sys.processes.filter((p) => p.name !== 'client');
+    /** The database server's process (FerretDB here), for its CPU beside the services'. */
+    const database = () => {
+      try {
+        return [{ pid: Number(fs.readFileSync(path.join(localDir, 'run', 'mongo.pid'), 'utf8').trim()) }];
+      } catch {
+        return [];
+      }
+    };
     const run = async (name, opts) => {
       log(`${name} ...`);
       // The floor's row: the floor's own CPU.
-      const measured = name === 'floor' ? [floorProc] : services;
+      // Now, not at start: a restarted service has a new pid.
+      const measured = name === 'floor' ? [floorProc] : sys.processes.filter((p) => p.name !== 'client');
       const cpuBefore = serviceCpuMs(measured);
+      const dbCpuBefore = serviceCpuMs(database());
       const r = await cannon(opts);
       // The events a request caused are handled after its answer: let them finish.
       if (name !== 'floor') await sleep(1500);
       r.serviceCpuMsPerRequest = round((serviceCpuMs(measured) - cpuBefore) / Math.max(1, r.ok), 3);
+      if (name !== 'floor') r.databaseCpuMsPerRequest = round((serviceCpuMs(database()) - dbCpuBefore) / Math.max(1, r.ok), 3);
       R[name] = r;
-      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request`);
+      log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request, database CPU ${r.databaseCpuMsPerRequest ?? '–'} ms/request`);
       return r;
     };
 
@@ -532,42 +553,47 @@ async function main() {
         ],
       });
     }
-    const orderIds = [];
-    if (want('order') || want('pay')) {
-      const count = Number(process.env.BENCH_ORDERS || 300);
-      log(`creating ${count} tickets to order ...`);
-      const forSale = (await inBatches(count, 10, (i) => api.createTicket(seller, `for sale ${i}`, 40))).map((t) => t.id);
-      await waitForIds(ordersDb.collection('tickets'), forSale.map((id) => new ObjectId(id)), 60000, log);
-      const next = picker(forSale);
-      const opts = {
-        url: `${gw}/api/orders`,
-        connections: W,
-        amount: count,
-        requests: [
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', cookie: buyer.cookie },
-            setupRequest: (req) => ({ ...req, body: JSON.stringify({ ticketId: next() }) }),
-            onResponse: (status, body) => {
-              if (status === 201) orderIds.push(JSON.parse(body).id);
-            },
-          },
-        ],
-      };
-      if (want('order')) await run('order', opts);
-      else {
-        await cannon(opts);
-      }
+    /** Tickets for sale, one each, in orders' replica (so an order for each is accepted). */
+    const ticketsForSale = async (count, what) => {
+      log(`creating ${count} tickets to ${what} ...`);
+      const ids = (await inBatches(count, 10, (i) => api.createTicket(seller, `for sale ${i}`, 40))).map((t) => t.id);
+      await waitForIds(ordersDb.collection('tickets'), ids.map((id) => new ObjectId(id)), 60000, log);
+      return ids;
+    };
+    /** One order per ticket, placed by the buyer (not measured). */
+    const placeOrders = async (ticketIds) =>
+      (
+        await inBatches(ticketIds.length, 10, async (i) => {
+          const r = await api.call('POST', '/api/orders', { cookie: buyer.cookie, body: { ticketId: ticketIds[i] } });
+          if (r.status !== 201) throw new Error(`order: ${r.status} ${JSON.stringify(r.body)}`);
+          return r.body.id;
+        })
+      );
+    const orderRequests = (ticketIds) => {
+      const next = picker(ticketIds);
+      return [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: buyer.cookie },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ ticketId: next() }) }),
+        },
+      ];
+    };
+    if (want('order')) {
+      const forSale = await ticketsForSale(Number(process.env.BENCH_ORDERS || 300), 'order');
+      await run('order', { url: `${gw}/api/orders`, connections: W, amount: forSale.length, requests: orderRequests(forSale) });
     }
-    if (want('pay') && orderIds.length === 0) {
-      R.pay = { skipped: 'no order was placed' };
-      log('pay: skipped, no order was placed');
-    } else if (want('pay')) {
+    if (want('order-burst')) {
+      const forSale = await ticketsForSale(Number(process.env.BENCH_BURST_ORDERS || 200), 'order in a burst');
+      await run('order-burst', { url: `${gw}/api/orders`, connections: 20, amount: forSale.length, requests: orderRequests(forSale) });
+    }
+    if (want('pay')) {
+      const orderIds = await placeOrders(await ticketsForSale(Number(process.env.BENCH_PAYMENTS || 100), 'pay for'));
       await waitForIds(paymentsDb.collection('orders'), orderIds.map((id) => new ObjectId(id)), 60000, log);
       const next = picker(orderIds);
       await run('pay', {
         url: `${gw}/api/payments`,
-        connections: W,
+        connections: 20,
         amount: orderIds.length,
         requests: [
           {
@@ -578,7 +604,6 @@ async function main() {
         ],
       });
     }
-
     // --------------------------------------------------- event scenarios --
     const replica = ordersDb.collection('tickets');
     /** ticket created (its 201) → the ticket is in orders' replica (orders accepts an order for it). */
@@ -657,6 +682,90 @@ async function main() {
       };
       log(`writers: ${JSON.stringify(R.writers)}`);
     }
+    await settle('sustained-writes');
+    if (want('sustained-writes')) {
+      const tickets = sys.processes.find((p) => p.name === 'tickets');
+      /** tickets' /metrics: events published so far, and what its outbox holds. */
+      const ticketsMetrics = async () => {
+        const text = await (await fetch(`http://127.0.0.1:${tickets.port}/metrics`)).text();
+        const sum = (name) =>
+          text
+            .split('\n')
+            .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+            .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+        return { published: sum('events_published_total'), backlog: sum('outbox_backlog') };
+      };
+      R.sustained = [];
+      for (const n of o.sustained) {
+        log(`sustained writes: ${n} writers for ${o.sustainedSeconds}s ...`);
+        const users = await inBatches(n, 10, (i) => api.signup(`sustained${n}-${i}-${Date.now()}@bench.dev`));
+        const own = await inBatches(n, 10, (i) => api.createTicket(users[i], `sustained ${i}`, 50));
+        const until = performance.now() + o.sustainedSeconds * 1000;
+        const putLatency = [];
+        let okWrites = 0;
+        let failed = 0;
+        // Closed loop: each writer sends its next edit as soon as the last is answered.
+        const writer = async (i) => {
+          for (let k = 0; performance.now() < until; k++) {
+            const t0 = performance.now();
+            const r = await api.call('PUT', `/api/tickets/${own[i].id}`, { cookie: users[i].cookie, body: { title: `s${i} ${k}`, price: 50 + (k % 2) } });
+            putLatency.push(performance.now() - t0);
+            if (r.status === 200) okWrites++;
+            else failed++;
+          }
+        };
+        // Once a second: a ticket listed (its 201) until the buyer's order for it is accepted (orders has it).
+        const lags = [];
+        let lost = 0;
+        const prober = (async () => {
+          while (performance.now() < until) {
+            const started = performance.now();
+            const t = await api.createTicket(seller, 'sustained probe', 5);
+            const t0 = performance.now();
+            for (;;) {
+              const r = await api.call('POST', '/api/orders', { cookie: buyer.cookie, body: { ticketId: t.id } });
+              if (r.status === 201) {
+                lags.push(performance.now() - t0);
+                break;
+              }
+              if (performance.now() - t0 > 30000) {
+                lost++;
+                break;
+              }
+              await sleep(5);
+            }
+            const rest = 1000 - (performance.now() - started);
+            if (rest > 0) await sleep(rest);
+          }
+        })();
+        const backlog = [];
+        const first = await ticketsMetrics();
+        const t0 = performance.now();
+        const sampler = (async () => {
+          while (performance.now() < until) {
+            await sleep(1000);
+            backlog.push((await ticketsMetrics().catch(() => ({ backlog: NaN }))).backlog);
+          }
+        })();
+        await Promise.all([...users.map((_, i) => writer(i)), prober, sampler]);
+        const elapsed = (performance.now() - t0) / 1000;
+        const last = await ticketsMetrics();
+        const row = {
+          writers: n,
+          seconds: round(elapsed, 1),
+          writesPerSecond: round(okWrites / elapsed, 1),
+          failedWrites: failed,
+          put: summary(putLatency),
+          eventsPublishedPerSecond: round((last.published - first.published) / elapsed, 1),
+          backlogMax: Math.max(0, ...backlog.filter(Number.isFinite)),
+          backlogFinal: last.backlog,
+          probeLag: { ...summary(lags), lostAfter30s: lost },
+        };
+        R.sustained.push(row);
+        log(`sustained ${n}: ${JSON.stringify(row)}`);
+        await waitQuiet(mongo, o.eventBus, ports, 300000, log);
+      }
+    }
     await settle('scale');
     if (want('scale')) {
       const tickets = ticketsDb.collection('tickets');
@@ -693,6 +802,68 @@ async function main() {
         const row = { tickets: await tickets.countDocuments({}), list, driver, ratio: round(list.p50 / driver.p50, 2), propagation };
         R.scale.push(row);
         log(`scale ${size}: ${JSON.stringify(row)}`);
+      }
+    }
+    if (want('list@10k') || want('show@10k')) {
+      const tickets = ticketsDb.collection('tickets');
+      const size = 10000;
+      const have = await tickets.countDocuments({});
+      if (have < size) {
+        log(`seeding tickets to ${size} (driver insertMany) ...`);
+        const t = Date.now() - 3600 * 1000;
+        for (let i = have; i < size; i += 1000) {
+          const docs = [];
+          for (let j = i; j < Math.min(size, i + 1000); j++) {
+            const at = new Date(t - j * 1000);
+            docs.push({ title: `seeded ${j}`, price: 12, userId: seller.id, cancelledOrderIds: [], outbox: [], version: 0, createdAt: at, updatedAt: at });
+          }
+          await tickets.insertMany(docs, { ordered: false });
+        }
+      }
+      // Written behind the service's back: restarted, as after a data load, so nothing it kept in memory predates them.
+      const before = sys.processes.find((p) => p.name === 'tickets');
+      log('restarting tickets after the seeding ...');
+      process.kill(-before.pid, 'SIGTERM');
+      for (const deadline = Date.now() + 120000; ; ) {
+        const now = sys.processes.find((p) => p.name === 'tickets');
+        if (now.pid !== before.pid && (await api.call('GET', '/api/tickets?limit=1').catch(() => ({ status: 0 }))).status === 200) break;
+        if (Date.now() > deadline) throw new Error('tickets did not come back after its restart');
+        await sleep(250);
+      }
+      // The same work on the driver, as many at once as the pool allows, for as long.
+      const onDriver = async (fn) => {
+        const latency = [];
+        const until = performance.now() + dur * 1000;
+        await Promise.all(
+          Array.from({ length: 20 }, async () => {
+            while (performance.now() < until) {
+              const t0 = performance.now();
+              await fn();
+              latency.push(performance.now() - t0);
+            }
+          }),
+        );
+        return { rps: round(latency.length / dur, 0), ...summary(latency), concurrency: 20 };
+      };
+      R.at10k = { tickets: await tickets.countDocuments({}) };
+      if (want('list@10k')) {
+        await run('list@10k', { url: `${gw}/api/tickets`, connections: C, duration: dur });
+        R.at10k.listDriver = await onDriver(() => tickets.find({ orderId: null, soldAt: null }).sort({ createdAt: -1, _id: -1 }).limit(50).toArray());
+        log(`list@10k on the driver: ${JSON.stringify(R.at10k.listDriver)}`);
+      }
+      if (want('show@10k')) {
+        const ids = (await tickets.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+        const shuffled = ids.sort(() => Math.random() - 0.5).slice(0, 1000);
+        const next = picker(shuffled.map(String));
+        await run('show@10k', {
+          url: gw,
+          connections: C,
+          duration: dur,
+          requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/tickets/${next()}` }) }],
+        });
+        const nextId = picker(shuffled);
+        R.at10k.showDriver = await onDriver(() => tickets.findOne({ _id: nextId() }));
+        log(`show@10k on the driver: ${JSON.stringify(R.at10k.showDriver)}`);
       }
     }
     if (want('db-floor')) {

@@ -19,7 +19,10 @@ const HTTP_ROWS = [
   ['create', 'POST /api/tickets', ''],
   ['edit', 'PUT /api/tickets/:id (own ticket per connection)', ''],
   ['order', 'POST /api/orders (distinct tickets)', ''],
-  ['pay', 'POST /api/payments (distinct orders, stripe-mock)', ''],
+  ['order-burst', 'POST /api/orders: 200 orders, 20 in flight (distinct tickets)', '≥ 17.6 /s (the original)'],
+  ['pay', 'POST /api/payments: 100 payments, 20 in flight (distinct orders, stripe-mock)', '≥ 60 /s'],
+  ['list@10k', 'GET /api/tickets (50 newest) at 10,000 tickets', '≥ 200 req/s'],
+  ['show@10k', 'GET /api/tickets/:id at 10,000 tickets', '≥ 1,000 req/s'],
 ];
 
 function markdown(run) {
@@ -41,8 +44,9 @@ function markdown(run) {
     lines.push(`Abuse limits raised for the bench (one address, one buyer; the limiters still run): ${Object.entries(run.limits).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
   }
   lines.push('');
-  lines.push('| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal | service CPU ms/req |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|');
+  const withDb = HTTP_ROWS.some(([key]) => R[key] && R[key].databaseCpuMsPerRequest !== undefined);
+  lines.push(`| Scenario | conns | req/s | p50 ms | p99 ms | non-2xx / errors | ratio | goal | service CPU ms/req |${withDb ? ' database CPU ms/req |' : ''}`);
+  lines.push(`|---|---:|---:|---:|---:|---:|---:|---|---:|${withDb ? '---:|' : ''}`);
   for (const [key, what, goal] of HTTP_ROWS) {
     const r = R[key];
     if (!r) continue;
@@ -51,7 +55,7 @@ function markdown(run) {
       continue;
     }
     lines.push(
-      `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} | ${fmt(r.serviceCpuMsPerRequest, r.serviceCpuMsPerRequest < 1 ? 3 : 2)} |`,
+      `| ${what} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} / ${r.errors} | ${key === 'floor' ? '1.00 ×' : ratio(floor ? r.rps / floor : NaN)} | ${goal} | ${fmt(r.serviceCpuMsPerRequest, r.serviceCpuMsPerRequest < 1 ? 3 : 2)} |${withDb ? ` ${fmt(r.databaseCpuMsPerRequest, r.databaseCpuMsPerRequest < 1 ? 3 : 2)} |` : ''}`,
     );
   }
   const ev = [];
@@ -78,6 +82,27 @@ function markdown(run) {
     lines.push('| Event propagation (ms) | samples | p50 | p99 | | goal |');
     lines.push('|---|---:|---:|---:|---|---|');
     lines.push(...ev);
+  }
+  if (R.at10k) {
+    const a = R.at10k;
+    const row = (what, api, driver) =>
+      api && driver
+        ? `| ${what} | ${fmt(api.rps)} | ${fmt(api.p50, 1)} / ${fmt(api.p99, 1)} | ${fmt(driver.rps)} | ${fmt(driver.p50, 1)} / ${fmt(driver.p99, 1)} | ${ratio(api.rps / driver.rps)} |`
+        : null;
+    lines.push('');
+    lines.push(`| At ${fmt(a.tickets)} tickets | via gateway req/s | p50 / p99 ms | same query on the driver (20 at once) /s | p50 / p99 ms | gateway ÷ driver |`);
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    for (const l of [row('GET /api/tickets (50 newest)', R['list@10k'], a.listDriver), row('GET /api/tickets/:id', R['show@10k'], a.showDriver)]) if (l) lines.push(l);
+  }
+  if (R.sustained && R.sustained.length) {
+    lines.push('');
+    lines.push('| Sustained writes (closed loop) | seconds | writes/s | PUT p50 / p99 ms | failed | events published/s | outbox backlog max / final | probe lag p50 / p99 ms (n, lost) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const w of R.sustained) {
+      lines.push(
+        `| ${w.writers} writers | ${fmt(w.seconds, 0)} | ${fmt(w.writesPerSecond, 1)} | ${fmt(w.put.p50, 1)} / ${fmt(w.put.p99, 1)} | ${w.failedWrites} | ${fmt(w.eventsPublishedPerSecond, 1)} | ${fmt(w.backlogMax)} / ${fmt(w.backlogFinal)} | ${fmt(w.probeLag.p50, 1)} / ${fmt(w.probeLag.p99, 1)} (${w.probeLag.n}, ${w.probeLag.lostAfter30s}) |`,
+      );
+    }
   }
   if (R.scale && R.scale.length) {
     lines.push('');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { adaptToFerretDB } from '../mongo/ferretdb';
+import { adaptToFerretDB, ferretdbAdapterOf } from '../mongo/ferretdb';
 
 let memoryServer: { getUri(): string; stop(): Promise<unknown> } | undefined;
 
@@ -29,6 +29,8 @@ export async function connectTestDatabase(): Promise<void> {
 export async function clearTestDatabase(): Promise<void> {
   const collections = await mongoose.connection.db!.collections();
   await Promise.all(collections.map((c) => c.deleteMany({})));
+  // Emptied on the driver, behind the adapter: what it keeps in process is read again.
+  ferretdbAdapterOf(mongoose.connection)?.views.forget();
 }
 
 export async function dropTestDatabase(): Promise<void> {

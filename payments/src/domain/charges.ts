@@ -191,7 +191,7 @@ export interface Settlement {
  * records it. Success becomes a succeeded Payment and stages payment:created
  * in the same write (see recordSucceeded).
  */
-export async function settleAttempt(stripe: Stripe, attempt: PaymentDoc, outcome: AttemptOutcome): Promise<Settlement> {
+export async function settleAttempt(stripe: Stripe, attempt: PaymentDoc, outcome: AttemptOutcome, read: OrderAsRead = {}): Promise<Settlement> {
   if (outcome.result === 'unknown') return { payment: attempt };
   if (outcome.result === 'in_progress') {
     // Remember the PaymentIntent, so the webhook and the reconciler can find it.
@@ -206,7 +206,13 @@ export async function settleAttempt(stripe: Stripe, attempt: PaymentDoc, outcome
     const settled = await recordFailed(attempt, outcome.message, outcome.intentId);
     return { payment: settled };
   }
-  return recordSucceeded(stripe, attempt, outcome.intent);
+  return recordSucceeded(stripe, attempt, outcome.intent, read);
+}
+
+/** What a caller already read of the attempt's order, so it is not read again. */
+export interface OrderAsRead {
+  /** The order's replica as read for this attempt (its kept trace context is continued). */
+  order?: OrderDoc;
 }
 
 /**
@@ -234,12 +240,13 @@ export async function recordFailed(attempt: PaymentDoc, message: string, intentI
  * payment is refunded here. Otherwise the order's kept payment is decided by
  * a unique insert (KeptPayment): a success that is not kept is refunded.
  */
-export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, intent: Stripe.PaymentIntent): Promise<Settlement> {
+export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, intent: Stripe.PaymentIntent, read: OrderAsRead = {}): Promise<Settlement> {
   // A copy: the caller's attempt keeps the state it read, whatever this write does.
   let payment: PaymentDoc | null = Payment.hydrate(attempt.toObject());
   // payment:created continues the order's trace (kept on the replica by its
   // order:created), linked both ways to the request or job recording it.
-  const orderTrace = await keptOrderTrace(payment.orderId);
+  // The trace never changes once kept, so an order read earlier for this attempt tells it.
+  const orderTrace = read.order ? traceOf(read.order) : await keptOrderTrace(payment.orderId);
   for (let tries = 0; payment && tries < 5; tries += 1) {
     if (payment.status !== PaymentStatus.Pending && payment.status !== PaymentStatus.Failed) break;
     const read: PaymentStatus = payment.status;
@@ -265,15 +272,22 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
 
   if (payment.status !== PaymentStatus.Succeeded) return { payment };
 
-  const order = await Order.findById(payment.orderId);
+  // All three after the success is stored, and at once: a cancel, or another
+  // success, stored after these reads sees this success in turn and acts on
+  // it. The claim is made whether or not the order turns out cancelled: a
+  // success of a cancelled order is refunded as such before any claim counts.
+  const [order, succeeded, kept] = await Promise.all([
+    Order.findById(payment.orderId),
+    paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }),
+    keptPaymentOf(payment),
+  ]);
   if (order?.status === OrderStatus.Cancelled) {
     await refundOrLeaveDue(stripe, payment);
     return { payment: (await Payment.findById(payment._id))!, refundedForCancelledOrder: true };
   }
-  const kept = await keptPaymentOf(payment);
   // Every other success of the order is refunded, by whoever sees it: also one
   // whose recorder stopped between its success and its claim (a crash).
-  const others = (await paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded })).filter((other) => other.id !== kept);
+  const others = succeeded.filter((other) => other.id !== kept);
   for (const other of others) await refundOrLeaveDue(stripe, other);
   if (kept !== payment.id) return { payment: (await Payment.findById(payment._id))!, refundedAsDuplicate: true };
   return { payment };
@@ -282,7 +296,11 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
 /** The trace context kept on the order's replica; undefined when it has none (stored before they were kept). */
 async function keptOrderTrace(orderId: string): Promise<ContinuedTrace | undefined> {
   const kept = await Order.findById(orderId).select('traceparent tracestate').lean();
-  if (!kept?.traceparent) return undefined;
+  return kept ? traceOf(kept) : undefined;
+}
+
+function traceOf(kept: Pick<OrderDoc, 'traceparent' | 'tracestate'>): ContinuedTrace | undefined {
+  if (!kept.traceparent) return undefined;
   return { of: 'order', traceparent: kept.traceparent, ...(kept.tracestate ? { tracestate: kept.tracestate } : {}) };
 }
 
@@ -317,30 +335,42 @@ export function unpayableReason(order: OrderDoc, now = Date.now()): string | und
   return undefined;
 }
 
+/** A payable order as read for an attempt: the amount to charge, and what the attempt needs of the reads. */
+export interface PayableOrder {
+  amount: number;
+  order: OrderDoc;
+  /** How many of its attempts are recorded as failed (the next attempt's key). */
+  failedAttempts: number;
+}
+
 /**
  * The request's checks, in the contract's order: unknown order 404, someone
  * else's 401, paid 400, expired 400, cancelled 400, an amount Stripe cannot
- * charge 400. Resolves with the amount to charge, in cents.
+ * charge 400. The order and its payments are read at once
+ * (both by the order's id).
  */
-export async function payableAmount(orderId: string, userId: string): Promise<number> {
-  // The order may be a few ms behind its order:created event.
-  const order = await awaitReplica(() => Order.findById(orderId).exec());
+export async function payableOrder(orderId: string, userId: string): Promise<PayableOrder> {
+  const [order, payments] = await Promise.all([
+    // The order may be a few ms behind its order:created event.
+    awaitReplica(() => Order.findById(orderId).exec()),
+    paymentsOf(orderId),
+  ]);
   if (!order) throw new NotFoundError();
   if (order.userId !== userId) throw new NotAuthorizedError();
-  if ((await paymentsOf(orderId, { status: PaymentStatus.Succeeded })).length) throw new BadRequestError(ALREADY_PAID);
+  if (payments.some((p) => p.status === PaymentStatus.Succeeded)) throw new BadRequestError(ALREADY_PAID);
   const reason = unpayableReason(order);
   if (reason) throw new BadRequestError(reason);
   const amount = chargeableCents(order.price);
   if (amount === undefined) throw new BadRequestError(UNCHARGEABLE);
-  return amount;
+  return { amount, order, failedAttempts: payments.filter((p) => p.status === PaymentStatus.Failed).length };
 }
 
 /** Claims the order's next attempt key; or names the key another attempt holds. */
-/** How many of the order's attempts are recorded as failed (the attempt keys move on with it). */
-export const failedAttemptsOf = async (orderId: string) => (await paymentsOf(orderId, { status: PaymentStatus.Failed })).length;
-
-async function claimAttempt(orderId: string, amount: number, token: string): Promise<{ attempt: PaymentDoc } | { heldKey: string }> {
-  const failedAttempts = await failedAttemptsOf(orderId);
+async function claimAttempt(
+  orderId: string,
+  { amount, failedAttempts }: PayableOrder,
+  token: string,
+): Promise<{ attempt: PaymentDoc } | { heldKey: string }> {
   const attemptKey = attemptKeyFor(orderId, failedAttempts);
   try {
     return { attempt: await Payment.build({ orderId, attemptKey, amount, status: PaymentStatus.Pending, token }).save() };
@@ -409,10 +439,11 @@ export async function payOrder(
 ): Promise<PayResult> {
   const deadline = Date.now() + options.attemptWaitMs;
   let attempt: PaymentDoc | undefined;
+  let payable: PayableOrder | undefined;
   let previousKey: string | undefined;
   while (!attempt) {
-    const amount = await payableAmount(orderId, userId);
-    const claim = await claimAttempt(orderId, amount, token);
+    payable = await payableOrder(orderId, userId);
+    const claim = await claimAttempt(orderId, payable, token);
     if ('attempt' in claim) {
       attempt = claim.attempt;
       break;
@@ -428,7 +459,7 @@ export async function payOrder(
   }
 
   const outcome = await confirmAttempt(stripe, attempt);
-  const { payment, refundedForCancelledOrder, refundedAsDuplicate } = await settleAttempt(stripe, attempt, outcome);
+  const { payment, refundedForCancelledOrder, refundedAsDuplicate } = await settleAttempt(stripe, attempt, outcome, { order: payable?.order });
   if (outcome.result === 'refused' || outcome.result === 'unknown') throw outcome.error;
   if (refundedAsDuplicate) throw new BadRequestError(ALREADY_PAID);
   if (refundedForCancelledOrder || payment.status === PaymentStatus.Refunded) {

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { Order } from '../data/order';
 import { OrderIntent } from '../data/order-intent';
 import { PaymentDoc, PaymentStatus } from '../data/payment';
-import { ALREADY_PAID, CANCELLED, failedAttemptsOf, outcomeOfIntent, payableAmount, PaymentPendingError, unpayableReason } from './charges';
+import { ALREADY_PAID, CANCELLED, outcomeOfIntent, payableOrder, PaymentPendingError, unpayableReason } from './charges';
 import { paymentOfIntent, recordIntentOutcome } from './webhooks';
 
 export const UNKNOWN_INTENT = 'Unknown payment for this order';
@@ -28,7 +28,7 @@ export interface OrderIntentAnswer {
  * how it ended.
  */
 export async function createOrderIntent(stripe: Stripe, { orderId, userId }: { orderId: string; userId: string }): Promise<OrderIntentAnswer> {
-  const amount = await payableAmount(orderId, userId);
+  const { amount, failedAttempts } = await payableOrder(orderId, userId);
   const intent = await stripe.paymentIntents.create(
     {
       amount,
@@ -37,7 +37,7 @@ export async function createOrderIntent(stripe: Stripe, { orderId, userId }: { o
       description: `Ticketing order ${orderId}`,
       metadata: { orderId },
     },
-    { idempotencyKey: intentKeyFor(orderId, await failedAttemptsOf(orderId)) },
+    { idempotencyKey: intentKeyFor(orderId, failedAttempts) },
   );
   if (!intent.client_secret) throw new Error(`PaymentIntent ${intent.id} came without a client secret`);
   try {

@@ -46,6 +46,18 @@ export interface TicketJSON {
   orderId?: string;
 }
 
+/** The contract's ticket shape, from a stored ticket (a document, or a plain record read with `lean`). */
+export function ticketJSON(doc: Pick<TicketDoc, 'title' | 'price' | 'userId' | 'version' | 'orderId'> & { _id: unknown }): TicketJSON {
+  return {
+    id: String(doc._id),
+    title: doc.title,
+    price: doc.price,
+    userId: doc.userId,
+    version: doc.version,
+    ...(doc.orderId ? { orderId: doc.orderId } : {}),
+  };
+}
+
 const ticketSchema = new mongoose.Schema<TicketDoc>(
   {
     title: { type: String, required: true, trim: true },
@@ -63,24 +75,15 @@ const ticketSchema = new mongoose.Schema<TicketDoc>(
       ...toJSONOptions,
       // Built from the document: exactly the contract's ticket shape. Only
       // GET /api/tickets/mine adds `status` (see entry-points/http/mine.ts).
-      transform(doc: TicketDoc): TicketJSON {
-        return {
-          id: String(doc._id),
-          title: doc.title,
-          price: doc.price,
-          userId: doc.userId,
-          version: doc.version,
-          ...(doc.orderId ? { orderId: doc.orderId } : {}),
-        };
-      },
+      transform: (doc: TicketDoc): TicketJSON => ticketJSON(doc),
     },
   },
 );
 
 ticketSchema.plugin(outboxPlugin);
 
-// Newest first, for the listing and for /mine.
-ticketSchema.index({ createdAt: -1 });
+// Newest first, for the listing and for /mine: the sort's own order, `_id` breaking ties.
+ticketSchema.index({ createdAt: -1, _id: -1 });
 ticketSchema.index({ userId: 1 });
 ticketSchema.index({ orderId: 1 });
 
@@ -99,11 +102,25 @@ export const Ticket = mongoose.model<TicketDoc>('Ticket', ticketSchema);
 /** Escapes every regular-expression metacharacter: the search is for the literal text. */
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Available tickets, newest first, a page of them; `titleContains` matches titles case-insensitively. */
-export function findAvailableTickets({ titleContains, limit, offset }: { titleContains?: string; limit: number; offset: number }): Promise<TicketDoc[]> {
+/** A stored ticket as `lean` reads it, as far as the contract's shape needs. */
+type StoredTicket = TicketAttrs & { _id: unknown; version: number; orderId?: string };
+
+/**
+ * Available tickets, newest first, a page of them, in the contract's shape;
+ * `titleContains` matches titles case-insensitively. Read as plain records:
+ * a page is only shown, never saved.
+ */
+export async function findAvailableTickets({ titleContains, limit, offset }: { titleContains?: string; limit: number; offset: number }): Promise<TicketJSON[]> {
   const filter: Record<string, unknown> = { ...availableFilter };
   if (titleContains) filter.title = { $regex: escapeRegExp(titleContains), $options: 'i' };
-  return Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).exec();
+  const docs = await Ticket.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).lean<StoredTicket[]>().exec();
+  return docs.map(ticketJSON);
+}
+
+/** One ticket in the contract's shape, read as a plain record (it is only shown); null when there is none. */
+export async function findTicket(id: string): Promise<TicketJSON | null> {
+  const doc = await Ticket.findById(id).lean<StoredTicket>().exec();
+  return doc ? ticketJSON(doc) : null;
 }
 
 /** Every ticket a user listed, newest first. */

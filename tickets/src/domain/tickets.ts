@@ -11,13 +11,13 @@ import {
 } from '@ticketing/common';
 import mongoose from 'mongoose';
 import { Order } from '../data/order';
-import { findAvailableTickets, findTicketsOf, Ticket, TicketDoc, TicketStatus } from '../data/ticket';
+import { findAvailableTickets, findTicket, findTicketsOf, Ticket, TicketDoc, TicketJSON, TicketStatus } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
 
 export const RESERVED_MESSAGE = 'Cannot edit a reserved ticket';
 
 /** What anyone may order (neither reserved nor sold), newest first, a page of it; `q` searches titles. */
-export function availableTickets({ q, limit, offset }: { q?: string; limit: number; offset: number }): Promise<TicketDoc[]> {
+export function availableTickets({ q, limit, offset }: { q?: string; limit: number; offset: number }): Promise<TicketJSON[]> {
   return findAvailableTickets({ ...(q ? { titleContains: q } : {}), limit, offset });
 }
 
@@ -26,9 +26,9 @@ export function ticketsOf(userId: string) {
   return findTicketsOf(userId);
 }
 
-/** One ticket, whatever its state; 404 when there is none. */
-export async function ticketById(id: string): Promise<TicketDoc> {
-  const ticket = await Ticket.findById(id);
+/** One ticket, whatever its state, in the contract's shape; 404 when there is none. */
+export async function ticketById(id: string): Promise<TicketJSON> {
+  const ticket = await findTicket(id);
   if (!ticket) throw new NotFoundError();
   return ticket;
 }

@@ -1,14 +1,17 @@
 /**
  * The FerretDB adapter (docs/ferretdb.md): on a connection whose server says
  * it is FerretDB, the collections are wrapped once, so that a write naming
- * one record holds that record's lock, a conditional write goes by `_id`, and
- * a find by an immutable indexed field goes through lists of ids. On any
- * other server nothing is wrapped.
+ * one record holds that record's lock, a conditional write goes by `_id`, a
+ * find by an immutable indexed field goes through lists of ids, and a find
+ * sorted by a sort index (and a read by `_id` of such a collection) is
+ * answered from the records kept in process. On any other server nothing is
+ * wrapped.
  */
 import mongoose, { mongo } from 'mongoose';
 import { logger } from '../../logger';
 import { listedWrite, LookupLists } from './lookup-lists';
 import { RecordLocks } from './record-lock';
+import { SortedViews } from './sorted-views';
 import { Filter, Options, RECORD_WRITES, singleId, singleIdOfIn, writeById } from './writes-by-id';
 
 /** The answer to buildInfo, as far as the adapter reads it. */
@@ -38,6 +41,15 @@ type AdaptedConnection = mongoose.Connection & { [ADAPTER]?: FerretDBAdapter };
 const READS = ['find', 'findOne', 'countDocuments'] as const;
 /** Writes that may add records to a value's list, or move them between values. */
 const LISTED_WRITES = ['insertOne', 'insertMany', 'updateMany', 'bulkWrite'] as const;
+/** Writes that name no single record: a collection's view is read again after them. */
+const OTHER_WRITES = ['deleteMany', 'drop'] as const;
+
+/** The `_id`s an insert gave its records (the driver sets them on the documents it was handed). */
+function insertedIds(method: string, args: unknown[]): unknown[] | undefined {
+  if (method === 'insertOne') return [(args[0] as { _id?: unknown } | undefined)?._id];
+  if (method === 'insertMany' && Array.isArray(args[0])) return (args[0] as Array<{ _id?: unknown }>).map((doc) => doc?._id);
+  return undefined;
+}
 
 /** A find answered from the lists by toArray; anything else (a sort, a stream...) opens the server's cursor and is the server's from then on. */
 function listedCursor(listed: () => Promise<unknown[]>, server: () => { toArray(): Promise<unknown[]> }): object {
@@ -59,9 +71,11 @@ function listedCursor(listed: () => Promise<unknown[]>, server: () => { toArray(
 export class FerretDBAdapter {
   readonly locks = new RecordLocks();
   readonly lookups: LookupLists;
+  readonly views: SortedViews;
 
   constructor(readonly connection: mongoose.Connection) {
     this.lookups = new LookupLists(connection, this.locks);
+    this.views = new SortedViews(connection);
   }
 
   /** Wraps every collection of the connection, and every one it opens later. */
@@ -83,7 +97,7 @@ export class FerretDBAdapter {
     if (collection[WRAPPED]) return;
     collection[WRAPPED] = true;
     const proto = Object.getPrototypeOf(collection) as Record<string, Method>;
-    const { locks, lookups } = this;
+    const { locks, lookups, views } = this;
     const findOne = proto.findOne;
     const readOne = (self: AdaptedCollection) => (filter: Filter, options: object) => findOne.call(self, filter, options) as Promise<unknown>;
 
@@ -93,7 +107,14 @@ export class FerretDBAdapter {
       collection[method] = function readAdapted(this: AdaptedCollection, ...args: unknown[]) {
         if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
         const id = singleIdOfIn(args[0]);
-        if (id !== undefined) return original.apply(this, [{ _id: id }, ...args.slice(1)]);
+        if (id !== undefined) args = [{ _id: id }, ...args.slice(1)];
+        const kept = method === 'countDocuments' ? undefined : views.answerable(this.name, method, args[0], args[1]);
+        if (kept) {
+          const read = () => views.read(this.collection, this.name, kept, args[0] as Filter);
+          if (method === 'findOne') return read().then((docs) => docs[0] ?? null);
+          return listedCursor(read, () => original.apply(this, args) as { toArray(): Promise<unknown[]> });
+        }
+        if (id !== undefined) return original.apply(this, args);
         const by = method === 'countDocuments' ? undefined : lookups.answerable(lookups.fieldsOf(this.name), args[0], args[1]);
         if (!by) return original.apply(this, args);
         const listed = () => lookups.find(this.collection, by.field, by.value, args[0] as Filter, args[1] as Options);
@@ -123,17 +144,38 @@ export class FerretDBAdapter {
         if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
         const id = singleId(args[0]);
         const sendAs = (sent: unknown[]) => send(this, method, original, sent);
-        if (id === undefined) return sendAs(args);
-        // Held across the read and the write of a conditional write: nothing of this process writes the record between them.
-        return locks.hold(this.name, id, () => writeById(write, args, sendAs, readOne(this)));
+        try {
+          if (id === undefined) return await sendAs(args);
+          // Held across the read and the write of a conditional write: nothing of this process writes the record between them.
+          return await locks.hold(this.name, id, () => writeById(write, args, sendAs, readOne(this)));
+        } finally {
+          // Done (or failed, maybe half done): the view reads the record, or all of them, again.
+          if (id === undefined) views.changed(this.name);
+          else views.written(this.name, [id]);
+        }
       };
     }
 
     for (const method of LISTED_WRITES) {
       const original = proto[method];
       collection[method] = function writeListed(this: AdaptedCollection, ...args: unknown[]) {
-        if (this.buffer || typeof args[args.length - 1] === 'function' || !lookups.fieldsOf(this.name).length) return original.apply(this, args);
-        return send(this, method, original, args);
+        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        const written = lookups.fieldsOf(this.name).length ? send(this, method, original, args) : (original.apply(this, args) as Promise<unknown>);
+        if (!views.sortsOf(this.name).length) return written;
+        const settle = () => {
+          const ids = insertedIds(method, args);
+          if (ids && ids.every((id) => id !== undefined)) views.written(this.name, ids);
+          else views.changed(this.name);
+        };
+        return Promise.resolve(written).finally(settle);
+      };
+    }
+
+    for (const method of OTHER_WRITES) {
+      const original = proto[method];
+      collection[method] = function writeAll(this: AdaptedCollection, ...args: unknown[]) {
+        if (this.buffer || typeof args[args.length - 1] === 'function' || !views.sortsOf(this.name).length) return original.apply(this, args);
+        return Promise.resolve(original.apply(this, args) as Promise<unknown>).finally(() => views.changed(this.name));
       };
     }
   }
