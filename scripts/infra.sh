@@ -241,6 +241,7 @@ cmd_install() { # component...
   if [[ ${#comps[@]} -eq 0 ]]; then comps=("${ALL_COMPONENTS[@]}" gateway); with_chromium=1; fi
   lock
   # Installs into the machine's shared tool directory: one checkout at a time.
+  # Held only while installing (closed before any server starts), never by a server.
   exec 7>"$BIN/.install.flock"
   flock 7
   # Debian packages first, in one apt-get call.
@@ -267,6 +268,7 @@ cmd_install() { # component...
       gateway) install_gateway ;;
     esac
   done
+  exec 7>&-
   return 0
 }
 
@@ -411,11 +413,11 @@ start_one() { # component
   t0="$(now)"
   # New session (setsid) + nohup so it survives the calling shell; the inner
   # shell writes its own pid then execs, so the pid file names the server.
-  # fd 9 (our lock) must not leak into the daemon nor into any shell that
+  # fd 9 (our lock) and 7 (the install lock) must not leak into the daemon nor into any shell that
   # waits on it: the background subshell closes it first, then execs setsid,
   # so no shell lingers holding the lock.
   (
-    exec 9>&-
+    exec 9>&- 7>&-
     cd "$DATA"
     exec setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$c.pid" "${argv[@]}" \
       </dev/null >>"$logf" 2>&1

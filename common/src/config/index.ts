@@ -84,6 +84,17 @@ export const busConfig = z
   })
   .transform((c) => ({ ...c, NATS_CLUSTER_ID: c.NATS_CLUSTER_ID ?? '' }));
 
+/**
+ * The outbox relay's back-pressure (OutboxRelayOptions.maxBacklog,
+ * busyWaitMs): past OUTBOX_MAX_BACKLOG events of one collection not yet
+ * published by this process, staging writes wait up to OUTBOX_BUSY_WAIT_MS
+ * for the backlog to fall, then are refused (503, Retry-After).
+ */
+export const outboxConfig = z.object({
+  OUTBOX_MAX_BACKLOG: z.coerce.number().int().positive().default(500),
+  OUTBOX_BUSY_WAIT_MS: z.coerce.number().int().min(0).default(2000),
+});
+
 /** Redis: Bull's queue (expiration), the shared rate-limit counters and hold counts (auth, orders, payments). */
 export const redisConfig = z.object({
   REDIS_HOST: required('REDIS_HOST'),
@@ -121,6 +132,7 @@ export const rateLimitConfig = z.object({
 });
 
 export type BusConfig = z.infer<typeof busConfig>;
+export type OutboxConfig = z.infer<typeof outboxConfig>;
 export type RedisConfig = z.infer<typeof redisConfig>;
 export type RateLimitConfig = z.infer<typeof rateLimitConfig>;
 export type SessionConfig = z.infer<typeof sessionConfig>;
