@@ -33,20 +33,20 @@ class Broker {
 
   /** A connection of one relay; a crashed relay's connection fails everything from then on. */
   connect(): EventBus & { dead: boolean } {
-    const broker = this;
-    return {
+    const connection = {
       dead: false,
       instrumentation: noInstrumentation,
-      async publish(envelope) {
-        const fails = broker.failures[broker.calls++] ?? false;
-        await broker.s.schedule(Promise.resolve(), `publish ${(envelope.data as { version: number }).version}${fails ? ' (fails)' : ''}`);
-        if (this.dead || fails) throw new Error('broker unavailable');
-        broker.published.push(envelope);
+      publish: async (envelope: EventEnvelope) => {
+        const fails = this.failures[this.calls++] ?? false;
+        await this.s.schedule(Promise.resolve(), `publish ${(envelope.data as { version: number }).version}${fails ? ' (fails)' : ''}`);
+        if (connection.dead || fails) throw new Error('broker unavailable');
+        this.published.push(envelope);
       },
-      async subscribe() {},
+      subscribe: async () => undefined,
       isConnected: () => true,
-      async close() {},
+      close: async () => undefined,
     };
+    return connection;
   }
 }
 
