@@ -85,6 +85,7 @@ describe.each(TRANSPORTS)('replication under sustained writes on %s', (eventBus)
       const buyer = new User(origin, `buyer-${stamp}@example.com`);
       expect((await seller.signUp()).status).toBe(201);
       expect((await buyer.signUp()).status).toBe(201);
+      const sentAt = Date.now();
       const listed = await seller.post('/api/tickets', { title: `New ${stamp}`, price: 25 });
       expect(listed.status).toBe(201);
       const listedAt = Date.now();
@@ -98,7 +99,10 @@ describe.each(TRANSPORTS)('replication under sustained writes on %s', (eventBus)
         },
         { timeoutMs: ORDERABLE_WITHIN_MS, intervalMs: 100 },
       );
-      process.stdout.write(`[replication ${eventBus}] orderable ${Date.now() - listedAt} ms after listing; backlog then ${await ticketsBacklog()}\n`);
+      const orderableAt = Date.now();
+      process.stdout.write(
+        `[replication ${eventBus}] listed in ${listedAt - sentAt} ms, orderable ${orderableAt - listedAt} ms after; backlog then ${await ticketsBacklog()}\n`,
+      );
       expect(ordered.body.ticket.id).toBe(listed.body.id);
     } finally {
       writing = false;
