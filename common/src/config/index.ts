@@ -93,6 +93,8 @@ export const busConfig = z
 export const outboxConfig = z.object({
   OUTBOX_MAX_BACKLOG: z.coerce.number().int().positive().default(500),
   OUTBOX_BUSY_WAIT_MS: z.coerce.number().int().min(0).default(2000),
+  /** How long a staging write waits for its event's publish (OutboxRelayOptions.publishWaitMs); 0: not at all. */
+  OUTBOX_PUBLISH_WAIT_MS: z.coerce.number().int().min(0).default(2000),
 });
 
 /** Redis: Bull's queue (expiration), the shared rate-limit counters and hold counts (auth, orders, payments). */

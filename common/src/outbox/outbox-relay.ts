@@ -42,6 +42,7 @@ export interface OutboxRelayOptions {
    * How long a staging write waits for its event to be published (default
    * 2 s): long enough for a broker that answers, short enough that a broker
    * outage only slows writes (the entry is stored and published later).
+   * 0: writers do not wait (the publish still starts at once).
    */
   publishWaitMs?: number;
 }
@@ -248,8 +249,8 @@ export class OutboxRelay {
     if (this.stopped) return Promise.resolve();
     const lane = this.laneOf(model, id);
     this.addPending(lane, entryId);
-    if (this.failures > 0) {
-      // The broker (or the database) is failing: the entry is stored, and waiting for it would only slow the writer.
+    if (this.failures > 0 || this.publishWaitMs === 0) {
+      // (While the broker or the database is failing, waiting would only slow the writer: the entry is stored.)
       this.wake(lane);
       return Promise.resolve();
     }
