@@ -1,4 +1,4 @@
-import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
+import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, ReadinessCheck, RateLimits, SessionConfig } from '@ticketing/common';
 import { Router } from 'express';
 import { deleteOrderRouter } from './entry-points/http/delete';
 import { listOrdersRouter } from './entry-points/http/list';
@@ -19,9 +19,11 @@ export type OrdersAppConfig = SessionConfig &
 export interface OrdersLimits {
   limits: RateLimits;
   holds: HoldLimit;
+  /** The outbox relay's readiness (false while its backlog is at its bound). */
+  outbox?: ReadinessCheck;
 }
 
-export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds }: OrdersLimits) => {
+export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds, outbox }: OrdersLimits) => {
   const perUser = Router().post('/api/orders', limits.perUser('orders', { points: config.ORDERS_PER_USER_PER_MINUTE, windowSeconds: MINUTE }));
   return createServiceApp({
     routers: [
@@ -31,7 +33,7 @@ export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds
       showOrderRouter,
       deleteOrderRouter(holds),
     ],
-    readiness: { mongo: isMongoConnected, bus: () => bus.isConnected() },
+    readiness: { mongo: isMongoConnected, bus: () => bus.isConnected(), ...(outbox ? { outbox } : {}) },
     session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });
 };

@@ -1,4 +1,4 @@
-import { busConfig, httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, httpConfig, loadConfig, mongoConfig, outboxConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
 /** What the orders service adds to the common settings: the lock window and the expiry sweep. */
 export const ordersConfig = z.object({
@@ -17,7 +17,7 @@ export const ordersConfig = z.object({
 });
 
 export const configSchema = z.intersection(
-  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(ordersConfig).merge(redisConfig).merge(rateLimitConfig),
+  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig).merge(ordersConfig).merge(redisConfig).merge(rateLimitConfig),
   busConfig,
 );
 

@@ -23,7 +23,7 @@ void runService({
     const holds = new HoldLimit(redis, config);
     await startListeners(bus, holds);
 
-    const relay = new OutboxRelay(bus, [Order]);
+    const relay = new OutboxRelay(bus, [Order], { maxBacklog: config.OUTBOX_MAX_BACKLOG, busyWaitMs: config.OUTBOX_BUSY_WAIT_MS, publishWaitMs: config.OUTBOX_PUBLISH_WAIT_MS });
     relay.start();
     const sweeper = new OrderSweeper({
       intervalMs: config.ORDER_SWEEP_INTERVAL_MS,
@@ -33,7 +33,7 @@ void runService({
     sweeper.start();
 
     return {
-      app: buildApp(config, bus, { limits: new RateLimits(redis), holds }),
+      app: buildApp(config, bus, { limits: new RateLimits(redis), holds, outbox: relay.readiness }),
       bus,
       usesMongo: true,
       stoppers: [() => sweeper.stop(), () => relay.stop(), async () => void (await redis.quit())],

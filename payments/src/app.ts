@@ -1,4 +1,4 @@
-import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, RateLimits, SessionConfig } from '@ticketing/common';
+import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, ReadinessCheck, RateLimits, SessionConfig } from '@ticketing/common';
 import { Router } from 'express';
 import Stripe from 'stripe';
 import { createPaymentRouter } from './entry-points/http/new';
@@ -17,11 +17,13 @@ export interface PaymentsDeps {
   webhookSecret?: string;
   /** The Redis-backed limits (POST /api/payments per user). */
   limits: RateLimits;
+  /** The outbox relay's readiness (false while its backlog is at its bound). */
+  outbox?: ReadinessCheck;
 }
 
 export type PaymentsAppConfig = SessionConfig & Pick<RateLimitConfig, 'PAYMENTS_PER_USER_PER_MINUTE'>;
 
-export const buildApp = (config: PaymentsAppConfig, { stripe, bus, payments, limits, webhookSecret }: PaymentsDeps) =>
+export const buildApp = (config: PaymentsAppConfig, { stripe, bus, payments, limits, webhookSecret, outbox }: PaymentsDeps) =>
   createServiceApp({
     // The webhook checks Stripe's signature over the raw body, so it is mounted ahead of the JSON parser.
     rawBodyRouters: [createWebhookRouter(stripe, webhookSecret)],
@@ -29,6 +31,6 @@ export const buildApp = (config: PaymentsAppConfig, { stripe, bus, payments, lim
       Router().post('/api/payments', auditPayments, limits.perUser('payments', { points: config.PAYMENTS_PER_USER_PER_MINUTE, windowSeconds: MINUTE })),
       createPaymentRouter(stripe, payments),
     ],
-    readiness: { mongo: isMongoConnected, ...(bus ? { bus: () => bus.isConnected() } : {}) },
+    readiness: { mongo: isMongoConnected, ...(bus ? { bus: () => bus.isConnected() } : {}), ...(outbox ? { outbox } : {}) },
     session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });

@@ -1,4 +1,4 @@
-import { busConfig, definedString, httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, definedString, httpConfig, loadConfig, mongoConfig, outboxConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
 /** The Stripe secret key, and optionally where the API lives (stripe-mock for local runs and tests). */
 export const stripeConfig = z.object({
@@ -24,7 +24,7 @@ export const stripeConfig = z.object({
 export type StripeConfig = z.infer<typeof stripeConfig>;
 
 export const configSchema = z.intersection(
-  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(stripeConfig).merge(redisConfig).merge(rateLimitConfig),
+  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig).merge(stripeConfig).merge(redisConfig).merge(rateLimitConfig),
   busConfig,
 );
 

@@ -24,12 +24,12 @@ void runService({
     const redis = connectRedis(config);
     await redisReady(redis);
     await startListeners(bus, stripe);
-    const relay = new OutboxRelay(bus, [Payment]);
+    const relay = new OutboxRelay(bus, [Payment], { maxBacklog: config.OUTBOX_MAX_BACKLOG, busyWaitMs: config.OUTBOX_BUSY_WAIT_MS, publishWaitMs: config.OUTBOX_PUBLISH_WAIT_MS });
     relay.start();
     const reconciler = new PaymentReconciler(stripe);
     reconciler.start();
     return {
-      app: buildApp(config, { stripe, bus, limits: new RateLimits(redis), webhookSecret: config.STRIPE_WEBHOOK_SECRET }),
+      app: buildApp(config, { stripe, bus, limits: new RateLimits(redis), webhookSecret: config.STRIPE_WEBHOOK_SECRET, outbox: relay.readiness }),
       bus,
       usesMongo: true,
       stoppers: [() => reconciler.stop(), () => relay.stop(), async () => void (await redis.quit())],

@@ -5,10 +5,11 @@ import { myTicketsRouter } from './entry-points/http/mine';
 import { showTicketRouter } from './entry-points/http/show';
 import { updateTicketRouter } from './entry-points/http/update';
 
-export const buildApp = (config: SessionConfig, bus: { isConnected: ReadinessCheck }) =>
+/** `outbox`: the relay's readiness (false while its backlog is at its bound). */
+export const buildApp = (config: SessionConfig, bus: { isConnected: ReadinessCheck }, outbox?: ReadinessCheck) =>
   createServiceApp({
     // /mine before /:id.
     routers: [myTicketsRouter, listTicketsRouter, showTicketRouter, createTicketRouter, updateTicketRouter],
-    readiness: { mongo: isMongoConnected, bus: () => bus.isConnected() },
+    readiness: { mongo: isMongoConnected, bus: () => bus.isConnected(), ...(outbox ? { outbox } : {}) },
     session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });

@@ -15,8 +15,8 @@ void runService({
     const bus = await connectBus(config, eventTelemetry);
     await startListeners(bus);
     // Publishes what routes and listeners staged in the tickets' outbox.
-    const relay = new OutboxRelay(bus, [Ticket]);
+    const relay = new OutboxRelay(bus, [Ticket], { maxBacklog: config.OUTBOX_MAX_BACKLOG, busyWaitMs: config.OUTBOX_BUSY_WAIT_MS, publishWaitMs: config.OUTBOX_PUBLISH_WAIT_MS });
     relay.start();
-    return { app: buildApp(config, bus), bus, usesMongo: true, stoppers: [() => relay.stop()] };
+    return { app: buildApp(config, bus, relay.readiness), bus, usesMongo: true, stoppers: [() => relay.stop()] };
   },
 });

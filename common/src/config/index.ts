@@ -84,6 +84,19 @@ export const busConfig = z
   })
   .transform((c) => ({ ...c, NATS_CLUSTER_ID: c.NATS_CLUSTER_ID ?? '' }));
 
+/**
+ * The outbox relay's back-pressure (OutboxRelayOptions.maxBacklog,
+ * busyWaitMs): past OUTBOX_MAX_BACKLOG events of one collection not yet
+ * published by this process, staging writes wait up to OUTBOX_BUSY_WAIT_MS
+ * for the backlog to fall, then are refused (503, Retry-After).
+ */
+export const outboxConfig = z.object({
+  OUTBOX_MAX_BACKLOG: z.coerce.number().int().positive().default(500),
+  OUTBOX_BUSY_WAIT_MS: z.coerce.number().int().min(0).default(2000),
+  /** How long a staging write waits for its event's publish (OutboxRelayOptions.publishWaitMs); 0: not at all. */
+  OUTBOX_PUBLISH_WAIT_MS: z.coerce.number().int().min(0).default(2000),
+});
+
 /** Redis: Bull's queue (expiration), the shared rate-limit counters and hold counts (auth, orders, payments). */
 export const redisConfig = z.object({
   REDIS_HOST: required('REDIS_HOST'),
@@ -138,6 +151,7 @@ export const rateLimitConfig = z.object({
 
 export type AdminConfig = z.infer<typeof adminConfig>;
 export type BusConfig = z.infer<typeof busConfig>;
+export type OutboxConfig = z.infer<typeof outboxConfig>;
 export type RedisConfig = z.infer<typeof redisConfig>;
 export type RateLimitConfig = z.infer<typeof rateLimitConfig>;
 export type SessionConfig = z.infer<typeof sessionConfig>;

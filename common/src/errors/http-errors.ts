@@ -43,6 +43,18 @@ export class TooManyRequestsError extends SimpleError {
   }
 }
 
+/**
+ * The service is over a bound it keeps (the outbox's unpublished events):
+ * the request changed nothing, and the client may send it again after
+ * `retryAfterSeconds` (sent as Retry-After).
+ */
+export class ServiceBusyError extends SimpleError {
+  statusCode = 503;
+  constructor(readonly retryAfterSeconds: number) {
+    super('Service busy, try again');
+  }
+}
+
 /** A state-changing request whose body is not JSON (closes cross-site form posts). */
 export class UnsupportedMediaTypeError extends SimpleError {
   statusCode = 415;

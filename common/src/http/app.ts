@@ -14,7 +14,8 @@ import { mountMetrics } from '../telemetry/metrics';
 import { SessionKeys } from '../middlewares/session-keys';
 import { securityHeaders } from './security-headers';
 
-export type ReadinessCheck = () => boolean | Promise<boolean>;
+/** True when ready; false, or a string saying why, when not. */
+export type ReadinessCheck = () => boolean | string | Promise<boolean | string>;
 
 export interface ServiceAppOptions {
   routers: Router[];
@@ -54,13 +55,13 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.send({ status: 'ok' });
   });
   probes.get('/readyz', async (_req, res) => {
-    const checks: Record<string, boolean> = {};
+    const checks: Record<string, boolean | string> = {};
     for (const [name, check] of Object.entries(options.readiness ?? {})) {
       checks[name] = await Promise.resolve()
         .then(check)
         .catch(() => false);
     }
-    const ready = !lifecycle.shuttingDown && Object.values(checks).every(Boolean);
+    const ready = !lifecycle.shuttingDown && Object.values(checks).every((c) => c === true);
     res.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
   mountMetrics(probes);

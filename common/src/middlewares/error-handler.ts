@@ -1,6 +1,6 @@
 import { ErrorRequestHandler } from 'express';
 import mongoose from 'mongoose';
-import { CustomError, SerializedError, TooManyRequestsError } from '../errors';
+import { CustomError, SerializedError, ServiceBusyError, TooManyRequestsError } from '../errors';
 import { logger } from '../logger';
 
 const reply = (status: number, errors: SerializedError[]) => ({ status, body: { errors } });
@@ -44,7 +44,7 @@ function classify(thrown: unknown): { status: number; body: { errors: Serialized
 /** The one place where anything thrown becomes the contract's error body. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = classify(err);
-  if (err instanceof TooManyRequestsError) res.set('Retry-After', String(err.retryAfterSeconds));
+  if (err instanceof TooManyRequestsError || err instanceof ServiceBusyError) res.set('Retry-After', String(err.retryAfterSeconds));
   if (known) {
     res.status(known.status).send(known.body);
     return;

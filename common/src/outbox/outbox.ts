@@ -36,24 +36,40 @@ export const OUTBOX_MARKER = 'outboxPending';
 
 /**
  * A model with the outbox plugin, as the relay sees it: its collection (the
- * relay reads and writes the raw documents) and its saves that stage events.
+ * relay reads and writes the raw documents).
  */
-export interface OutboxModel extends Pick<Model<unknown>, 'collection'> {
-  on(event: string, listener: (id: unknown) => void): unknown;
-  off(event: string, listener: (id: unknown) => void): unknown;
-}
-
-/** Emitted on the model (mongoose models are event emitters) by a save that staged an entry. */
-const STAGED = 'outbox:staged';
+export type OutboxModel = Pick<Model<unknown>, 'collection'>;
 
 /**
- * Calls `fn` with the _id of every record a save of `model` staged an entry
- * in, so a relay publishes it now rather than at its next scan; returns the
- * function that stops it.
+ * What watches a model's staging writes (the relay that publishes them):
+ * asked before each staging write whether it may go ahead, and told after
+ * it which record and entry it wrote.
  */
-export function watchStaged(model: OutboxModel, fn: (id: unknown) => void): () => void {
-  model.on(STAGED, fn);
-  return () => void model.off(STAGED, fn);
+export interface OutboxWatcher {
+  /** Resolves when a staging write may go ahead; rejects (ServiceBusyError) when it should not be made now. */
+  admit(): Promise<void>;
+  /**
+   * The staging write of `entryId` in record `id` committed. Resolves once
+   * the entry is published or a bounded wait is over; never rejects (the
+   * entry is stored: a failed publish is the relay's to retry).
+   */
+  staged(id: unknown, entryId: string): Promise<void>;
+}
+
+const WATCHERS = Symbol('outboxWatchers');
+type Watched = { [WATCHERS]?: Set<OutboxWatcher> };
+
+const watchersOf = (model: unknown): OutboxWatcher[] => [...((model as Watched)[WATCHERS] ?? [])];
+
+/**
+ * Hands `watcher` every staging write of `model` (saveWithEvent), so a relay
+ * publishes it at once rather than at its next scan, and may hold writes
+ * back; returns the function that stops it. The watchers live on the model.
+ */
+export function watchStaged(model: OutboxModel, watcher: OutboxWatcher): () => void {
+  const watched = model as Watched;
+  (watched[WATCHERS] ??= new Set()).add(watcher);
+  return () => void watched[WATCHERS]?.delete(watcher);
 }
 
 /** How an event is staged, beyond what it says. */
@@ -90,6 +106,12 @@ function entryOf<S extends Subjects>(subject: S, data: EventData<S>, { continueT
  * is versioned, as an outbox push is; DocumentNotFoundError otherwise);
  * the entry is then taken off the document again, so deciding again on a
  * fresh read stages it once.
+ *
+ * A relay watching the model (watchStaged) may hold the write back or refuse
+ * it (ServiceBusyError) while its backlog is over its bound, and publishes the
+ * entry as soon as it is committed: this resolves once the broker has it (or
+ * after the relay's bounded wait), so the event is out when the caller
+ * answers.
  */
 export async function saveWithEvent<D extends Document & WithOutbox, S extends Subjects>(
   doc: D,
@@ -98,6 +120,8 @@ export async function saveWithEvent<D extends Document & WithOutbox, S extends S
   precondition?: Record<string, unknown>,
   options: StagingOptions = {},
 ): Promise<D> {
+  const watchers = watchersOf(doc.constructor);
+  await Promise.all(watchers.map((w) => w.admit()));
   const entry = entryOf(subject, data, options);
   const where = doc.$where;
   doc.outbox.push(entry);
@@ -105,8 +129,9 @@ export async function saveWithEvent<D extends Document & WithOutbox, S extends S
   // Written even when this copy still holds the marker from its last save: the relay may have dropped it since.
   doc.markModified(OUTBOX_MARKER);
   if (precondition) doc.$where = { ...where, ...precondition };
+  let saved: D;
   try {
-    return await doc.save();
+    saved = await doc.save();
   } catch (err) {
     const staged = doc.outbox.findIndex((e) => e.id === entry.id);
     if (staged >= 0) doc.outbox.splice(staged, 1);
@@ -114,6 +139,8 @@ export async function saveWithEvent<D extends Document & WithOutbox, S extends S
   } finally {
     doc.$where = where;
   }
+  await Promise.all(watchers.map((w) => w.staged(doc._id, entry.id)));
+  return saved;
 }
 
 const outboxEntrySchema = new Schema<OutboxEntry>(
@@ -129,20 +156,11 @@ const outboxEntrySchema = new Schema<OutboxEntry>(
   { _id: false },
 );
 
-/**
- * Adds the outbox array and its marker (indexed) to a schema and, after a
- * save that staged an entry (saveWithEvent), tells the relays watching the
- * model which record it was (watchStaged), so a relay reads that record by
- * _id: the cost per write does not grow with the collection.
- */
+/** Adds the outbox array and its marker (indexed) to a schema. */
 export function outboxPlugin(schema: Schema): void {
   schema.add({ outbox: { type: [outboxEntrySchema], default: [] }, [OUTBOX_MARKER]: { type: Boolean } });
   // Sparse: only records with something to publish are in it.
   schema.index({ [OUTBOX_MARKER]: 1 }, { sparse: true });
-
-  schema.post('save', function wakeOnSave(this: Document & WithOutbox, doc: Document & WithOutbox) {
-    if (doc.outbox?.length) (doc.constructor as Model<unknown>).emit(STAGED, doc._id);
-  });
 }
 
 /** What a model's outbox holds unpublished (for the metrics): entries, and the age of the oldest. */

@@ -110,6 +110,24 @@ export function observeOutbox(collection: string, read: () => Promise<OutboxBack
   outboxes.set(collection, read);
 }
 
+/** Each relay's back-pressure state, by collection. */
+const pressures = new Map<string, () => boolean>();
+
+new Gauge({
+  name: 'outbox_backpressure',
+  help: 'Whether staging writes are held back or refused because the outbox backlog is at its bound (1) or not (0), by collection',
+  labelNames: ['collection'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    for (const [collection, over] of pressures) this.set({ collection }, over() ? 1 : 0);
+  },
+});
+
+/** The outbox relay calls this for each collection it drains, so /metrics shows when it holds writes back. */
+export function observeOutboxPressure(collection: string, over: () => boolean): void {
+  pressures.set(collection, over);
+}
+
 /** A job queue the service runs (Bull): its counts by state. */
 export interface ObservedQueue {
   name: string;

@@ -12,7 +12,7 @@ import { Ticket, TicketDoc } from '../data/ticket';
 export function testService() {
   const bus = new InMemoryBus();
   const relay = new OutboxRelay(bus, [Ticket]);
-  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false }, bus);
+  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false }, bus, relay.readiness);
   /** Publishes what is staged, then returns the data published on a subject. */
   const published = async <S extends Subjects>(subject: S): Promise<EventData<S>[]> => {
     await relay.flush();

@@ -229,13 +229,13 @@ describe('health and unknown routes', () => {
   it('answers /healthz, and /readyz while the database and the bus are up', async () => {
     await request(app).get('/healthz').expect(200);
     const res = await request(app).get('/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { mongo: true, bus: true } });
+    expect(res.body).toEqual({ status: 'ready', checks: { mongo: true, bus: true, outbox: true } });
   });
 
   it('answers /readyz 503 while the bus is down', async () => {
     bus.connected = false;
     const res = await request(app).get('/readyz').expect(503);
-    expect(res.body).toEqual({ status: 'unavailable', checks: { mongo: true, bus: false } });
+    expect(res.body).toEqual({ status: 'unavailable', checks: { mongo: true, bus: false, outbox: true } });
   });
 
   it('answers an unknown route with 404 Not Found, and a method a ticket does not answer with 405 and Allow', async () => {
