@@ -4,3 +4,4 @@ export * from './request-logging';
 export * from './validate-request';
 export * from './require-json';
 export * from './session-keys';
+export * from './paging';

@@ -1,4 +1,5 @@
-import { EventCategory } from '@ticketing/common';
+import { EventCategory, pagingQueryRules } from '@ticketing/common';
+export { DEFAULT_LIMIT, LIMIT_INVALID, MAX_LIMIT, MAX_OFFSET, OFFSET_INVALID } from '@ticketing/common';
 import { body, query } from 'express-validator';
 
 export const NAME_REQUIRED = 'Name is required';
@@ -8,12 +9,7 @@ export const START_IN_FUTURE = 'Start time must be in the future';
 export const CATEGORY_INVALID = 'Category is not valid';
 export const FROM_INVALID = 'From must be an ISO 8601 time';
 export const TO_INVALID = 'To must be an ISO 8601 time';
-export const LIMIT_INVALID = 'Limit must be an integer between 1 and 100';
-export const OFFSET_INVALID = 'Offset must be a non-negative integer';
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 100;
-export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 /** Names, venues, cities, performers and searches: longer text is not a name. */
 export const MAX_TEXT_LENGTH = 200;
 
@@ -109,22 +105,5 @@ export const listQueryRules = [
   queryText('city', CITY_QUERY_INVALID),
   queryTime('from', FROM_INVALID),
   queryTime('to', TO_INVALID),
-  query('limit')
-    .optional()
-    .isString()
-    .withMessage(LIMIT_INVALID)
-    .bail()
-    .isInt({ min: 1, max: MAX_LIMIT, allow_leading_zeroes: false })
-    .withMessage(LIMIT_INVALID)
-    .bail()
-    .toInt(),
-  query('offset')
-    .optional()
-    .isString()
-    .withMessage(OFFSET_INVALID)
-    .bail()
-    .isInt({ min: 0, max: MAX_OFFSET, allow_leading_zeroes: false })
-    .withMessage(OFFSET_INVALID)
-    .bail()
-    .toInt(),
+  ...pagingQueryRules,
 ];

@@ -1,15 +1,12 @@
+import { pagingQueryRules } from '@ticketing/common';
 import { body, query } from 'express-validator';
+export { DEFAULT_LIMIT, LIMIT_INVALID, MAX_LIMIT, MAX_OFFSET, OFFSET_INVALID } from '@ticketing/common';
 
 export const TITLE_REQUIRED = 'Title is required';
 export const PRICE_INVALID = 'Price must be greater than 0';
 export const PRICE_TOO_HIGH = 'Price must be at most 999999.99';
 export const Q_INVALID = 'q must be text of at most 200 characters';
-export const LIMIT_INVALID = 'Limit must be an integer between 1 and 100';
-export const OFFSET_INVALID = 'Offset must be a non-negative integer';
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 100;
-export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 const MAX_Q_LENGTH = 200;
 /** Stripe's largest charge is $999,999.99: a dearer ticket could never be paid for. */
 export const MAX_PRICE = 999999.99;
@@ -68,23 +65,5 @@ export const ticketBodyRules = [
 /** GET /api/tickets query: optional q, limit, offset. */
 export const listQueryRules = [
   query('q').optional().isString().withMessage(Q_INVALID).bail().trim().isLength({ max: MAX_Q_LENGTH }).withMessage(Q_INVALID),
-  query('limit')
-    .optional()
-    // Not an array (?limit=1&limit=2).
-    .isString()
-    .withMessage(LIMIT_INVALID)
-    .bail()
-    .isInt({ min: 1, max: MAX_LIMIT, allow_leading_zeroes: false })
-    .withMessage(LIMIT_INVALID)
-    .bail()
-    .toInt(),
-  query('offset')
-    .optional()
-    .isString()
-    .withMessage(OFFSET_INVALID)
-    .bail()
-    .isInt({ min: 0, max: MAX_OFFSET, allow_leading_zeroes: false })
-    .withMessage(OFFSET_INVALID)
-    .bail()
-    .toInt(),
+  ...pagingQueryRules,
 ];
