@@ -10,19 +10,12 @@ import {
   UserPayload,
 } from '@ticketing/common';
 import mongoose from 'mongoose';
-import { Event, EventDoc, eventJSON, findScheduledEvents } from '../data/event';
+import { Event, EventAttrs, EventDoc, eventJSON, findScheduledEvents } from '../data/event';
 
 export const CANCELLED_MESSAGE = 'Cannot edit a cancelled event';
 
 /** What an organizer says about an event, on creation and on every edit. */
-export interface EventDetails {
-  name: string;
-  performer?: string;
-  venue: string;
-  city: string;
-  startsAt: Date;
-  category: EventCategory;
-}
+export type EventDetails = Omit<EventAttrs, 'organizerId'>;
 
 /**
  * An edit or a cancel is decided again until it lands: each round one of
