@@ -5,6 +5,7 @@ export * from './errors';
 export * from './events';
 export * from './http';
 export * from './logger';
+export * from './marketplace';
 export * from './middlewares';
 export * from './mongo';
 export * from './outbox';

@@ -8,6 +8,7 @@
  * against the whole catalog.
  */
 import { z } from 'zod';
+import { SplitRule } from '../marketplace/split';
 import { EventCategory, EventStatus, OrderStatus, QueueGroups, Subjects } from './subjects';
 
 export type ServiceName = 'auth' | 'tickets' | 'orders' | 'expiration' | 'payments' | 'events';
@@ -30,7 +31,28 @@ const id = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-digit hex ObjectId')
 const version = z.number().int().min(0);
 const price = z.number().positive();
 
-const ticketData = z.object({ id, version, title: z.string().min(1), price, userId: z.string().min(1) });
+const money = z.number().min(0);
+const seats = z.number().int().min(1).max(20);
+
+/**
+ * A listing. Version 2's fields are optional additions: a version-1 message
+ * (title and price) is one seat, split `any`, priced by the subscriber's own
+ * fee settings.
+ */
+const ticketData = z.object({
+  id,
+  version,
+  title: z.string().min(1),
+  price,
+  userId: z.string().min(1),
+  eventId: id.optional(),
+  quantity: seats.optional(),
+  split: z.nativeEnum(SplitRule).optional(),
+  /** The buyer's fee per seat, as the tickets service computed it when the listing was last written. */
+  fee: money.optional(),
+  section: z.string().max(20).optional(),
+  row: z.string().max(20).optional(),
+});
 
 /** An event (a show, a match) as the events service publishes it: the event JSON of the contract. */
 const eventData = z.object({
@@ -73,7 +95,13 @@ const entries = {
       status: z.nativeEnum(OrderStatus),
       userId: z.string().min(1),
       expiresAt: z.string().datetime({ offset: true }),
-      ticket: z.object({ id, price }),
+      /** The seller is optional for version-1 messages. */
+      ticket: z.object({ id, price, userId: z.string().min(1).optional() }),
+      /** Seats held by the order (version 1: one). */
+      quantity: seats.optional(),
+      /** The buyer's fee per seat and what the order charges, frozen at creation. */
+      fee: money.optional(),
+      total: money.optional(),
     }),
   },
   [Subjects.OrderCancelled]: {
@@ -83,7 +111,7 @@ const entries = {
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'releases the ticket if this order holds it' },
       { service: 'payments', queueGroup: QueueGroups.Payments, does: 'marks its replica cancelled; refunds a payment that raced it' },
     ],
-    data: z.object({ id, version, ticket: z.object({ id }) }),
+    data: z.object({ id, version, ticket: z.object({ id }), quantity: seats.optional() }),
   },
   [Subjects.ExpirationComplete]: {
     description: "An order's lock window has passed",

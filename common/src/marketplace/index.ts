@@ -1,0 +1,3 @@
+export * from './event-replica';
+export * from './fees';
+export * from './split';
