@@ -13,16 +13,30 @@ export interface Ticket {
   userId: string;
   version: number;
   orderId?: string | null;
+  // Version 2 (a listing of several seats); absent from a version-1 API: one seat, split "any".
+  eventId?: string | null;
+  quantity?: number;
+  /** Seats neither held nor sold. */
+  available?: number;
+  section?: string | null;
+  row?: string | null;
+  split?: 'any' | 'pairs' | 'no-single' | 'all' | (string & {});
+  /** The buyer's fee per ticket, computed by the server. */
+  fee?: number;
+  /** price + fee: what one ticket costs a buyer, shown first. */
+  allInPrice?: number;
 }
 
-export type TicketStatus = 'available' | 'reserved' | 'sold';
+export type TicketStatus = 'available' | 'reserved' | 'sold' | 'cancelled' | (string & {});
 
 /** GET /api/tickets/mine */
 export interface OwnTicket extends Ticket {
   status: TicketStatus;
+  held?: number;
+  sold?: number;
 }
 
-export type OrderStatus = 'created' | 'cancelled' | 'complete' | (string & {});
+export type OrderStatus = 'created' | 'cancelled' | 'complete' | 'refunded' | (string & {});
 
 export interface Order {
   id: string;
@@ -31,6 +45,12 @@ export interface Order {
   expiresAt: string;
   ticket: { id: string; title: string; price: number };
   version: number;
+  // Version 2 (several seats), frozen when the order was created.
+  quantity?: number;
+  unitPrice?: number;
+  fee?: number;
+  /** quantity × (unitPrice + fee): what paying charges. */
+  total?: number;
 }
 
 export type EventStatus = 'scheduled' | 'cancelled' | (string & {});

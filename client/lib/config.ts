@@ -15,3 +15,17 @@ export function stripePublishableKey(): string | null {
     null
   );
 }
+
+/**
+ * FEE_PERCENT and FEE_FIXED, read from the same environment the tickets
+ * service prices with (defaults 10 and 0.50): only for the seller's preview
+ * of what buyers pay; every price a buyer sees comes from the API.
+ */
+export function feeSettings(): { percent: number; fixed: number } {
+  const number = (name: string, fallback: number, max: number) => {
+    const raw = readEnv(name);
+    const value = raw === undefined ? NaN : Number(raw);
+    return Number.isFinite(value) && value >= 0 && value <= max ? value : fallback;
+  };
+  return { percent: number('FEE_PERCENT', 10, 100), fixed: number('FEE_FIXED', 0.5, 1000) };
+}

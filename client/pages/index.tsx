@@ -2,8 +2,10 @@ import Head from 'next/head';
 import Link from 'next/link';
 import type { RequestFailure } from '../api/errors';
 import type { Ticket } from '../api/types';
+import AllInPrice from '../components/AllInPrice';
 import ErrorAlert from '../components/ErrorAlert';
-import { formatPrice } from '../lib/format';
+import ListingSummary from '../components/ListingSummary';
+import { listingOf } from '../lib/marketplace';
 import { fetchData, withSession, type SessionProps } from '../lib/session';
 
 const PAGE_SIZE = 20;
@@ -103,14 +105,22 @@ export default function LandingPage({ tickets, q, limit, offset, hasNext, loadEr
             </p>
           )}
           <ul className="list" aria-label="Tickets">
-            {tickets.map((ticket) => (
-              <li key={ticket.id} className="row">
-                <Link href={`/tickets/${ticket.id}`} className="row-title">
-                  {ticket.title}
-                </Link>
-                <span className="price">{formatPrice(ticket.price)}</span>
-              </li>
-            ))}
+            {tickets.map((ticket) => {
+              const listing = listingOf(ticket);
+              return (
+                <li key={ticket.id} className="row row-with-meta">
+                  <span className="row-main">
+                    <Link href={`/tickets/${ticket.id}`} className="row-title">
+                      {ticket.title}
+                    </Link>
+                    <ListingSummary listing={listing} />
+                  </span>
+                  <span className="row-meta">
+                    <AllInPrice listing={listing} />
+                  </span>
+                </li>
+              );
+            })}
           </ul>
         </>
       )}

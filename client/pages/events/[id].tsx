@@ -2,26 +2,40 @@ import Head from 'next/head';
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import type { RequestFailure } from '../../api/errors';
-import type { CurrentUser, LiveEvent } from '../../api/types';
+import type { CurrentUser, LiveEvent, Ticket } from '../../api/types';
+import AllInPrice from '../../components/AllInPrice';
 import ErrorAlert from '../../components/ErrorAlert';
 import EventForm from '../../components/EventForm';
+import ListingSummary from '../../components/ListingSummary';
 import LocalTime from '../../components/LocalTime';
 import { useRequest } from '../../hooks/use-request';
 import { categoryLabel } from '../../lib/events';
+import { listingOf } from '../../lib/marketplace';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
 interface Props extends SessionProps {
   event: LiveEvent | null;
   loadError: RequestFailure | null;
+  listings: Ticket[];
+  /** The listings could not be read; the event itself is still shown. */
+  listingsError: RequestFailure | null;
 }
+
+/** The most listings one event page shows (the API's largest page). */
+const LISTINGS_LIMIT = 100;
 
 export const getServerSideProps = withSession({}, async ({ ctx, client }) => {
   const id = String(ctx.params?.id ?? '');
-  const { data, failure } = await fetchData(client.get<LiveEvent>(`/api/events/${encodeURIComponent(id)}`));
-  return { event: data, loadError: failure };
+  const [event, listings] = await Promise.all([
+    fetchData(client.get<LiveEvent>(`/api/events/${encodeURIComponent(id)}`)),
+    fetchData(client.get<Ticket[]>('/api/tickets', { params: { eventId: id, sort: 'price', limit: LISTINGS_LIMIT } })),
+  ]);
+  // Only this event's listings, even from an API that does not filter by event yet.
+  const forEvent = Array.isArray(listings.data) ? listings.data.filter((t) => t.eventId === id) : [];
+  return { event: event.data, loadError: event.failure, listings: forEvent, listingsError: listings.failure };
 });
 
-export default function EventPage({ event, loadError, currentUser }: Props) {
+export default function EventPage({ event, loadError, listings, listingsError, currentUser }: Props) {
   if (!event) {
     const notFound = loadError?.status === 404;
     return (
@@ -40,10 +54,17 @@ export default function EventPage({ event, loadError, currentUser }: Props) {
     );
   }
   // key: a client-side move to another event starts from that event's props.
-  return <EventView key={event.id} initial={event} currentUser={currentUser} />;
+  return <EventView key={event.id} initial={event} currentUser={currentUser} listings={listings} listingsError={listingsError} />;
 }
 
-function EventView({ initial, currentUser }: { initial: LiveEvent; currentUser: CurrentUser | null }) {
+interface ViewProps {
+  initial: LiveEvent;
+  currentUser: CurrentUser | null;
+  listings: Ticket[];
+  listingsError: RequestFailure | null;
+}
+
+function EventView({ initial, currentUser, listings, listingsError }: ViewProps) {
   const [event, setEvent] = useState(initial);
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -137,9 +158,49 @@ function EventView({ initial, currentUser }: { initial: LiveEvent; currentUser: 
       </section>
 
       <section className="card event-listings" aria-labelledby="event-listings-title">
-        <h2 id="event-listings-title">Tickets for this event</h2>
-        <p className="muted">{cancelled ? 'Tickets are not sold for a cancelled event.' : 'Listings for this event will be shown here.'}</p>
+        <div className="section-head">
+          <h2 id="event-listings-title">Tickets for this event</h2>
+          {!cancelled && (
+            <Link href={`/tickets/new?eventId=${encodeURIComponent(event.id)}`} className="btn">
+              Sell tickets for this event
+            </Link>
+          )}
+        </div>
+        {cancelled ? (
+          <p className="muted">Tickets are not sold for a cancelled event.</p>
+        ) : (
+          <EventListings listings={listings} listingsError={listingsError} />
+        )}
       </section>
+    </>
+  );
+}
+
+/** The event's listings as the API orders them: cheapest all-in price first. */
+function EventListings({ listings, listingsError }: { listings: Ticket[]; listingsError: RequestFailure | null }) {
+  if (listingsError) return <ErrorAlert errors={listingsError.errors} title="Could not load the tickets for this event" />;
+  if (listings.length === 0) return <p className="muted">No tickets are listed for this event yet.</p>;
+  return (
+    <>
+      <p className="muted">Cheapest first. Prices include every fee.</p>
+      <ul className="list list-flat" aria-label="Listings, cheapest first">
+        {listings.map((ticket) => {
+          const listing = listingOf(ticket);
+          return (
+            <li key={ticket.id} className="row row-with-meta">
+              <span className="row-main">
+                <Link href={`/tickets/${ticket.id}`} className="row-title">
+                  {ticket.title}
+                </Link>
+                <ListingSummary listing={listing} />
+              </span>
+              <span className="row-meta">
+                <AllInPrice listing={listing} />
+              </span>
+            </li>
+          );
+        })}
+      </ul>
     </>
   );
 }

@@ -13,6 +13,7 @@ import { useNow } from '../../hooks/use-now';
 import { useRequest } from '../../hooks/use-request';
 import { stripePublishableKey } from '../../lib/config';
 import { formatPrice } from '../../lib/format';
+import { orderAmounts, seatCount, timesDollars, type OrderAmounts } from '../../lib/marketplace';
 import { returnedPaymentIntent, type ReportAnswer } from '../../lib/payment-flow';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
@@ -76,7 +77,10 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
   const secondsLeft = Number.isNaN(expiresAt) ? 0 : Math.max(0, Math.ceil((expiresAt - now) / 1000));
   const open = order.status === 'created' && secondsLeft > 0;
   const expired = order.status === 'cancelled' || (order.status === 'created' && secondsLeft === 0);
-  const price = order.ticket ? formatPrice(order.ticket.price) : '';
+  const amounts = orderAmounts(order);
+  // What paying charges: the order's frozen total (a version-1 order: the ticket's price).
+  const charge = amounts.total ?? amounts.unitPrice;
+  const chargeLabel = charge === null ? '' : formatPrice(charge);
 
   const pay = (token: string) =>
     payment.run(
@@ -116,11 +120,14 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
       <section className="card">
         <p className="eyebrow">Order</p>
         <h1>{order.ticket?.title ?? 'Ticket'}</h1>
+        {amounts.total !== null ? (
+          <Breakdown amounts={amounts} />
+        ) : (
+          <p className="ticket-price">
+            <span className="muted">Price</span> <span className="price price-lg price-all-in">{chargeLabel}</span>
+          </p>
+        )}
         <dl className="facts">
-          <div>
-            <dt>Price</dt>
-            <dd className="price">{price}</dd>
-          </div>
           <div>
             <dt>Status</dt>
             <dd>
@@ -139,7 +146,7 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
 
         {order.status === 'complete' && (
           <p className="success" role="status">
-            Paid. This ticket is yours.
+            {amounts.quantity > 1 ? 'Paid. These tickets are yours.' : 'Paid. This ticket is yours.'}
           </p>
         )}
 
@@ -166,7 +173,7 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
                 <StripePaymentForm
                   stripeKey={stripeKey}
                   orderId={order.id}
-                  amountLabel={price}
+                  amountLabel={chargeLabel}
                   report={report}
                   onPaid={() => router.push('/orders')}
                   pending={payment.pending}
@@ -202,5 +209,51 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
         </p>
       </section>
     </>
+  );
+}
+
+/** What the order charges, the total first, then how it adds up: shown before paying. */
+function Breakdown({ amounts }: { amounts: OrderAmounts }) {
+  const { quantity, unitPrice, fee, total, allInUnit } = amounts;
+  return (
+    <div className="order-amounts">
+      <p className="order-total">
+        <span className="order-total-label">Total</span> <span className="price price-lg price-total">{formatPrice(total ?? NaN)}</span>
+      </p>
+      {allInUnit !== null && (
+        <p className="muted order-total-sub">
+          {seatCount(quantity)} × {formatPrice(allInUnit)} each, incl. fees
+        </p>
+      )}
+      {unitPrice !== null && fee !== null && (
+        <table className="breakdown">
+          <caption>How the total adds up</caption>
+          <tbody>
+            <tr>
+              <th scope="row">Tickets</th>
+              <td>
+                {quantity} × {formatPrice(unitPrice)}
+              </td>
+              <td className="amount">{formatPrice(timesDollars(quantity, unitPrice))}</td>
+            </tr>
+            <tr>
+              <th scope="row">Fees</th>
+              <td>
+                {quantity} × {formatPrice(fee)}
+              </td>
+              <td className="amount">{formatPrice(timesDollars(quantity, fee))}</td>
+            </tr>
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={2}>
+                Total
+              </th>
+              <td className="amount">{formatPrice(total ?? NaN)}</td>
+            </tr>
+          </tfoot>
+        </table>
+      )}
+    </div>
   );
 }

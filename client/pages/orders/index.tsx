@@ -6,6 +6,7 @@ import ErrorAlert from '../../components/ErrorAlert';
 import LocalTime from '../../components/LocalTime';
 import StatusBadge from '../../components/StatusBadge';
 import { formatPrice } from '../../lib/format';
+import { orderAmounts, seatCount } from '../../lib/marketplace';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
 interface Props extends SessionProps {
@@ -36,20 +37,31 @@ export default function MyOrdersPage({ orders, loadError, serverNow }: Props) {
         <ul className="list" aria-label="My orders">
           {orders.map((order) => {
             const payable = order.status === 'created' && Date.parse(order.expiresAt) > serverNow;
+            const amounts = orderAmounts(order);
+            // The total paid or to pay, fees included (a version-1 order: the ticket's price).
+            const shown = amounts.total ?? amounts.unitPrice;
             return (
               <li key={order.id} className="row row-with-meta">
                 <span className="row-main">
                   <Link href={`/orders/${order.id}`} className="row-title">
                     {order.ticket?.title ?? 'Ticket'}
                   </Link>
-                  {payable && (
-                    <span className="row-sub muted">
-                      Pay by <LocalTime iso={order.expiresAt} />
-                    </span>
-                  )}
+                  <span className="row-sub muted">
+                    {seatCount(amounts.quantity)}
+                    {payable && (
+                      <>
+                        {' · '}Pay by <LocalTime iso={order.expiresAt} />
+                      </>
+                    )}
+                  </span>
                 </span>
                 <span className="row-meta">
-                  {order.ticket && <span className="price">{formatPrice(order.ticket.price)}</span>}
+                  {shown !== null && (
+                    <span className="price order-row-total">
+                      {formatPrice(shown)}
+                      {amounts.total !== null && <span className="all-in-note"> total</span>}
+                    </span>
+                  )}
                   <StatusBadge status={order.status} />
                 </span>
               </li>

@@ -5,6 +5,7 @@ import type { OwnTicket } from '../../api/types';
 import ErrorAlert from '../../components/ErrorAlert';
 import StatusBadge from '../../components/StatusBadge';
 import { formatPrice } from '../../lib/format';
+import { listingOf, seatPlace } from '../../lib/marketplace';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
 interface Props extends SessionProps {
@@ -37,17 +38,34 @@ export default function MyTicketsPage({ tickets, loadError }: Props) {
       )}
       {tickets.length > 0 && (
         <ul className="list" aria-label="My tickets">
-          {tickets.map((ticket) => (
-            <li key={ticket.id} className="row row-with-meta">
-              <Link href={`/tickets/${ticket.id}`} className="row-title">
-                {ticket.title}
-              </Link>
-              <span className="row-meta">
-                <span className="price">{formatPrice(ticket.price)}</span>
-                <StatusBadge status={ticket.status} />
-              </span>
-            </li>
-          ))}
+          {tickets.map((ticket) => {
+            const listing = listingOf(ticket);
+            const place = seatPlace(listing);
+            return (
+              <li key={ticket.id} className="row row-with-meta">
+                <span className="row-main">
+                  <Link href={`/tickets/${ticket.id}`} className="row-title">
+                    {ticket.title}
+                  </Link>
+                  <span className="row-sub muted">
+                    {place && <>{place} · </>}
+                    {listing.available} of {listing.quantity} available
+                    {typeof ticket.held === 'number' && ticket.held > 0 && <> · {ticket.held} held</>}
+                    {typeof ticket.sold === 'number' && ticket.sold > 0 && <> · {ticket.sold} sold</>}
+                  </span>
+                </span>
+                <span className="row-meta">
+                  <span className="price-block">
+                    <span className="price">{formatPrice(ticket.price)}</span>
+                    {listing.allInPrice !== null && (
+                      <span className="price-before-fees">buyers pay {formatPrice(listing.allInPrice)}</span>
+                    )}
+                  </span>
+                  <StatusBadge status={ticket.status} />
+                </span>
+              </li>
+            );
+          })}
         </ul>
       )}
     </>
