@@ -183,12 +183,12 @@ export default function TicketForm({ idPrefix, submitLabel, initial, events: giv
               onChange={() => setSplit(rule.value)}
               aria-describedby={`${splitId}-${rule.value}-explained`}
             />
-            <label htmlFor={`${splitId}-${rule.value}`}>
-              <span className="choice-label">{rule.label}</span>
-              <span id={`${splitId}-${rule.value}-explained`} className="choice-hint">
+            <div>
+              <label htmlFor={`${splitId}-${rule.value}`}>{rule.label}</label>
+              <p id={`${splitId}-${rule.value}-explained`} className="choice-hint">
                 {rule.explanation}
-              </span>
-            </label>
+              </p>
+            </div>
           </div>
         ))}
         {splitError && (

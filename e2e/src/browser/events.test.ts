@@ -8,9 +8,9 @@
 // e2e/screenshots/<nn>-events-<page>-{desktop,phone}.png (numbered from 60).
 //
 // Env: E2E_BROWSER_EVENT_BUS (stan | jetstream, default stan), ports in ./system.ts.
-import fs from 'fs';
 import type { Browser } from 'playwright-core';
 import { Camera, launchBrowser, matchPath, Person, SCREENSHOT_DIR } from './browser';
+import { axeViolations, checkPage } from './checks';
 import { startBrowserTestSystem, type BrowserTestSystem } from './system';
 
 jest.setTimeout(180000);
@@ -19,25 +19,6 @@ const EVENT_BUS = process.env.E2E_BROWSER_EVENT_BUS || 'stan';
 const START_TIMEOUT_MS = 15 * 60 * 1000; // a first `next build` on a busy 2-core machine
 const EVENT_PAGE = /^\/events\/[0-9a-f]{24}$/;
 const WIDTHS = { desktop: { width: 1280, height: 800 }, phone: { width: 360, height: 740 } } as const;
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** What the functions run inside the page use (e2e's tsconfig has no DOM types). */
-interface BrowserGlobals {
-  axe?: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> };
-  document: unknown;
-  scrollX: number;
-  innerWidth: number;
-  documentElement?: unknown;
-}
-
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
 /** The organizer's clock: a zone east of UTC by a fixed 5:30, so the page must carry the offset to the API. */
@@ -77,42 +58,11 @@ describe(`events in the browser (${EVENT_BUS})`, () => {
     }
   };
 
-  /** axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now. */
-  async function axeViolations(me: Person): Promise<AxeViolation[]> {
-    const loaded = await me.page.evaluate(() => typeof (globalThis as unknown as BrowserGlobals).axe !== 'undefined');
-    // Through the debugging protocol, so the page's Content-Security-Policy (no inline scripts) stays as it is.
-    if (!loaded) await me.page.evaluate(AXE_SOURCE);
-    return me.page.evaluate(async (tags) => {
-      const g = globalThis as unknown as BrowserGlobals;
-      const result = await g.axe!.run(g.document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
-      }));
-    }, AXE_TAGS);
-  }
-
   /**
    * At desktop and at phone width: no axe violation, nothing wider than the
    * screen, and a full-page picture `<nn>-events-<what>-<width>.png`.
    */
-  async function check(me: Person, what: string): Promise<void> {
-    for (const [label, size] of Object.entries(WIDTHS)) {
-      await me.page.setViewportSize(size);
-      const violations = await axeViolations(me);
-      const report = violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('\n')}`);
-      expect({ page: `${what} at ${label} width`, violations: report }).toEqual({ page: `${what} at ${label} width`, violations: [] });
-      const overflow = await me.page.evaluate(() => {
-        const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
-        return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
-      });
-      expect({ page: `${what} at ${label} width`, overflowPx: overflow }).toEqual({ page: `${what} at ${label} width`, overflowPx: 0 });
-      await camera.shoot(me.page, `events-${what}-${label}`);
-    }
-    await me.page.setViewportSize(WIDTHS.desktop);
-  }
+  const check = (me: Person, what: string) => checkPage(me.page, camera, 'events', what, WIDTHS);
 
   async function fillEventForm(me: Person, fields: { name: string; performer: string; venue: string; city: string; startsAt: string; category: string }) {
     const form = me.page.locator('form').filter({ has: me.page.getByLabel('Venue', { exact: true }) });
@@ -151,7 +101,7 @@ describe(`events in the browser (${EVENT_BUS})`, () => {
         input.id = 'axe-probe';
         doc.body.append(input);
       });
-      expect((await axeViolations(me)).map((v) => v.id)).toContain('label');
+      expect((await axeViolations(me.page)).map((v) => v.id)).toContain('label');
 
       await me.goto('/');
       await me.follow('Events', '/events');

@@ -37,8 +37,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
   const stamp = Date.now().toString(36);
-  const concert = { title: `Browser Test Concert ${stamp}`, price: '25.50', shown: '$25.50' };
-  const matinee = { title: `Browser Test Matinee ${stamp}`, price: '12', shown: '$12.00' };
+  // Shown all-in first (the default fee: 10% + $0.50), the price before fees after it.
+  const concert = { title: `Browser Test Concert ${stamp}`, price: '25.50', shown: '$28.55 each, incl. fees', beforeFees: '$25.50 + $3.05 fee' };
+  const matinee = { title: `Browser Test Matinee ${stamp}`, price: '12', shown: '$13.70 each, incl. fees', beforeFees: '$12.00 + $1.70 fee' };
 
   let sys: BrowserTestSystem | undefined;
   let browser: Browser | undefined;
@@ -120,14 +121,16 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
   }
 
   /** Seller: Sell Tickets → title + price → Create Ticket → the new ticket's page. */
-  async function listTicket(ticket: { title: string; price: string; shown: string }, shotName: string): Promise<string> {
+  async function listTicket(ticket: { title: string; price: string; shown: string; beforeFees: string }, shotName: string): Promise<string> {
     await seller.follow('Sell Tickets', '/tickets/new');
     await seller.heading('Sell a ticket').waitFor();
     await seller.page.getByLabel('Title', { exact: true }).fill(ticket.title);
     await seller.page.getByLabel('Price (USD)', { exact: true }).fill(ticket.price);
     await clickThrough(seller, seller.button('Create Ticket'), TICKET_PAGE);
     await seller.heading(ticket.title).waitFor();
-    expect((await seller.page.locator('.ticket-price .price').textContent())?.trim()).toBe(ticket.shown);
+    const shown = async (selector: string) => ((await seller.page.locator(`.ticket-price ${selector}`).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+    expect(await shown('.all-in')).toBe(ticket.shown);
+    expect(await shown('.price-before-fees')).toBe(ticket.beforeFees);
     // The owner edits; only others purchase.
     await seller.button('Save').waitFor();
     expect(await seller.button('Purchase').count()).toBe(0);
