@@ -25,6 +25,8 @@ export interface Ticket {
   fee?: number;
   /** price + fee: what one ticket costs a buyer, shown first. */
   allInPrice?: number;
+  /** `cancelled` once its event is cancelled (no longer offered). */
+  status?: string;
 }
 
 export type TicketStatus = 'available' | 'reserved' | 'sold' | 'cancelled' | (string & {});

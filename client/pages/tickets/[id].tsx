@@ -75,6 +75,7 @@ function TicketView({ initial, currentUser, event, fees }: ViewProps) {
   const isOwner = !!currentUser && currentUser.id === ticket.userId;
   const locked = !!ticket.orderId;
   const listing = listingOf(ticket);
+  const offSale = ticket.status === 'cancelled' || event?.status === 'cancelled';
   const split = SPLIT_RULES.find((rule) => rule.value === listing.split)!;
 
   return (
@@ -123,7 +124,11 @@ function TicketView({ initial, currentUser, event, fees }: ViewProps) {
           )}
         </dl>
 
-        {isOwner ? (
+        {offSale ? (
+          <p className="notice" role="status">
+            This event has been cancelled. These tickets are no longer on sale; buyers who paid get their money back.
+          </p>
+        ) : isOwner ? (
           <div className="owner-panel">
             <h2>Edit your listing</h2>
             {locked ? (
