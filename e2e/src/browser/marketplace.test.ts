@@ -145,8 +145,15 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
       await seller.heading('Sell a ticket').waitFor();
       // The event it came from is chosen.
       expect(await seller.page.getByLabel('Event (optional)', { exact: true }).inputValue()).toBe(eventPath.split('/').pop());
-      for (const explained of ['even', 'exactly one seat', 'every remaining seat']) {
-        await seller.page.getByRole('group', { name: 'How may buyers split them?' }).getByText(explained, { exact: false }).waitFor();
+      // Each rule is explained beside its choice, in plain words.
+      const splits = seller.page.getByRole('group', { name: 'How may buyers split them?' });
+      for (const [rule, explained] of [
+        ['Any number', 'even just one'],
+        ['In pairs', 'must be even'],
+        ['Never leave one seat alone', 'exactly one seat is not left over'],
+        ['All together', 'every remaining seat'],
+      ]) {
+        expect(await text(splits.locator('.choice').filter({ has: seller.page.getByRole('radio', { name: rule, exact: true }) }).locator('.choice-hint'))).toContain(explained);
       }
       await fillListing(pairs, '3', 'In pairs');
       expect(await text(seller.page.locator('.fee-preview'))).toBe('Buyers pay $28.00 each, incl. fees ($25.00 + $3.00 fee).');
