@@ -1,7 +1,7 @@
 // The marketplace of version 2 in a real browser (Debian's chromium via
 // playwright-core), against the whole system: a seller schedules an event,
 // lists 4 seats in pairs at $25 (buyers pay $28.00 each, fees included) and 2
-// seats at $40 for it; a buyer sees the event's listings cheapest first, the
+// seats at $40 for it (then edited to $38); a buyer sees the event's listings cheapest first, the
 // all-in price first on every page, opens the cheaper one, is offered only 2
 // or 4 seats, buys 2, sees the breakdown (2 × $25.00, 2 × $3.00 fees, total
 // $56.00) before paying with the test card, and the listing then has 2 seats
@@ -32,7 +32,7 @@ const text = async (locator: Locator) => ((await locator.textContent()) ?? '').r
 describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   const stamp = Date.now().toString(36);
   const eventName = `Browser Market Night ${stamp}`;
-  // At the default fees (10% + $0.50): $25 → $3.00 fee, $28.00 all-in; $40 → $4.50, $44.50.
+  // At the default fees (10% + $0.50): $25 → $3.00 fee, $28.00 all-in; $40 → $4.50, $44.50; $38 → $4.30, $42.30.
   const pairs = { title: `Floor pairs ${stamp}`, price: '25', section: '101', row: 'F' };
   const dearer = { title: `Balcony ${stamp}`, price: '40', section: 'B2', row: 'A' };
   const day = new Date(Date.now() + 30 * 86_400_000);
@@ -180,13 +180,24 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   );
 
   it(
-    'lists 2 dearer seats for the same event afterwards',
+    'lists 2 dearer seats for the same event afterwards, then edits their price to $38 ($42.30 all-in)',
     step(async () => {
       await seller.goto(`/tickets/new?eventId=${eventPath.split('/').pop()}`);
       await fillListing(dearer, '2', 'Any number');
       expect(await text(seller.page.locator('.fee-preview'))).toBe('Buyers pay $44.50 each, incl. fees ($40.00 + $4.50 fee).');
       await clickThrough(seller, seller.button('Create Ticket'), TICKET_PAGE);
       await seller.heading(dearer.title).waitFor();
+
+      // The owner's edit starts from the listing as it is, its event included.
+      expect(await seller.page.getByLabel('Event (optional)', { exact: true }).inputValue()).toBe(eventPath.split('/').pop());
+      expect(await seller.page.getByLabel('Number of tickets', { exact: true }).inputValue()).toBe('2');
+      expect(await seller.page.getByLabel('Section (optional)', { exact: true }).inputValue()).toBe(dearer.section);
+      await seller.page.getByLabel('Price (USD)', { exact: true }).fill('38');
+      expect(await text(seller.page.locator('.fee-preview'))).toBe('Buyers pay $42.30 each, incl. fees ($38.00 + $4.30 fee).');
+      await seller.button('Save').click();
+      await seller.page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      expect(await text(seller.page.locator('.ticket-price .all-in'))).toBe('$42.30 each, incl. fees');
+      expect(await text(seller.page.locator('.ticket-price .price-before-fees'))).toBe('$38.00 + $4.30 fee');
     }),
   );
 
@@ -207,7 +218,7 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
       expect(await text(rows.nth(0).locator('.all-in'))).toBe('$28.00 each, incl. fees');
       expect(await text(rows.nth(0).locator('.price-before-fees'))).toBe('$25.00 + $3.00 fee');
       expect(await text(rows.nth(0).locator('.row-sub'))).toBe('Section 101 · Row F · 4 tickets available');
-      expect(await text(rows.nth(1).locator('.all-in'))).toBe('$44.50 each, incl. fees');
+      expect(await text(rows.nth(1).locator('.all-in'))).toBe('$42.30 each, incl. fees');
       await check(buyer, 'event-listings');
     }),
   );
@@ -284,7 +295,7 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
       await row.waitFor();
       expect(await text(row.locator('.all-in'))).toBe('$28.00 each, incl. fees');
       expect(await text(row.locator('.row-sub'))).toBe('Section 101 · Row F · 2 tickets available');
-      expect(await text(buyer.row(dearer.title).locator('.all-in'))).toBe('$44.50 each, incl. fees');
+      expect(await text(buyer.row(dearer.title).locator('.all-in'))).toBe('$42.30 each, incl. fees');
       await check(buyer, 'home');
     }),
   );
