@@ -97,7 +97,7 @@ function TicketView({ initial, currentUser, event, fees }: ViewProps) {
         <p className="ticket-price">
           <AllInPrice listing={listing} large />
         </p>
-        <dl className="facts">
+        <dl className="facts ticket-facts">
           {listing.section && (
             <div>
               <dt>Section</dt>
