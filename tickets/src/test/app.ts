@@ -1,4 +1,4 @@
-import { EventData, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
+import { allInPrice, buyerFee, DEFAULT_FEES, EventData, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId, signin, TEST_JWT_KEY } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
@@ -12,7 +12,7 @@ import { Ticket, TicketDoc } from '../data/ticket';
 export function testService() {
   const bus = new InMemoryBus();
   const relay = new OutboxRelay(bus, [Ticket]);
-  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false }, bus, relay.readiness);
+  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false, fees: DEFAULT_FEES }, bus, relay.readiness);
   /** Publishes what is staged, then returns the data published on a subject. */
   const published = async <S extends Subjects>(subject: S): Promise<EventData<S>[]> => {
     await relay.flush();
@@ -48,11 +48,19 @@ export async function createTicket(
   return { ticket: res.body as { id: string; title: string; price: number; userId: string; version: number }, cookie, userId };
 }
 
-/** Stores a ticket straight in the database (no event staged). */
+/**
+ * Stores a listing straight in the database (no event staged), priced at
+ * the default fees. Version 1's lock is given as `orderId` (the order
+ * holding the one seat) and `soldAt` (that order paid).
+ */
 export async function buildTicket(
-  attrs: Partial<{ title: string; price: number; userId: string; orderId: string; soldAt: Date }> = {},
+  attrs: Partial<{ title: string; price: number; userId: string; orderId: string; soldAt: Date; quantity: number; eventId: string; cancelled: boolean }> = {},
 ): Promise<TicketDoc> {
-  const ticket = new Ticket({ title: 'Concert', price: 20, userId: newId(), ...attrs });
+  const { orderId, soldAt, ...rest } = attrs;
+  const price = rest.price ?? 20;
+  const fee = buyerFee(price, DEFAULT_FEES);
+  const ticket = new Ticket({ title: 'Concert', userId: newId(), ...rest, price, fee, allInPrice: allInPrice(price, fee) });
+  if (orderId) (soldAt ? ticket.sales : ticket.holds).push({ orderId, quantity: 1 });
   await ticket.save();
   return ticket;
 }
