@@ -196,6 +196,12 @@ const claims = (ticket: TicketDoc, orderId: string) => ({
   sale: ticket.sales.find((s) => s.orderId === orderId),
 });
 
+/** Removes the order's claim from holds or sales (claims carry no `_id` for mongoose's pull to match). */
+function dropClaim(list: TicketDoc['holds'] | TicketDoc['sales'], orderId: string): void {
+  const at = list.findIndex((c) => c.orderId === orderId);
+  if (at >= 0) list.splice(at, 1);
+}
+
 /**
  * order:created — the order holds `quantity` of the listing's seats: a hold
  * is added, the counts follow, the version is bumped and ticket:updated
@@ -256,8 +262,8 @@ export async function releaseTicket(ticketId: string, orderId: string): Promise<
     if (hold || sale) {
       if (sale) logger.warn({ ticketId: ticket.id, orderId }, 'payment lost the race with expiration; sale voided');
       ticket.cancelledOrderIds.addToSet(orderId);
-      if (hold) ticket.holds.pull(hold);
-      if (sale) ticket.sales.pull(sale);
+      if (hold) dropClaim(ticket.holds, orderId);
+      if (sale) dropClaim(ticket.sales, orderId);
       await saveTicket(ticket);
     } else if (!ticket.cancelledOrderIds.includes(orderId)) {
       // Bookkeeping only: nothing replicated changed, so no version, no event.
@@ -287,8 +293,9 @@ export function sellTicket(orderId: string, paymentId: string): Promise<void> {
       // Its order:created has not held seats here yet: retried shortly.
       throw new NotYetError('no seat is held by the paid order yet', { orderId, paymentId });
     }
-    ticket.holds.pull(hold);
-    ticket.sales.push({ orderId, quantity: hold.quantity });
+    const { quantity } = hold;
+    dropClaim(ticket.holds, orderId);
+    ticket.sales.push({ orderId, quantity });
     await saveTicket(ticket);
   }, { orderId, paymentId });
 }

@@ -48,6 +48,15 @@ export async function createTicket(
   return { ticket: res.body as { id: string; title: string; price: number; userId: string; version: number }, cookie, userId };
 }
 
+/** A price with the fee and all-in price the server computes for it at the default fees: what a stored listing carries. */
+export function priced(price: number) {
+  const fee = buyerFee(price, DEFAULT_FEES);
+  return { price, fee, allInPrice: allInPrice(price, fee) };
+}
+
+/** The contract's listing fields version 2 adds, for a one-seat listing at the default fees. */
+export const oneSeat = (price: number, available = 1) => ({ quantity: 1, available, split: 'any', fee: priced(price).fee, allInPrice: priced(price).allInPrice });
+
 /**
  * Stores a listing straight in the database (no event staged), priced at
  * the default fees. Version 1's lock is given as `orderId` (the order
@@ -57,9 +66,7 @@ export async function buildTicket(
   attrs: Partial<{ title: string; price: number; userId: string; orderId: string; soldAt: Date; quantity: number; eventId: string; cancelled: boolean }> = {},
 ): Promise<TicketDoc> {
   const { orderId, soldAt, ...rest } = attrs;
-  const price = rest.price ?? 20;
-  const fee = buyerFee(price, DEFAULT_FEES);
-  const ticket = new Ticket({ title: 'Concert', userId: newId(), ...rest, price, fee, allInPrice: allInPrice(price, fee) });
+  const ticket = new Ticket({ title: 'Concert', userId: newId(), ...rest, ...priced(rest.price ?? 20) });
   if (orderId) (soldAt ? ticket.sales : ticket.holds).push({ orderId, quantity: 1 });
   await ticket.save();
   return ticket;
