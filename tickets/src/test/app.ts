@@ -1,4 +1,4 @@
-import { allInPrice, buyerFee, DEFAULT_FEES, EventData, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
+import { allInPrice, buyerFee, DEFAULT_FEES, EventCategory, EventData, EventStatus, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId, signin, TEST_JWT_KEY } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
@@ -91,4 +91,20 @@ export const orderCreatedData = (
   userId: newId(),
   expiresAt: new Date(Date.now() + 15 * 60 * 1000).toISOString(),
   ticket: { id: ticket.id, price: ticket.price },
+});
+
+/** event:created / event:updated / event:cancelled data, as the events service publishes it: on sale by default. */
+export const eventData = (
+  overrides: Partial<EventData<Subjects.EventCreated>> = {},
+): EventData<Subjects.EventCreated> => ({
+  id: newId(),
+  version: 0,
+  name: 'Summer Tour',
+  venue: 'Arena',
+  city: 'Springfield',
+  startsAt: new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString(),
+  category: EventCategory.Concert,
+  status: EventStatus.Scheduled,
+  organizerId: newId(),
+  ...overrides,
 });

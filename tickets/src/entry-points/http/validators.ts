@@ -118,6 +118,6 @@ export const ticketBodyRules = (mode: 'create' | 'edit') => [
 export const listQueryRules = [
   query('q').optional().isString().withMessage(Q_INVALID).bail().trim().isLength({ max: MAX_Q_LENGTH }).withMessage(Q_INVALID),
   query('eventId').optional().isString().withMessage(EVENT_ID_QUERY_INVALID).bail().matches(OBJECT_ID).withMessage(EVENT_ID_QUERY_INVALID),
-  query('sort').optional().isIn(['price', 'newest']).withMessage(SORT_INVALID),
+  query('sort').optional().isString().withMessage(SORT_INVALID).bail().isIn(['price', 'newest']).withMessage(SORT_INVALID),
   ...pagingQueryRules,
 ];
