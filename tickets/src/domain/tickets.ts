@@ -23,7 +23,7 @@ import {
 import mongoose from 'mongoose';
 import { Order } from '../data/order';
 import { Event as EventReplica, findEvent } from '../data/event';
-import { findAvailableTickets, findListingsOfEvent, findTicket, findTicketsOf, ListingAttrs, ListingSort, Ticket, TicketDoc, TicketJSON, TicketStatus } from '../data/ticket';
+import { findAvailableTickets, findListingsOfEvent, findTicket, findTicketsOf, ListingAttrs, ListingSort, Ticket, TicketDoc, TicketJSON } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
 
 export const RESERVED_MESSAGE = 'Cannot edit a reserved ticket';

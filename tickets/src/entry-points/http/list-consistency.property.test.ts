@@ -42,7 +42,7 @@ async function truth(query: { q?: string; sort?: 'price'; limit: number; offset:
   const raw = Ticket.db.db!.collection(Ticket.collection.collectionName);
   const filter: Record<string, unknown> = { available: { $gt: 0 }, cancelled: false };
   if (query.q) filter.title = { $regex: query.q, $options: 'i' };
-  const sort = query.sort === 'price' ? { allInPrice: 1 as const, _id: 1 as const } : { createdAt: -1 as const, _id: -1 as const };
+  const sort: Record<string, 1 | -1> = query.sort === 'price' ? { allInPrice: 1, _id: 1 } : { createdAt: -1, _id: -1 };
   const docs = await raw.find(filter).sort(sort).skip(query.offset).limit(query.limit).toArray();
   return docs.map((d) => ({
     id: String(d._id),
