@@ -1,9 +1,9 @@
 import mongoose from 'mongoose';
-import { Subjects } from '@ticketing/common';
+import { DEFAULT_FEES, Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
-import { Ticket } from '../data/ticket';
+import { findAvailableTickets, Ticket } from '../data/ticket';
 import { priced } from '../test/app';
-import { saveTicket } from './tickets';
+import { saveTicket, upgradeVersionOneListings } from './tickets';
 
 useTestDatabase();
 
@@ -126,5 +126,24 @@ describe('Ticket', () => {
     ticket.sales.push({ orderId: 'o1', quantity: 1 });
     await saveTicket(ticket);
     expect(Object.keys(JSON.parse(JSON.stringify(ticket))).sort()).toEqual(['allInPrice', 'available', 'fee', 'id', 'orderId', 'price', 'quantity', 'split', 'title', 'userId', 'version']);
+  });
+});
+
+describe('upgradeVersionOneListings', () => {
+  it('gives listings stored before version 2 one seat, the fee and their lock as a hold or a sale, once, without a version or an event', async () => {
+    // Written past mongoose (no defaults), as version 1 stored them.
+    const raw = Ticket.collection;
+    const v1 = (extra: object) => ({ title: 'Old', price: 25, userId: newId(), cancelledOrderIds: [], outbox: [], version: 0, createdAt: new Date(), updatedAt: new Date(), ...extra });
+    const holder = newId();
+    const buyer = newId();
+    const { insertedIds } = await raw.insertMany([v1({}), v1({ orderId: holder }), v1({ orderId: buyer, soldAt: new Date() })]);
+    expect(await upgradeVersionOneListings(DEFAULT_FEES)).toBe(3);
+    const [free, reserved, sold] = await Promise.all(Object.values(insertedIds).map((id) => Ticket.findById(id)));
+    expect(free).toMatchObject({ quantity: 1, split: 'any', fee: 3, allInPrice: 28, held: 0, sold: 0, available: 1, cancelled: false, version: 0, status: 'available' });
+    expect(reserved).toMatchObject({ orderId: holder, held: 1, available: 0, status: 'reserved' });
+    expect(sold).toMatchObject({ orderId: buyer, sold: 1, available: 0, status: 'sold' });
+    expect(await findAvailableTickets({ limit: 10, offset: 0 })).toEqual([expect.objectContaining({ id: free!.id, available: 1, allInPrice: 28 })]);
+    expect(await upgradeVersionOneListings(DEFAULT_FEES)).toBe(0);
+    expect(free!.outbox).toEqual([]);
   });
 });

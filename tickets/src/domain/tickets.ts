@@ -340,3 +340,40 @@ function cancelListing(id: string): Promise<TicketDoc | null> {
 export function recordEvent(data: EventData<Subjects.EventCreated | Subjects.EventUpdated | Subjects.EventCancelled>): Promise<void> {
   return applyEventToReplica(EventReplica, data);
 }
+
+/**
+ * Listings stored before version 2 (no `quantity`) get its fields once, at
+ * start: one seat, split any, the fee at today's settings, and version 1's
+ * lock (`orderId`, `soldAt`) as a hold or a sale, so the list's filter and
+ * the counts see them. Nothing replicated changes (a version-1 listing is
+ * one seat to every subscriber), so no version and no event.
+ */
+export async function upgradeVersionOneListings(fees: FeeSettings): Promise<number> {
+  const old = await Ticket.find({ quantity: { $exists: false } })
+    .lean<Array<{ _id: unknown; price: number; orderId?: string; soldAt?: Date }>>()
+    .exec();
+  for (const listing of old) {
+    const fee = buyerFee(listing.price, fees);
+    const claim = listing.orderId ? [{ orderId: listing.orderId, quantity: 1 }] : [];
+    const sold = listing.soldAt ? claim : [];
+    const held = listing.soldAt ? [] : claim;
+    await Ticket.updateOne(
+      { _id: listing._id, quantity: { $exists: false } },
+      {
+        $set: {
+          quantity: 1,
+          split: SplitRule.Any,
+          fee,
+          allInPrice: allInPrice(listing.price, fee),
+          holds: held,
+          sales: sold,
+          held: held.length,
+          sold: sold.length,
+          available: 1 - claim.length,
+          cancelled: false,
+        },
+      },
+    ).exec();
+  }
+  return old.length;
+}
