@@ -1,5 +1,6 @@
 import { EVENT_NOT_FOUND_MESSAGE, MAX_SEATS_PER_LISTING, pagingQueryRules, SPLIT_RULES, SplitRule } from '@ticketing/common';
 import { body, query } from 'express-validator';
+import { QUANTITY_ODD_FOR_PAIRS } from '../../domain/tickets';
 export { DEFAULT_LIMIT, LIMIT_INVALID, MAX_LIMIT, MAX_OFFSET, OFFSET_INVALID } from '@ticketing/common';
 
 export const TITLE_REQUIRED = 'Title is required';
@@ -7,7 +8,6 @@ export const PRICE_INVALID = 'Price must be greater than 0';
 export const PRICE_TOO_HIGH = 'Price must be at most 999999.99';
 export const Q_INVALID = 'q must be text of at most 200 characters';
 export const QUANTITY_INVALID = `Quantity must be between 1 and ${MAX_SEATS_PER_LISTING}`;
-export const QUANTITY_ODD_FOR_PAIRS = 'Quantity must be even for pairs';
 export const SPLIT_INVALID = `Split must be one of ${SPLIT_RULES.join(', ')}`;
 export const SECTION_INVALID = 'Section must be text of at most 20 characters';
 export const ROW_INVALID = 'Row must be text of at most 20 characters';
