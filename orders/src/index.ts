@@ -6,6 +6,7 @@ import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
 import { Order } from './data/order';
 import { Ticket } from './data/ticket';
+import { EventReplica } from './data/event';
 import { HoldLimit } from './domain/hold-limit';
 import { OrderSweeper } from './entry-points/jobs/order-sweeper';
 
@@ -14,7 +15,7 @@ void runService({
   config: readConfig,
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
-    await Promise.all([Order.init(), Ticket.init()]);
+    await Promise.all([Order.init(), Ticket.init(), EventReplica.init()]);
     const bus = await connectBus(config, eventTelemetry);
     const redis = connectRedis(config);
     await redisReady(redis);
