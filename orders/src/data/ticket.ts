@@ -188,3 +188,43 @@ export async function holdsTakenBefore(cutoff: Date): Promise<Array<{ ticketId: 
     .exec();
   return tickets.flatMap((t) => t.holds.filter((h) => h.takenAt < cutoff).map((h) => ({ ticketId: t._id, orderId: h.orderId })));
 }
+
+/** A replica as version 1 stored it: one seat, reserved by at most one order. */
+interface Version1Replica {
+  _id: mongoose.Types.ObjectId;
+  reservedBy?: mongoose.Types.ObjectId | null;
+  reservedAt?: Date | null;
+  sold?: boolean;
+}
+
+/**
+ * Rewrites replicas stored before the seat counter (no `available`) as
+ * one-seat listings: the order that reserved the ticket holds its seat, or
+ * bought it when it was sold. Each record in one write conditional on still
+ * having no counter, so running it again, or twice at once, changes nothing.
+ * Answers how many records it rewrote.
+ */
+export async function upgradeVersion1Replicas(now = new Date()): Promise<number> {
+  const old = await Ticket.collection
+    .find({ available: { $exists: false } }, { projection: { reservedBy: 1, reservedAt: 1, sold: 1 } })
+    .toArray();
+  let upgraded = 0;
+  for (const doc of old as unknown as Version1Replica[]) {
+    const hold = doc.reservedBy ? [{ orderId: doc.reservedBy, quantity: 1, takenAt: doc.reservedAt ?? now }] : [];
+    const result = await Ticket.collection.updateOne(
+      { _id: doc._id, available: { $exists: false } },
+      {
+        $set: {
+          quantity: 1,
+          split: SplitRule.Any,
+          available: hold.length ? 0 : 1,
+          holds: doc.sold ? [] : hold,
+          sales: doc.sold ? hold : [],
+        },
+        $unset: { reservedBy: '', reservedAt: '', sold: '' },
+      },
+    );
+    upgraded += result.modifiedCount;
+  }
+  return upgraded;
+}
