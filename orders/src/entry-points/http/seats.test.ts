@@ -249,6 +249,15 @@ describe('POST /api/orders with a quantity', () => {
   });
 });
 
+describe('the hold limit with orders of several seats', () => {
+  it('counts orders, not seats: three unpaid orders of four seats each, then no more', async () => {
+    const buyer = signin({ id: newId() });
+    for (let i = 0; i < 3; i += 1) await order((await listing({ quantity: 4 })).id, 4, buyer).expect(201);
+    const res = await order((await listing({ quantity: 4 })).id, 1, buyer).expect(400);
+    expect(res.body).toEqual(refusal('You have too many unpaid orders'));
+  });
+});
+
 describe('concurrent orders of several seats on one listing', () => {
   /** One real HTTP server, as in production; every request from a different buyer. */
   async function storm(ticketId: string, quantities: number[]) {
