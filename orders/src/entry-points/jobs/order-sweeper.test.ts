@@ -63,6 +63,20 @@ describe('order sweep', () => {
     expect(await holderOf(young.id)).not.toBeNull();
   });
 
+  it('gives back only the orphaned hold of a listing of several seats, leaving live orders their seats', async () => {
+    const listing = await createTicket({ quantity: 6 });
+    const { order: live } = await createOrder({ ticket: listing, quantity: 2, now: minutesAgo(5) });
+    const ghost = new mongoose.Types.ObjectId();
+    await Ticket.updateOne({ _id: listing.id }, { $inc: { available: -3 }, $push: { holds: { orderId: ghost, quantity: 3, takenAt: minutesAgo(5) } } });
+
+    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: 0, holds }).sweep()).toEqual({ cancelled: 0, released: 1 });
+    const replica = (await Ticket.findById(listing.id))!;
+    expect({ available: replica.available, holds: replica.holds.map((h) => [String(h.orderId), h.quantity]) }).toEqual({
+      available: 4,
+      holds: [[live.id, 2]],
+    });
+  });
+
   it('frees the ticket of an order that was cancelled but not released', async () => {
     const { order, ticket } = await createOrder({ now: minutesAgo(5) });
     await Order.updateOne({ _id: order._id }, { $set: { status: OrderStatus.Cancelled, version: 1 } });
