@@ -46,7 +46,7 @@ describe('ApiContract.violations', () => {
     expect(contract.violations('get', `/api/tickets/${id}`, { status: 200, headers: json, body: { id } }).join()).toMatch(/required property 'title'/);
     expect(contract.violations('post', '/api/users/signin', { status: 400, headers: json, body: { message: 'x' } }).join()).toMatch(/errors/);
     // formats are checked too (ajv-formats)
-    const order = { id, status: 'created', userId: id, expiresAt: 'in 15 minutes', version: 0, ticket: { id, title: 't', price: 1 } };
+    const order = { id, status: 'created', userId: id, expiresAt: 'in 15 minutes', version: 0, quantity: 1, ticket: { id, title: 't', price: 1 } };
     expect(contract.violations('get', `/api/orders/${id}`, { status: 200, headers: json, body: order }).join()).toMatch(/expiresAt must match format "date-time"/);
     expect(contract.violations('get', `/api/orders/${id}`, { status: 200, headers: json, body: { ...order, expiresAt: new Date().toISOString() } })).toEqual([]);
   });

@@ -15,7 +15,7 @@ import {
 } from '@ticketing/common';
 import Stripe from 'stripe';
 import { KeptPayment } from '../data/kept-payment';
-import { Order, OrderDoc } from '../data/order';
+import { amountDue, Order, OrderDoc } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { STRIPE_TIMEOUT_MS } from '../data/stripe';
 import { chargeableCents } from './amount';
@@ -258,7 +258,8 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
         Subjects.PaymentCreated,
         { id: payment.id, orderId: payment.orderId, stripeId: intent.id },
         { status: read },
-        { continueTrace: orderTrace },
+        // The answer does not wait for the publish: the event is stored with the success, and the relay sends it at once.
+        { continueTrace: orderTrace, awaitPublish: false },
       );
       break;
     } catch (err) {
@@ -277,7 +278,8 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   // it. The claim is made whether or not the order turns out cancelled: a
   // success of a cancelled order is refunded as such before any claim counts.
   const [order, succeeded, kept] = await Promise.all([
-    Order.findById(payment.orderId),
+    // Only its status is asked here: a plain record, not a document.
+    Order.findById(payment.orderId).select('status').lean(),
     paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }),
     keptPaymentOf(payment),
   ]);
@@ -360,7 +362,7 @@ export async function payableOrder(orderId: string, userId: string): Promise<Pay
   if (payments.some((p) => p.status === PaymentStatus.Succeeded)) throw new BadRequestError(ALREADY_PAID);
   const reason = unpayableReason(order);
   if (reason) throw new BadRequestError(reason);
-  const amount = chargeableCents(order.price);
+  const amount = chargeableCents(amountDue(order));
   if (amount === undefined) throw new BadRequestError(UNCHARGEABLE);
   return { amount, order, failedAttempts: payments.filter((p) => p.status === PaymentStatus.Failed).length };
 }
