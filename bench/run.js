@@ -58,11 +58,43 @@ const SCENARIOS = {
   'sustained-writes': 'N writers (--sustained 10,20,40) editing their own tickets in a closed loop for --sustained-seconds each, a probe listing a ticket every second and ordering it: writes/s, events/s, outbox backlog, probe lag',
   scale: 'list p50 and propagation at 1k and 10k tickets, beside the driver',
   'list@10k': 'GET /api/tickets with 10,000 tickets stored (seeded on the driver, tickets restarted), beside the same query on the driver',
+  'list-event@10k': 'GET /api/tickets?eventId=…&sort=price: one event\'s 200 listings among 10,000, cheapest first, beside the same query on the driver',
   'show@10k': 'GET /api/tickets/:id with 10,000 tickets stored, beside findOne by _id on the driver',
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
 };
-const HTTP_SCENARIOS = ['framework', 'currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'order-burst', 'order-burst-4', 'pay', 'list@10k', 'show@10k'];
+const HTTP_SCENARIOS = ['framework', 'currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'order-burst', 'order-burst-4', 'pay', 'list@10k', 'list-event@10k', 'show@10k'];
+
+/** The list's filter on the driver: listings with a seat free, not cancelled (tickets' availableFilter). */
+const AVAILABLE = { available: { $gt: 0 }, cancelled: false };
+/** The event one listing in 50 of the seeded ones is for: 200 of 10,000. */
+const BENCH_EVENT_ID = '6b0000000000000000000e01';
+/** A one-seat listing as the tickets service stores it (fee at the defaults: $12 → $1.70), seeded on the driver. */
+function seededListing(j, at, userId) {
+  const price = 12 + (j % 89);
+  const fee = Math.round(price * 10 + 50) / 100;
+  return {
+    title: `seeded ${j}`,
+    price,
+    fee,
+    allInPrice: Math.round((price + fee) * 100) / 100,
+    userId,
+    ...(j % 50 === 0 ? { eventId: BENCH_EVENT_ID } : {}),
+    quantity: 1,
+    split: 'any',
+    holds: [],
+    sales: [],
+    held: 0,
+    sold: 0,
+    available: 1,
+    cancelled: false,
+    cancelledOrderIds: [],
+    outbox: [],
+    version: 0,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
 
 // ------------------------------------------------------------------ args --
 function parseArgs(argv) {
@@ -786,7 +818,7 @@ async function main() {
             const docs = [];
             for (let j = i; j < Math.min(size, i + 1000); j++) {
               const at = new Date(t - j * 1000);
-              docs.push({ title: `seeded ${j}`, price: 12, userId: seller.id, cancelledOrderIds: [], outbox: [], version: 0, createdAt: at, updatedAt: at });
+              docs.push(seededListing(j, at, seller.id));
             }
             await tickets.insertMany(docs, { ordered: false });
           }
@@ -800,7 +832,7 @@ async function main() {
           if (r.status !== 200) throw new Error(`list: ${r.status}`);
           viaApi.push(performance.now() - t0);
           t0 = performance.now();
-          await tickets.find({ orderId: null, soldAt: null }).sort({ createdAt: -1, _id: -1 }).limit(50).toArray();
+          await tickets.find(AVAILABLE).sort({ createdAt: -1, _id: -1 }).limit(50).toArray();
           viaDriver.push(performance.now() - t0);
         }
         const list = summary(viaApi);
@@ -811,7 +843,7 @@ async function main() {
         log(`scale ${size}: ${JSON.stringify(row)}`);
       }
     }
-    if (want('list@10k') || want('show@10k')) {
+    if (want('list@10k') || want('list-event@10k') || want('show@10k')) {
       const tickets = ticketsDb.collection('tickets');
       const size = 10000;
       const have = await tickets.countDocuments({});
@@ -822,7 +854,7 @@ async function main() {
           const docs = [];
           for (let j = i; j < Math.min(size, i + 1000); j++) {
             const at = new Date(t - j * 1000);
-            docs.push({ title: `seeded ${j}`, price: 12, userId: seller.id, cancelledOrderIds: [], outbox: [], version: 0, createdAt: at, updatedAt: at });
+            docs.push(seededListing(j, at, seller.id));
           }
           await tickets.insertMany(docs, { ordered: false });
         }
@@ -855,8 +887,15 @@ async function main() {
       R.at10k = { tickets: await tickets.countDocuments({}) };
       if (want('list@10k')) {
         await run('list@10k', { url: `${gw}/api/tickets`, connections: C, duration: dur });
-        R.at10k.listDriver = await onDriver(() => tickets.find({ orderId: null, soldAt: null }).sort({ createdAt: -1, _id: -1 }).limit(50).toArray());
+        R.at10k.listDriver = await onDriver(() => tickets.find(AVAILABLE).sort({ createdAt: -1, _id: -1 }).limit(50).toArray());
         log(`list@10k on the driver: ${JSON.stringify(R.at10k.listDriver)}`);
+      }
+      if (want('list-event@10k')) {
+        await run('list-event@10k', { url: `${gw}/api/tickets?eventId=${BENCH_EVENT_ID}&sort=price`, connections: C, duration: dur });
+        R.at10k.listEventDriver = await onDriver(() =>
+          tickets.find({ eventId: BENCH_EVENT_ID, ...AVAILABLE }).sort({ eventId: 1, allInPrice: 1, _id: 1 }).limit(50).toArray(),
+        );
+        log(`list-event@10k on the driver: ${JSON.stringify(R.at10k.listEventDriver)}`);
       }
       if (want('show@10k')) {
         const ids = (await tickets.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);

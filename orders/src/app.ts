@@ -1,4 +1,4 @@
-import { createServiceApp, EventBus, isMongoConnected, MINUTE, RateLimitConfig, ReadinessCheck, RateLimits, SessionConfig } from '@ticketing/common';
+import { createServiceApp, EventBus, FeeSettings, isMongoConnected, MINUTE, RateLimitConfig, ReadinessCheck, RateLimits, SessionConfig } from '@ticketing/common';
 import { Router } from 'express';
 import { deleteOrderRouter } from './entry-points/http/delete';
 import { listOrdersRouter } from './entry-points/http/list';
@@ -8,7 +8,7 @@ import { HoldLimit, HoldLimitSettings } from './domain/hold-limit';
 
 export type OrdersAppConfig = SessionConfig &
   HoldLimitSettings &
-  Pick<RateLimitConfig, 'ORDERS_PER_USER_PER_MINUTE'> & { EXPIRATION_WINDOW_SECONDS: number };
+  Pick<RateLimitConfig, 'ORDERS_PER_USER_PER_MINUTE'> & { EXPIRATION_WINDOW_SECONDS: number; fees: FeeSettings };
 
 /**
  * Redis-backed limits: the per-user request limit and the hold limit (under
@@ -29,7 +29,7 @@ export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds
     routers: [
       listOrdersRouter,
       perUser,
-      newOrderRouter({ windowSeconds: config.EXPIRATION_WINDOW_SECONDS, holds }),
+      newOrderRouter({ windowSeconds: config.EXPIRATION_WINDOW_SECONDS, holds, fees: config.fees }),
       showOrderRouter,
       deleteOrderRouter(holds),
     ],

@@ -1,4 +1,4 @@
-import { busConfig, httpConfig, loadConfig, mongoConfig, outboxConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, feeConfig, httpConfig, loadConfig, mongoConfig, outboxConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
 /** What the orders service adds to the common settings: the lock window and the expiry sweep. */
 export const ordersConfig = z.object({
@@ -17,8 +17,12 @@ export const ordersConfig = z.object({
 });
 
 export const configSchema = z.intersection(
-  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig).merge(ordersConfig).merge(redisConfig).merge(rateLimitConfig),
-  busConfig,
+  z.intersection(
+    httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig).merge(ordersConfig).merge(redisConfig).merge(rateLimitConfig),
+    busConfig,
+  ),
+  // The fee of a version-1 listing, whose ticket messages carry none.
+  feeConfig,
 );
 
 export type OrdersConfig = z.infer<typeof configSchema>;

@@ -1,11 +1,12 @@
 // First: tracing must hook http, express, mongodb and ioredis before they load.
 import '@ticketing/common/telemetry/register';
-import { connectBus, eventTelemetry, connectMongo, connectRedis, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
+import { connectBus, eventTelemetry, connectMongo, connectRedis, logger, OutboxRelay, RateLimits, redisReady, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
 import { Order } from './data/order';
-import { Ticket } from './data/ticket';
+import { Ticket, upgradeVersion1Replicas } from './data/ticket';
+import { EventReplica } from './data/event';
 import { HoldLimit } from './domain/hold-limit';
 import { OrderSweeper } from './entry-points/jobs/order-sweeper';
 
@@ -14,7 +15,10 @@ void runService({
   config: readConfig,
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
-    await Promise.all([Order.init(), Ticket.init()]);
+    await Promise.all([Order.init(), Ticket.init(), EventReplica.init()]);
+    // Before any listener or route writes a replica: the seat counter replaces version 1's reservation fields.
+    const upgraded = await upgradeVersion1Replicas();
+    if (upgraded) logger.info({ upgraded }, 'ticket replicas given a seat counter');
     const bus = await connectBus(config, eventTelemetry);
     const redis = connectRedis(config);
     await redisReady(redis);

@@ -1,15 +1,18 @@
-import { createServiceApp, isMongoConnected, ReadinessCheck, SessionConfig } from '@ticketing/common';
+import { createServiceApp, FeeSettings, isMongoConnected, ReadinessCheck, SessionConfig } from '@ticketing/common';
 import { createTicketRouter } from './entry-points/http/create';
 import { listTicketsRouter } from './entry-points/http/list';
 import { myTicketsRouter } from './entry-points/http/mine';
 import { showTicketRouter } from './entry-points/http/show';
 import { updateTicketRouter } from './entry-points/http/update';
 
-/** `outbox`: the relay's readiness (false while its backlog is at its bound). */
-export const buildApp = (config: SessionConfig, bus: { isConnected: ReadinessCheck }, outbox?: ReadinessCheck) =>
-  createServiceApp({
+/** `outbox`: the relay's readiness (false while its backlog is at its bound); `fees`: what listings' buyer fees are computed from. */
+export const buildApp = (config: SessionConfig & { fees: FeeSettings }, bus: { isConnected: ReadinessCheck }, outbox?: ReadinessCheck) => {
+  const app = createServiceApp({
     // /mine before /:id.
     routers: [myTicketsRouter, listTicketsRouter, showTicketRouter, createTicketRouter, updateTicketRouter],
     readiness: { mongo: isMongoConnected, bus: () => bus.isConnected(), ...(outbox ? { outbox } : {}) },
     session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },
   });
+  app.locals.fees = config.fees;
+  return app;
+};

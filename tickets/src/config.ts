@@ -1,6 +1,6 @@
-import { busConfig, httpConfig, loadConfig, mongoConfig, outboxConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, feeConfig, httpConfig, loadConfig, mongoConfig, outboxConfig, sessionConfig, z } from '@ticketing/common';
 
-export const configSchema = z.intersection(httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig), busConfig);
+export const configSchema = z.intersection(z.intersection(httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig), busConfig), feeConfig);
 
 export type TicketsConfig = z.infer<typeof configSchema>;
 

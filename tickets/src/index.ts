@@ -1,10 +1,11 @@
 // First: tracing must hook http, express, mongodb and ioredis before they load.
 import '@ticketing/common/telemetry/register';
-import { connectBus, eventTelemetry, connectMongo, OutboxRelay, runService } from '@ticketing/common';
+import { connectBus, eventTelemetry, connectMongo, logger, OutboxRelay, runService } from '@ticketing/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
 import { Ticket } from './data/ticket';
+import { upgradeVersionOneListings } from './domain/tickets';
 
 void runService({
   name: 'tickets',
@@ -12,6 +13,8 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     await Ticket.init();
+    const upgraded = await upgradeVersionOneListings(config.fees);
+    if (upgraded) logger.info({ upgraded }, 'listings stored before version 2 given its fields');
     const bus = await connectBus(config, eventTelemetry);
     await startListeners(bus);
     // Publishes what routes and listeners staged in the tickets' outbox.

@@ -51,6 +51,13 @@ describe('the event catalog', () => {
     expect(eventDataProblems(Subjects.EventCreated, { ...(examples[Subjects.EventCreated] as object), startsAt: 'tonight' })).toMatch(/startsAt/);
   });
 
+  it('takes a listing\'s version-2 fields on ticket:created/updated, and `cancelled` (its event was) on ticket:updated only as a boolean', () => {
+    const listing = { ...(examples[Subjects.TicketUpdated] as object), eventId: id(6), quantity: 4, split: 'pairs', fee: 3, section: 'A', row: '12' };
+    expect(eventDataProblems(Subjects.TicketUpdated, { ...listing, cancelled: true })).toBeNull();
+    expect(eventDataProblems(Subjects.TicketUpdated, { ...listing, cancelled: 'yes' })).toMatch(/^cancelled/);
+    expect(eventDataProblems(Subjects.TicketCreated, { ...(examples[Subjects.TicketCreated] as object), quantity: 21 })).toMatch(/^quantity/);
+  });
+
   it('refuses an event with an unknown category or status, and accepts one without a performer', () => {
     const { performer: _performer, ...noPerformer } = examples[Subjects.EventCreated] as Record<string, unknown>;
     expect(eventDataProblems(Subjects.EventCreated, noPerformer)).toBeNull();

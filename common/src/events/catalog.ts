@@ -79,7 +79,11 @@ const entries = {
     description: 'A ticket changed: title or price edited, locked by an order, released, sold',
     publisher: 'tickets',
     subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'applies it to its replica, in version order' }],
-    data: ticketData.extend({ orderId: id.optional() }),
+    data: ticketData.extend({
+      orderId: id.optional(),
+      /** The listing's event was cancelled: it is no longer offered (absent: not cancelled). */
+      cancelled: z.boolean().optional(),
+    }),
   },
   [Subjects.OrderCreated]: {
     description: 'A buyer started a purchase: the order locks its ticket until expiresAt',
@@ -131,19 +135,28 @@ const entries = {
   [Subjects.EventCreated]: {
     description: 'An organizer scheduled an event',
     publisher: 'events',
-    subscribers: [],
+    subscribers: [
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'adds it to its replica of events, which listings are checked against' },
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'adds it to its replica of events (are its listings on sale)' },
+    ],
     data: eventData,
   },
   [Subjects.EventUpdated]: {
     description: 'An organizer edited a scheduled event: name, performer, venue, city, time or category',
     publisher: 'events',
-    subscribers: [],
+    subscribers: [
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'applies it to its replica of events (newest version kept)' },
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'applies it to its replica of events, newest version first' },
+    ],
     data: eventData,
   },
   [Subjects.EventCancelled]: {
     description: 'An event was cancelled by its organizer or an admin (once: for good)',
     publisher: 'events',
-    subscribers: [],
+    subscribers: [
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: "marks the event's listings cancelled; publishes ticket:updated for each" },
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'marks it cancelled in its replica: its listings get no new orders' },
+    ],
     data: eventData,
   },
 } satisfies Record<Subjects, CatalogEntry>;

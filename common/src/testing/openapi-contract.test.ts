@@ -29,7 +29,7 @@ describe('ApiContract.violations', () => {
   });
 
   it('accepts a documented status with a matching body', () => {
-    const ticket = { id, title: 'concert', price: 20, userId: id, version: 0 };
+    const ticket = { id, title: 'concert', price: 20, userId: id, version: 0, quantity: 1, available: 1, split: 'any', fee: 2.5, allInPrice: 22.5 };
     expect(contract.violations('get', `http://x/api/tickets/${id}`, { status: 200, headers: json, body: ticket })).toEqual([]);
     expect(contract.violations('get', '/api/tickets/zz', { status: 404, headers: json, body: { errors: [{ message: 'Not Found' }] } })).toEqual([]);
     expect(contract.violations('delete', `/api/orders/${id}`, { status: 204, headers: {}, body: {} })).toEqual([]);
@@ -41,12 +41,12 @@ describe('ApiContract.violations', () => {
   });
 
   it('refuses a body that leaks a field or misses one', () => {
-    const leaked = { id, title: 't', price: 1, userId: id, version: 0, outbox: [] };
+    const leaked = { id, title: 't', price: 1, userId: id, version: 0, quantity: 1, available: 1, split: 'any', fee: 0.6, allInPrice: 1.6, outbox: [] };
     expect(contract.violations('get', `/api/tickets/${id}`, { status: 200, headers: json, body: leaked }).join()).toMatch(/additional properties/);
     expect(contract.violations('get', `/api/tickets/${id}`, { status: 200, headers: json, body: { id } }).join()).toMatch(/required property 'title'/);
     expect(contract.violations('post', '/api/users/signin', { status: 400, headers: json, body: { message: 'x' } }).join()).toMatch(/errors/);
     // formats are checked too (ajv-formats)
-    const order = { id, status: 'created', userId: id, expiresAt: 'in 15 minutes', version: 0, ticket: { id, title: 't', price: 1 } };
+    const order = { id, status: 'created', userId: id, expiresAt: 'in 15 minutes', version: 0, quantity: 1, ticket: { id, title: 't', price: 1 } };
     expect(contract.violations('get', `/api/orders/${id}`, { status: 200, headers: json, body: order }).join()).toMatch(/expiresAt must match format "date-time"/);
     expect(contract.violations('get', `/api/orders/${id}`, { status: 200, headers: json, body: { ...order, expiresAt: new Date().toISOString() } })).toEqual([]);
   });

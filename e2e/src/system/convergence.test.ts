@@ -230,9 +230,15 @@ describe.each(TRANSPORTS)('convergence under concurrent load on %s', (eventBus) 
         const held = ticket?.orderId ? String(ticket.orderId) : null;
         if (held !== (holder?.id ?? null)) problems.push(`ticket ${id}: tickets says held by ${held ?? 'nobody'}, orders says ${holder ? `${holder.id} (${holder.status})` : 'free'}`);
         if (Boolean(ticket?.soldAt) !== (expected === 'sold')) problems.push(`ticket ${id}: tickets says ${ticket?.soldAt ? '' : 'not '}sold, orders says ${expected}`);
-        const reservedBy = replica?.reservedBy ? String(replica.reservedBy) : null;
-        if (reservedBy !== (holder?.id ?? null)) problems.push(`ticket ${id}: orders' replica reserved by ${reservedBy ?? 'nobody'}, its orders say ${holder?.id ?? 'free'}`);
-        if (Boolean(replica?.sold) !== (expected === 'sold')) problems.push(`ticket ${id}: orders' replica sold=${Boolean(replica?.sold)}, its orders say ${expected}`);
+        // Orders' seat counter: the orders holding (holds) or having bought (sales) seats, and what is left.
+        type Seats = Array<{ orderId: unknown; quantity: number }>;
+        const [replicaHolds, replicaSales] = [(replica?.holds ?? []) as Seats, (replica?.sales ?? []) as Seats];
+        const holders = [...replicaHolds, ...replicaSales].map((h) => String(h.orderId));
+        const reservedBy = holders.length ? holders.join('+') : null;
+        if (reservedBy !== (holder?.id ?? null)) problems.push(`ticket ${id}: orders' replica held by ${reservedBy ?? 'nobody'}, its orders say ${holder?.id ?? 'free'}`);
+        if ((replicaSales.length > 0) !== (expected === 'sold')) problems.push(`ticket ${id}: orders' replica sold=${replicaSales.length > 0}, its orders say ${expected}`);
+        const seatsCounted = [...replicaHolds, ...replicaSales].reduce((n, h) => n + h.quantity, Number(replica?.available ?? 0));
+        if (replica && seatsCounted !== Number(replica.quantity ?? 1)) problems.push(`ticket ${id}: orders' replica counts ${seatsCounted} seats of ${replica.quantity}`);
         if (expected === 'available' && !listing.has(id)) problems.push(`ticket ${id}: free but not listed`);
         if (expected !== 'available' && listing.has(id)) problems.push(`ticket ${id}: ${expected} but listed`);
         counts[expected === 'sold' ? 'sold' : expected === 'reserved' ? 'reserved' : 'free'] += 1;

@@ -11,6 +11,12 @@ export interface OrderAttrs {
   status: OrderStatus;
   expiresAt: Date;
   ticket: TicketDoc;
+  /** Seats held by the order. */
+  quantity: number;
+  /** The listing's price and the buyer's fee per seat when the order was placed, and what it charges: frozen. */
+  unitPrice: number;
+  fee: number;
+  total: number;
 }
 
 export interface OrderDoc extends mongoose.Document, WithOutbox {
@@ -18,6 +24,10 @@ export interface OrderDoc extends mongoose.Document, WithOutbox {
   status: OrderStatus;
   expiresAt: Date;
   ticket: TicketDoc;
+  quantity: number;
+  unitPrice: number;
+  fee: number;
+  total: number;
   version: number;
   createdAt: Date;
 }
@@ -32,6 +42,11 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     status: { type: String, required: true, enum: Object.values(OrderStatus), default: OrderStatus.Created },
     expiresAt: { type: mongoose.Schema.Types.Date, required: true },
     ticket: { type: mongoose.Schema.Types.ObjectId, ref: 'Ticket', required: true },
+    // Orders stored before version 2 are one seat; they have no frozen prices.
+    quantity: { type: Number, required: true, default: 1 },
+    unitPrice: { type: Number },
+    fee: { type: Number },
+    total: { type: Number },
     // Sorting only ("newest first"); not part of the response.
     createdAt: { type: Date, default: () => new Date() },
   },
@@ -56,6 +71,10 @@ orderSchema.statics.build = (attrs: OrderAttrs) =>
     status: attrs.status,
     expiresAt: attrs.expiresAt,
     ticket: attrs.ticket,
+    quantity: attrs.quantity,
+    unitPrice: attrs.unitPrice,
+    fee: attrs.fee,
+    total: attrs.total,
   });
 
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);

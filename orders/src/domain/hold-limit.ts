@@ -4,7 +4,12 @@ import { audit, BadRequestError, logger, TooManyRequestsError } from '@ticketing
 
 /** OWASP OAT-021 "Denial of Inventory": how many unpaid holds one user may have, and what lapsing costs. */
 export interface HoldLimitSettings {
-  /** Unpaid (created) orders one user may hold at once. */
+  /**
+   * Unpaid (created) orders one user may hold at once, whatever their
+   * quantity: counting seats would refuse a group buying four seats in one
+   * order, while the seats one user can hold stay bounded by this times the
+   * 20 seats an order may take.
+   */
   MAX_ACTIVE_ORDERS_PER_USER: number;
   /** Holds lapsed unpaid within LAPSED_HOLDS_WINDOW_SECONDS before the user must wait. */
   LAPSED_HOLDS_BEFORE_WAIT: number;

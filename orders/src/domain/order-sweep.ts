@@ -1,7 +1,7 @@
 import { logger, OrderStatus } from '@ticketing/common';
 import mongoose from 'mongoose';
 import { expiredCreatedOrderIds, orderStatuses } from '../data/order';
-import { markTicketSold, reservationsTakenBefore } from '../data/ticket';
+import { holdsTakenBefore, markSeatsSold } from '../data/ticket';
 import { HoldLimit } from './hold-limit';
 import { cancelOrder, releaseTicket } from './orders';
 
@@ -18,16 +18,16 @@ export interface SweepSettings {
 export interface SweepResult {
   /** Created orders long past expiresAt, now cancelled. */
   cancelled: number;
-  /** Reservations whose order was never written or is cancelled, now released. */
+  /** Holds whose order was never written or is cancelled, their seats now given back. */
   released: number;
 }
 
 /**
  * The safety net under the expiration service: cancels orders that are
  * still `created` long after they expired (e.g. the Bull job was lost with
- * Redis), and frees reservations left behind by a crash between reserving a
- * ticket and writing its order, or between cancelling an order and freeing
- * its ticket.
+ * Redis), and gives back seats left held by a crash between taking them
+ * and writing the order, or between cancelling an order and giving its seats
+ * back.
  */
 export async function sweepOrders(holds: HoldLimit, settings: SweepSettings, now = new Date()): Promise<SweepResult> {
   const cutoff = new Date(now.getTime() - settings.graceMs);
@@ -59,19 +59,19 @@ async function cancelExpired(holds: HoldLimit, cutoff: Date, batchSize: number):
 
 async function releaseOrphans(cutoff: Date): Promise<number> {
   let released = 0;
-  const tickets = await reservationsTakenBefore(cutoff);
-  if (tickets.length === 0) return 0;
-  const statusOf = await orderStatuses(tickets.map((t) => t.reservedBy));
-  for (const ticket of tickets) {
-    const status = statusOf.get(String(ticket.reservedBy));
+  const holds = await holdsTakenBefore(cutoff);
+  if (holds.length === 0) return 0;
+  const statusOf = await orderStatuses(holds.map((h) => h.orderId));
+  for (const hold of holds) {
+    const status = statusOf.get(String(hold.orderId));
     // A live order: cancelExpired deals with it when it is due.
     if (status === OrderStatus.Created) continue;
     if (status === OrderStatus.Complete) {
-      await markTicketSold(ticket._id, ticket.reservedBy);
+      await markSeatsSold(hold.ticketId, hold.orderId);
       continue;
     }
     // No such order (never written) or a cancelled one.
-    if (await releaseTicket(ticket._id, ticket.reservedBy)) released += 1;
+    if (await releaseTicket(hold.ticketId, hold.orderId)) released += 1;
   }
   return released;
 }

@@ -2,49 +2,108 @@ import mongoose from 'mongoose';
 import {
   awaitReplica,
   BadRequestError,
+  buyerFee,
+  EVENT_NOT_ON_SALE_MESSAGE,
+  eventSaleState,
+  FeeSettings,
   logger,
   NotAuthorizedError,
   NotFoundError,
   NotYetError,
   OrderStatus,
+  orderTotal,
   retry,
   saveWithEvent,
+  splitAllows,
   Subjects,
 } from '@ticketing/common';
+import { EventReplica } from '../data/event';
 import { Order, OrderDoc } from '../data/order';
-import { markTicketSold, Ticket } from '../data/ticket';
+import { giveBackSeats, markSeatsSold, takeSeats, Ticket, TicketDoc } from '../data/ticket';
 import { HoldLimit, holdEnded } from './hold-limit';
 
 type Id = string | mongoose.Types.ObjectId;
 
+export const TICKET_RESERVED_MESSAGE = 'Ticket is already reserved';
+export const SPLIT_NOT_ALLOWED_MESSAGE = "Quantity not allowed by the seller's split rule";
+export const onlyLeftMessage = (available: number) => `Only ${available} tickets left`;
+
 export interface PlaceOrderInput {
   ticketId: string;
   userId: string;
+  /** Seats to take (default 1: a version-1 order). */
+  quantity?: number;
   windowSeconds: number;
+  /** This service's fee settings: the fee of a listing whose ticket messages carry none (version 1). */
+  fees: FeeSettings;
   now?: Date;
 }
 
 /**
- * Reserves the ticket and creates the order with order:created in its outbox.
+ * Rounds a reservation may lose to concurrent changes of the listing before
+ * it answers with what it last read: each lost round means seats moved.
+ */
+const RESERVE_ATTEMPTS = 3;
+
+/** Why `quantity` seats of this listing cannot be taken now, or undefined when they can. */
+export function refusalOf(ticket: Pick<TicketDoc, 'cancelled' | 'available' | 'split'>, quantity: number): string | undefined {
+  if (ticket.cancelled) return EVENT_NOT_ON_SALE_MESSAGE;
+  const available = Math.max(0, ticket.available);
+  if (available === 0) return TICKET_RESERVED_MESSAGE;
+  if (available < quantity) return onlyLeftMessage(available);
+  if (!splitAllows(ticket.split, available, quantity)) return SPLIT_NOT_ALLOWED_MESSAGE;
+  return undefined;
+}
+
+/** A listing whose event was cancelled or has started sells nothing more (an event not replicated yet was checked by tickets when listed). */
+async function assertOnSale(ticket: TicketDoc, now: Date): Promise<void> {
+  if (ticket.cancelled) throw new BadRequestError(EVENT_NOT_ON_SALE_MESSAGE);
+  if (!ticket.eventId) return;
+  const event = await EventReplica.findById(ticket.eventId).lean();
+  if (eventSaleState(event, now) === 'not-on-sale') throw new BadRequestError(EVENT_NOT_ON_SALE_MESSAGE);
+}
+
+/**
+ * Takes `quantity` seats of the listing for a new order id, or throws the
+ * 400 that says why not. The take itself is one conditional write
+ * (data/ticket.ts: takeSeats); when it does not match, the listing is read
+ * again to name the reason, and tried again if the seats came back meanwhile.
+ */
+async function reserveSeats(ticket: TicketDoc, orderId: mongoose.Types.ObjectId, quantity: number, now: Date): Promise<TicketDoc> {
+  let current: TicketDoc | null = ticket;
+  for (let attempt = 0; attempt < RESERVE_ATTEMPTS && current; attempt += 1) {
+    const refusal = refusalOf(current, quantity);
+    if (refusal) throw new BadRequestError(refusal);
+    const reserved = await takeSeats(current._id, orderId, quantity, now);
+    if (reserved) return reserved;
+    current = await Ticket.findById(current._id);
+  }
+  throw new BadRequestError(current ? (refusalOf(current, quantity) ?? TICKET_RESERVED_MESSAGE) : TICKET_RESERVED_MESSAGE);
+}
+
+/**
+ * Reserves `quantity` seats of the listing and creates the order with
+ * order:created in its outbox, its price frozen: `total = quantity ×
+ * (unitPrice + fee)` as the listing stood when its seats were taken.
  *
  * The reservation is one conditional write on the replica (it matches only
- * while the ticket is free), so of N concurrent requests exactly one wins.
- * The order id is generated first so the reservation can name it; if writing
- * the order fails, the reservation is released again.
+ * while that many seats are free and the split rule allows what remains), so
+ * concurrent requests never hold more seats than the listing has. The order
+ * id is generated first so the hold can name it; if writing the order fails,
+ * the seats are given back.
  */
-export async function placeOrder({ ticketId, userId, windowSeconds, now = new Date() }: PlaceOrderInput): Promise<OrderDoc> {
-  // The ticket may be a few ms behind its ticket:created event.
+export async function placeOrder({ ticketId, userId, quantity = 1, windowSeconds, fees, now = new Date() }: PlaceOrderInput): Promise<OrderDoc> {
+  // The listing may be a few ms behind its ticket:created event.
   const ticket = await awaitReplica(() => Ticket.findById(ticketId).exec());
   if (!ticket) throw new NotFoundError();
   if (ticket.userId === userId) throw new BadRequestError('You cannot buy your own ticket');
+  await assertOnSale(ticket, now);
 
   const orderId = new mongoose.Types.ObjectId();
-  const reserved = await Ticket.findOneAndUpdate(
-    { _id: ticket._id, reservedBy: null },
-    { $set: { reservedBy: orderId, reservedAt: now } },
-    { new: true },
-  );
-  if (!reserved) throw new BadRequestError('Ticket is already reserved');
+  const reserved = await reserveSeats(ticket, orderId, quantity, now);
+  const unitPrice = reserved.price;
+  const fee = reserved.fee ?? buyerFee(unitPrice, fees);
+  const total = orderTotal(quantity, unitPrice, fee);
 
   const order = Order.build({
     id: orderId,
@@ -52,6 +111,10 @@ export async function placeOrder({ ticketId, userId, windowSeconds, now = new Da
     status: OrderStatus.Created,
     expiresAt: new Date(now.getTime() + windowSeconds * 1000),
     ticket: reserved,
+    quantity,
+    unitPrice,
+    fee,
+    total,
   });
   const created = {
     id: order.id,
@@ -59,26 +122,25 @@ export async function placeOrder({ ticketId, userId, windowSeconds, now = new Da
     status: OrderStatus.Created,
     userId,
     expiresAt: order.expiresAt.toISOString(),
-    ticket: { id: reserved.id, price: reserved.price },
+    ticket: { id: reserved.id, price: unitPrice, userId: reserved.userId },
+    quantity,
+    fee,
+    total,
   };
   try {
     await saveWithEvent(order, Subjects.OrderCreated, created);
   } catch (err) {
     await releaseTicket(reserved._id, orderId).catch((releaseErr) =>
-      logger.error({ err: releaseErr, orderId: String(orderId) }, 'could not release the reservation; the sweep will'),
+      logger.error({ err: releaseErr, orderId: String(orderId) }, 'could not give the seats back; the sweep will'),
     );
     throw err;
   }
   return order;
 }
 
-/** Frees the ticket only if this order still holds it: a cancel never frees a ticket held by a newer order. */
-export async function releaseTicket(ticketId: Id, orderId: Id): Promise<boolean> {
-  const result = await Ticket.updateOne(
-    { _id: ticketId, reservedBy: orderId, sold: { $ne: true } },
-    { $set: { reservedBy: null, reservedAt: null } },
-  );
-  return result.modifiedCount === 1;
+/** Gives the order's seats back only if it still holds them: exactly once, and never seats another order holds or a paid one. */
+export function releaseTicket(ticketId: Id, orderId: Id): Promise<boolean> {
+  return giveBackSeats(ticketId, orderId);
 }
 
 export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'complete' | 'not-found';
@@ -120,7 +182,7 @@ async function cancelOnce(orderId: Id, holds: HoldLimit): Promise<CancelOutcome>
   order.set({ status: OrderStatus.Cancelled });
   // Conditional on the version read (mongoose's check) and on still being created: a payment completes
   // an order without a new version, so the status is a precondition of its own.
-  const cancelled = { id: order.id, version: order.version + 1, ticket: { id: String(order.ticket._id) } };
+  const cancelled = { id: order.id, version: order.version + 1, ticket: { id: String(order.ticket._id) }, quantity: order.quantity };
   await saveWithEvent(order, Subjects.OrderCancelled, cancelled, { status: OrderStatus.Created });
   await releaseTicket(order.ticket._id, order._id);
   await holdEnded(holds, order, 'cancelled');
@@ -159,7 +221,7 @@ export async function completeOrder(orderId: Id, holds: HoldLimit): Promise<Comp
   if (!order) return 'not-found';
   if (order.status === OrderStatus.Cancelled) return 'cancelled';
   // The reservation becomes final (also on a redelivery, should the first attempt have stopped here).
-  await markTicketSold(order.ticket._id, order._id);
+  await markSeatsSold(order.ticket._id, order._id);
   await holdEnded(holds, order, 'paid');
   return completed ? 'complete' : 'already-complete';
 }

@@ -1,15 +1,12 @@
 import { EventData, isDuplicateKey, NotYetError, Subjects } from '@ticketing/common';
-import { Ticket } from '../data/ticket';
+import { listingFields, Ticket } from '../data/ticket';
 
-/** ticket:created — adds the ticket to the replica; a redelivery finds it there and changes nothing. */
-export async function addTicket({ id, title, price, userId, version }: EventData<Subjects.TicketCreated>): Promise<void> {
+/** ticket:created — adds the listing to the replica, every seat available; a redelivery finds it there and changes nothing. */
+export async function addTicket({ id, ...data }: EventData<Subjects.TicketCreated>): Promise<void> {
+  const fields = listingFields(data);
   try {
-    // Insert-if-absent: never overwrites a replica that later updates already moved on.
-    await Ticket.updateOne(
-      { _id: id },
-      { $setOnInsert: { title, price, userId, version, reservedBy: null, reservedAt: null, sold: false } },
-      { upsert: true },
-    );
+    // Insert-if-absent: never overwrites a replica that later updates or reservations already moved on.
+    await Ticket.updateOne({ _id: id }, { $setOnInsert: { ...fields, available: fields.quantity, holds: [], sales: [] } }, { upsert: true });
   } catch (err) {
     // Two deliveries racing: the other one inserted it.
     if (!isDuplicateKey(err)) throw err;
@@ -17,22 +14,31 @@ export async function addTicket({ id, title, price, userId, version }: EventData
 }
 
 /**
- * ticket:updated — applies the ticket's new title/price/version when the
- * replica holds the previous version; an event that arrives early is a
- * "not yet": not acked, delivered again after a short back-off.
+ * ticket:updated — applies the listing's new version when the replica holds
+ * the previous one; an event that arrives early is a "not yet": not acked,
+ * delivered again after a short back-off. A change of `quantity` moves
+ * `available` by the difference in the same version-conditioned write, so
+ * seats held or sold here stay held or sold.
  *
  * The event's `orderId` is deliberately ignored: it is the tickets service's
- * view of our reservation and may lag behind it (e.g. it still says reserved
- * after we released the ticket, or not yet reserved after we reserved it).
- * Whether a new order may take the ticket is decided by `reservedBy` here.
+ * view of our reservations and may lag behind them. Whether a new order may
+ * take seats is decided by `available` here.
  */
-export async function updateTicket({ id, title, price, userId, version }: EventData<Subjects.TicketUpdated>): Promise<void> {
-  const applied = await Ticket.findOneAndUpdate({ _id: id, version: version - 1 }, { $set: { title, price, userId, version } }, { new: true });
-  if (applied) return;
-  const current = await Ticket.findById(id, { version: 1 }).lean();
-  if (!current || current.version < version) {
+export async function updateTicket({ id, ...data }: EventData<Subjects.TicketUpdated>): Promise<void> {
+  const fields = listingFields(data);
+  const current = await Ticket.findById(id, { version: 1, quantity: 1 }).lean<{ version: number; quantity: number }>();
+  if (current && current.version === data.version - 1) {
+    // Conditional on the version read: quantity changes only with the version, so the difference is exact.
+    const applied = await Ticket.updateOne(
+      { _id: id, version: current.version },
+      { $set: fields, $inc: { available: fields.quantity - current.quantity } },
+    );
+    if (applied.matchedCount === 1) return;
+  }
+  const now = current && current.version === data.version - 1 ? await Ticket.findById(id, { version: 1 }).lean<{ version: number }>() : current;
+  if (!now || now.version < data.version) {
     // Delivered again shortly, by when the versions before it are in.
-    throw new NotYetError('ticket:updated ahead of the replica', { ticketId: id, version, holding: current?.version ?? null });
+    throw new NotYetError('ticket:updated ahead of the replica', { ticketId: id, version: data.version, holding: now?.version ?? null });
   }
   // Already applied (a redelivery): nothing to change.
 }

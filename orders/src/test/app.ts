@@ -1,4 +1,4 @@
-import { EventBus, OutboxRelay, rateLimitConfig, RateLimits } from '@ticketing/common';
+import { DEFAULT_FEES, EventBus, feeConfig, OutboxRelay, rateLimitConfig, RateLimits } from '@ticketing/common';
 import { InMemoryBus, newId, TEST_JWT_KEY, useTestRedis } from '@ticketing/common/testing';
 import { buildApp, OrdersAppConfig } from '../app';
 import { Order } from '../data/order';
@@ -42,6 +42,7 @@ export const testApp = (
     COOKIE_SECURE: false,
     EXPIRATION_WINDOW_SECONDS: TEST_WINDOW_SECONDS,
     ...rateLimitConfig.parse({}),
+    ...feeConfig.parse({}),
     ...DEFAULT_HOLD_LIMIT,
     ...overrides,
   };
@@ -65,13 +66,33 @@ export async function createTicket(attrs: Partial<TicketAttrs> = {}): Promise<Ti
 }
 
 /** An order placed the way POST /api/orders places it (ticket reserved, order:created staged). */
-export async function createOrder(options: { ticket?: TicketDoc; userId?: string; windowSeconds?: number; now?: Date } = {}) {
+export async function createOrder(options: { ticket?: TicketDoc; userId?: string; quantity?: number; windowSeconds?: number; now?: Date } = {}) {
   const ticket = options.ticket ?? (await createTicket());
   const order = await placeOrder({
     ticketId: ticket.id,
     userId: options.userId ?? newId(),
+    quantity: options.quantity,
+    fees: DEFAULT_FEES,
     windowSeconds: options.windowSeconds ?? TEST_WINDOW_SECONDS,
     now: options.now,
   });
   return { order, ticket };
+}
+
+/**
+ * The order holding or having bought the seats of a one-seat listing (null
+ * when every seat is available): what version 1 kept as the ticket's
+ * `reservedBy`, read from the seat counter.
+ */
+export async function holderOf(ticketId: string): Promise<string | null> {
+  const ticket = await Ticket.findById(ticketId).lean();
+  const holders = [...(ticket?.holds ?? []), ...(ticket?.sales ?? [])].map((h) => String(h.orderId));
+  if (holders.length > 1) throw new Error(`several orders hold seats of ${ticketId}: ${holders.join(', ')}`);
+  return holders[0] ?? null;
+}
+
+/** Whether the order's seats of the listing are sold (final). */
+export async function soldTo(ticketId: string, orderId: string): Promise<boolean> {
+  const ticket = await Ticket.findById(ticketId).lean();
+  return (ticket?.sales ?? []).some((h) => String(h.orderId) === orderId);
 }

@@ -15,6 +15,8 @@ export interface OrderAttrs extends TraceCarrier {
   userId: string;
   /** The ticket's price in dollars, at most two decimals. */
   price: number;
+  /** What the order charges in dollars (`quantity × (unitPrice + fee)`, frozen by orders); version-1 messages: the price. */
+  total?: number;
   status: OrderStatus;
   version: number;
   expiresAt: Date;
@@ -23,6 +25,8 @@ export interface OrderAttrs extends TraceCarrier {
 export interface OrderDoc extends mongoose.Document, TraceCarrier {
   userId: string;
   price: number;
+  /** Absent on replicas stored before version 2: they charge `price`. */
+  total?: number;
   status: OrderStatus;
   version: number;
   expiresAt: Date;
@@ -36,6 +40,7 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
   {
     userId: { type: String, required: true },
     price: { type: Number, required: true, min: 0 },
+    total: { type: Number, min: 0 },
     status: { type: String, required: true, enum: Object.values(OrderStatus) },
     version: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
@@ -51,3 +56,6 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
 orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest });
 
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);
+
+/** What paying the order charges, in dollars: its total (version 1: the ticket's price). */
+export const amountDue = (order: Pick<OrderDoc, 'price' | 'total'>): number => order.total ?? order.price;

@@ -15,7 +15,7 @@ import {
 } from '@ticketing/common';
 import Stripe from 'stripe';
 import { KeptPayment } from '../data/kept-payment';
-import { Order, OrderDoc } from '../data/order';
+import { amountDue, Order, OrderDoc } from '../data/order';
 import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
 import { STRIPE_TIMEOUT_MS } from '../data/stripe';
 import { chargeableCents } from './amount';
@@ -360,7 +360,7 @@ export async function payableOrder(orderId: string, userId: string): Promise<Pay
   if (payments.some((p) => p.status === PaymentStatus.Succeeded)) throw new BadRequestError(ALREADY_PAID);
   const reason = unpayableReason(order);
   if (reason) throw new BadRequestError(reason);
-  const amount = chargeableCents(order.price);
+  const amount = chargeableCents(amountDue(order));
   if (amount === undefined) throw new BadRequestError(UNCHARGEABLE);
   return { amount, order, failedAttempts: payments.filter((p) => p.status === PaymentStatus.Failed).length };
 }

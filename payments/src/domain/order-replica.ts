@@ -13,6 +13,8 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: Tr
     id: data.id,
     userId: data.userId,
     price: data.ticket.price,
+    // Version-1 messages carry no total: such an order charges its price (data/order.ts: amountDue).
+    ...(data.total !== undefined ? { total: data.total } : {}),
     status: data.status,
     version: data.version,
     expiresAt: new Date(data.expiresAt),

@@ -10,7 +10,7 @@ import request from 'supertest';
 import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
 import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../data/ticket';
-import { testService } from '../test/app';
+import { priced, testService } from '../test/app';
 import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
 import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
 import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
@@ -62,7 +62,7 @@ describe('a ticket written by the order, cancel and payment listeners and by edi
       await fc.assert(
         fc.asyncProperty(historyArb, fc.scheduler(), async ({ fates, edits, duplicates }, s) => {
           const ownerId = newId();
-          const ticket = new Ticket({ title: 'Concert', price: 20, userId: ownerId });
+          const ticket = new Ticket({ title: 'Concert', ...priced(20), userId: ownerId });
           await saveTicket(ticket);
           await relay.flush();
           bus.clear();

@@ -1,12 +1,13 @@
 import mongoose from 'mongoose';
-import { Subjects } from '@ticketing/common';
+import { DEFAULT_FEES, Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
-import { Ticket } from '../data/ticket';
-import { saveTicket } from './tickets';
+import { findAvailableTickets, Ticket } from '../data/ticket';
+import { priced } from '../test/app';
+import { saveTicket, upgradeVersionOneListings } from './tickets';
 
 useTestDatabase();
 
-const newTicket = () => new Ticket({ title: 'Concert', price: 20, userId: newId() });
+const newTicket = () => new Ticket({ title: 'Concert', ...priced(20), userId: newId() });
 
 describe('Ticket', () => {
   it('starts at version 0 and adds 1 on every save', async () => {
@@ -24,7 +25,7 @@ describe('Ticket', () => {
   it('stages ticket:created, then ticket:updated with the version each save stores', async () => {
     const ticket = newTicket();
     await saveTicket(ticket);
-    ticket.set({ orderId: 'order-1' });
+    ticket.holds.push({ orderId: 'order-1', quantity: 1 });
     await saveTicket(ticket);
     const stored = await Ticket.findById(ticket.id);
     expect(stored!.outbox.map((e) => [e.subject, (e.data as { version: number }).version])).toEqual([
@@ -37,6 +38,9 @@ describe('Ticket', () => {
       title: 'Concert',
       price: 20,
       userId: ticket.userId,
+      quantity: 1,
+      split: 'any',
+      fee: 2.5,
       orderId: 'order-1',
     });
   });
@@ -74,16 +78,36 @@ describe('Ticket', () => {
     expect(stored!.outbox.filter((e) => e.subject === Subjects.TicketUpdated)).toHaveLength(1);
   });
 
-  it('derives status from the lock and the sale', () => {
+  it('derives the counts, the one-seat lock and the status from the holds and the sales on every save', async () => {
     expect(newTicket().status).toBe('available');
-    expect(new Ticket({ title: 't', price: 1, userId: 'u', orderId: 'o' }).status).toBe('reserved');
-    expect(new Ticket({ title: 't', price: 1, userId: 'u', orderId: 'o', soldAt: new Date() }).status).toBe('sold');
+    const reserved = newTicket();
+    reserved.holds.push({ orderId: 'o', quantity: 1 });
+    await reserved.validate();
+    expect({ orderId: reserved.orderId, held: reserved.held, available: reserved.available, status: reserved.status }).toEqual({ orderId: 'o', held: 1, available: 0, status: 'reserved' });
+    const sold = newTicket();
+    sold.sales.push({ orderId: 'o', quantity: 1 });
+    await sold.validate();
+    expect({ orderId: sold.orderId, sold: sold.sold, soldAt: sold.soldAt, status: sold.status }).toEqual({ orderId: 'o', sold: 1, soldAt: expect.any(Date), status: 'sold' });
+    const several = new Ticket({ title: 't', ...priced(10), userId: 'u', quantity: 5 });
+    several.holds.push({ orderId: 'a', quantity: 2 });
+    several.sales.push({ orderId: 'b', quantity: 1 });
+    await several.validate();
+    // Several seats: no version-1 lock; seats left, so still available.
+    expect({ orderId: several.orderId, held: several.held, sold: several.sold, available: several.available, status: several.status }).toEqual({ orderId: undefined, held: 2, sold: 1, available: 2, status: 'available' });
+    several.holds.push({ orderId: 'c', quantity: 2 });
+    await several.validate();
+    expect(several.status).toBe('reserved');
+    several.set({ cancelled: true });
+    expect(several.status).toBe('cancelled');
+    // Never more held and sold than listed.
+    several.holds.push({ orderId: 'd', quantity: 1 });
+    await expect(several.validate()).rejects.toThrow(/more than the 5 listed/);
   });
 
-  it('serialises as exactly {id, title, price, userId, version, orderId?} (no status: only /mine adds it)', async () => {
+  it('serialises as exactly {id, title, price, userId, version, orderId?} and version 2\'s listing fields (no status: only /mine adds it)', async () => {
     const ticket = await saveTicket(newTicket());
-    expect(ticket.toJSON()).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId: ticket.userId, version: 0 });
-    ticket.set({ orderId: 'o1' });
+    expect(ticket.toJSON()).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId: ticket.userId, version: 0, quantity: 1, available: 1, split: 'any', fee: 2.5, allInPrice: 22.5 });
+    ticket.holds.push({ orderId: 'o1', quantity: 1 });
     await saveTicket(ticket);
     expect(JSON.parse(JSON.stringify(ticket))).toEqual({
       id: ticket.id,
@@ -92,9 +116,34 @@ describe('Ticket', () => {
       userId: ticket.userId,
       version: 1,
       orderId: 'o1',
+      quantity: 1,
+      available: 0,
+      split: 'any',
+      fee: 2.5,
+      allInPrice: 22.5,
     });
-    ticket.set({ soldAt: new Date() });
+    ticket.holds.pop();
+    ticket.sales.push({ orderId: 'o1', quantity: 1 });
     await saveTicket(ticket);
-    expect(Object.keys(JSON.parse(JSON.stringify(ticket))).sort()).toEqual(['id', 'orderId', 'price', 'title', 'userId', 'version']);
+    expect(Object.keys(JSON.parse(JSON.stringify(ticket))).sort()).toEqual(['allInPrice', 'available', 'fee', 'id', 'orderId', 'price', 'quantity', 'split', 'title', 'userId', 'version']);
+  });
+});
+
+describe('upgradeVersionOneListings', () => {
+  it('gives listings stored before version 2 one seat, the fee and their lock as a hold or a sale, once, without a version or an event', async () => {
+    // Written past mongoose (no defaults), as version 1 stored them.
+    const raw = Ticket.collection;
+    const v1 = (extra: object) => ({ title: 'Old', price: 25, userId: newId(), cancelledOrderIds: [], outbox: [], version: 0, createdAt: new Date(), updatedAt: new Date(), ...extra });
+    const holder = newId();
+    const buyer = newId();
+    const { insertedIds } = await raw.insertMany([v1({}), v1({ orderId: holder }), v1({ orderId: buyer, soldAt: new Date() })]);
+    expect(await upgradeVersionOneListings(DEFAULT_FEES)).toBe(3);
+    const [free, reserved, sold] = await Promise.all(Object.values(insertedIds).map((id) => Ticket.findById(id)));
+    expect(free).toMatchObject({ quantity: 1, split: 'any', fee: 3, allInPrice: 28, held: 0, sold: 0, available: 1, cancelled: false, version: 0, status: 'available' });
+    expect(reserved).toMatchObject({ orderId: holder, held: 1, available: 0, status: 'reserved' });
+    expect(sold).toMatchObject({ orderId: buyer, sold: 1, available: 0, status: 'sold' });
+    expect(await findAvailableTickets({ limit: 10, offset: 0 })).toEqual([expect.objectContaining({ id: free!.id, available: 1, allInPrice: 28 })]);
+    expect(await upgradeVersionOneListings(DEFAULT_FEES)).toBe(0);
+    expect(free!.outbox).toEqual([]);
   });
 });

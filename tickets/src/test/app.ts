@@ -1,4 +1,4 @@
-import { EventData, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
+import { allInPrice, buyerFee, DEFAULT_FEES, EventCategory, EventData, EventStatus, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId, signin, TEST_JWT_KEY } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
@@ -12,7 +12,7 @@ import { Ticket, TicketDoc } from '../data/ticket';
 export function testService() {
   const bus = new InMemoryBus();
   const relay = new OutboxRelay(bus, [Ticket]);
-  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false }, bus, relay.readiness);
+  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false, fees: DEFAULT_FEES }, bus, relay.readiness);
   /** Publishes what is staged, then returns the data published on a subject. */
   const published = async <S extends Subjects>(subject: S): Promise<EventData<S>[]> => {
     await relay.flush();
@@ -48,11 +48,26 @@ export async function createTicket(
   return { ticket: res.body as { id: string; title: string; price: number; userId: string; version: number }, cookie, userId };
 }
 
-/** Stores a ticket straight in the database (no event staged). */
+/** A price with the fee and all-in price the server computes for it at the default fees: what a stored listing carries. */
+export function priced(price: number) {
+  const fee = buyerFee(price, DEFAULT_FEES);
+  return { price, fee, allInPrice: allInPrice(price, fee) };
+}
+
+/** The contract's listing fields version 2 adds, for a one-seat listing at the default fees. */
+export const oneSeat = (price: number, available = 1) => ({ quantity: 1, available, split: 'any', fee: priced(price).fee, allInPrice: priced(price).allInPrice });
+
+/**
+ * Stores a listing straight in the database (no event staged), priced at
+ * the default fees. Version 1's lock is given as `orderId` (the order
+ * holding the one seat) and `soldAt` (that order paid).
+ */
 export async function buildTicket(
-  attrs: Partial<{ title: string; price: number; userId: string; orderId: string; soldAt: Date }> = {},
+  attrs: Partial<{ title: string; price: number; userId: string; orderId: string; soldAt: Date; quantity: number; eventId: string; cancelled: boolean }> = {},
 ): Promise<TicketDoc> {
-  const ticket = new Ticket({ title: 'Concert', price: 20, userId: newId(), ...attrs });
+  const { orderId, soldAt, ...rest } = attrs;
+  const ticket = new Ticket({ title: 'Concert', userId: newId(), ...rest, ...priced(rest.price ?? 20) });
+  if (orderId) (soldAt ? ticket.sales : ticket.holds).push({ orderId, quantity: 1 });
   await ticket.save();
   return ticket;
 }
@@ -76,4 +91,20 @@ export const orderCreatedData = (
   userId: newId(),
   expiresAt: new Date(Date.now() + 15 * 60 * 1000).toISOString(),
   ticket: { id: ticket.id, price: ticket.price },
+});
+
+/** event:created / event:updated / event:cancelled data, as the events service publishes it: on sale by default. */
+export const eventData = (
+  overrides: Partial<EventData<Subjects.EventCreated>> = {},
+): EventData<Subjects.EventCreated> => ({
+  id: newId(),
+  version: 0,
+  name: 'Summer Tour',
+  venue: 'Arena',
+  city: 'Springfield',
+  startsAt: new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString(),
+  category: EventCategory.Concert,
+  status: EventStatus.Scheduled,
+  organizerId: newId(),
+  ...overrides,
 });

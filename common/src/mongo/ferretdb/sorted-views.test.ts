@@ -4,6 +4,20 @@ import { useTestDatabase } from '../../testing';
 import { adaptToFerretDB, ferretdbAdapterOf } from './index';
 import { compareValues } from './sorted-views';
 
+/** Records the views test a filter on (sift's matchers), to see how much of a view a read walks. */
+const mockSiftTests = { count: 0 };
+jest.mock('sift', () => {
+  const actual = jest.requireActual('sift');
+  const counting = (...args: unknown[]) => {
+    const matches = actual.default(...args);
+    return (doc: unknown) => {
+      mockSiftTests.count += 1;
+      return matches(doc);
+    };
+  };
+  return { __esModule: true, ...actual, default: counting };
+});
+
 useTestDatabase();
 
 /** Seats listed newest first: the sort index a MongoDB listing would use. */
@@ -115,4 +129,56 @@ describe('sorted views (FerretDB adapter)', () => {
       }),
     );
   });
+
+  describe('a sort index led by a field the filter fixes (one event\'s listings, cheapest first)', () => {
+    interface Listing {
+      event?: string | number;
+      price: number;
+      open: boolean;
+    }
+    const listingSchema = new mongoose.Schema<Listing>({ event: { type: mongoose.Schema.Types.Mixed }, price: { type: Number, required: true }, open: { type: Boolean, required: true } });
+    listingSchema.index({ event: 1, price: 1, _id: 1 });
+    let KeptListing: mongoose.Model<Listing>;
+    let AsIsListing: mongoose.Model<Listing>;
+    beforeAll(() => {
+      KeptListing = connection.model<Listing>('PinnedListing', listingSchema, 'pinned_listings');
+      AsIsListing = mongoose.connection.useDb(mongoose.connection.name, { useCache: false }).model<Listing>('PinnedListing', listingSchema, 'pinned_listings');
+    });
+
+    const eventArb = fc.constantFrom<string | number | undefined>('e1', 'e2', 'e3', 7, undefined);
+    it('walks only the fixed run and answers as the server does, either way round, with other conditions, skip and limit', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ event: eventArb, price: fc.integer({ min: 0, max: 5 }), open: fc.boolean() }), { maxLength: 30 }),
+          fc.constantFrom<string | number>('e1', 'e2', 'e9', 7),
+          fc.constantFrom<1 | -1>(1, -1),
+          fc.boolean(),
+          fc.nat({ max: 4 }),
+          fc.nat({ max: 5 }),
+          async (docs, event, direction, onlyOpen, skip, limit) => {
+            await AsIsListing.deleteMany({});
+            ferretdbAdapterOf(connection)!.views.forget();
+            await KeptListing.insertMany(docs.map((d) => (d.event === undefined ? { price: d.price, open: d.open } : d)));
+            const filter = { event, ...(onlyOpen ? { open: true } : {}) };
+            const sort = { event: direction, price: direction, _id: direction };
+            const ids = (found: Array<{ _id: unknown }>) => found.map((d) => String(d._id));
+            const kept = await KeptListing.find(filter).sort(sort).skip(skip).limit(limit).lean();
+            const server = await AsIsListing.find(filter).sort(sort).skip(skip).limit(limit).lean();
+            expect(ids(kept)).toEqual(ids(server));
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('tests the filter on the fixed run only, not on every record', async () => {
+      await KeptListing.insertMany(Array.from({ length: 200 }, (_, i) => ({ event: `e${i % 10}`, price: i, open: true })));
+      await KeptListing.find({}).sort({ event: 1, price: 1, _id: 1 }).lean();
+      mockSiftTests.count = 0;
+      const found = await KeptListing.find({ event: 'e3', price: { $gte: 0 } }).sort({ event: -1, price: -1, _id: -1 }).lean();
+      expect(found.map((d) => d.price)).toEqual(Array.from({ length: 20 }, (_, i) => 193 - i * 10));
+      expect(mockSiftTests.count).toBe(20);
+    });
+  });
 });
+

@@ -217,11 +217,11 @@ class View {
     return lo;
   }
 
-  /** The order a sort walks, and in which direction; undefined when the view keeps none for it. */
-  orderFor(sort: SortKeys): { docs: Doc[]; reverse: boolean } | undefined {
+  /** The order a sort walks (its records and keys), and in which direction; undefined when the view keeps none for it. */
+  orderFor(sort: SortKeys): { docs: Doc[]; keys: SortKeys; reverse: boolean } | undefined {
     for (const order of this.orders) {
-      if (sameKeys(order.keys, sort, 1)) return { docs: order.docs, reverse: false };
-      if (sameKeys(order.keys, sort, -1)) return { docs: order.docs, reverse: true };
+      if (sameKeys(order.keys, sort, 1)) return { docs: order.docs, keys: order.keys, reverse: false };
+      if (sameKeys(order.keys, sort, -1)) return { docs: order.docs, keys: order.keys, reverse: true };
     }
     return undefined;
   }
@@ -229,6 +229,49 @@ class View {
   byId(id: unknown): Doc | undefined {
     return this.docs.get(idKey(id));
   }
+}
+
+/** A value an equality in a filter can pin a sort key to: a scalar compared as the sort compares it. */
+const pinnable = (value: unknown) =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof Date || value instanceof mongoose.Types.ObjectId;
+
+/**
+ * The run of records (`[from, to)` of `docs`, which are in the order of `keys`)
+ * whose leading sort keys equal what the filter fixes them to, e.g. one
+ * event's listings for `{eventId: e}` sorted `{eventId: 1, allInPrice: 1,
+ * _id: 1}`; the whole array when the filter fixes no leading key. Records
+ * outside it cannot match, given scalar values in those fields (the views
+ * hold plain records of models whose sort keys are scalars).
+ */
+function pinnedRange(docs: Doc[], keys: SortKeys, filter: Filter): [number, number] {
+  const pinned: Array<readonly [string, Direction, unknown]> = [];
+  for (const [field, direction] of keys) {
+    const value = (filter as Record<string, unknown>)[field];
+    if (field === '_id' || !Object.prototype.hasOwnProperty.call(filter, field) || !pinnable(value)) break;
+    pinned.push([field, direction, value]);
+  }
+  if (!pinned.length) return [0, docs.length];
+  const bound = (strict: boolean) => {
+    let lo = 0;
+    let hi = docs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareToPin(docs[mid], pinned);
+      if (c < 0 || (strict && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return [bound(false), bound(true)];
+}
+
+/** A record against the pinned values, key by key in the sort's directions: < 0 before their run, 0 in it, > 0 after. */
+function compareToPin(doc: Doc, pinned: ReadonlyArray<readonly [string, Direction, unknown]>): number {
+  for (const [field, direction, value] of pinned) {
+    const c = compareValues(doc[field], value);
+    if (c !== 0) return direction * c;
+  }
+  return 0;
 }
 
 /** A read the views can answer: a sorted page, or one record by `_id`. */
@@ -298,9 +341,11 @@ export class SortedViews {
     const order = view.orderFor(read.sort)!;
     const out: Doc[] = [];
     let skipped = 0;
-    const n = order.docs.length;
+    // Leading sort keys the filter fixes by equality narrow the walk to their run of records, as an index range would.
+    const [from, to] = pinnedRange(order.docs, order.keys, filter);
+    const n = to - from;
     for (let i = 0; i < n; i++) {
-      const doc = order.docs[order.reverse ? n - 1 - i : i];
+      const doc = order.docs[order.reverse ? to - 1 - i : from + i];
       if (!matches(doc)) continue;
       if (skipped < read.skip) {
         skipped += 1;

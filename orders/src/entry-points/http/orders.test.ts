@@ -7,7 +7,7 @@ import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Order, OrderDoc } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { completeOrder } from '../../domain/orders';
-import { createOrder, createTicket, TEST_WINDOW_SECONDS, testApp, testBus, testHolds } from '../../test/app';
+import { createOrder, createTicket, holderOf, TEST_WINDOW_SECONDS, testApp, testBus, testHolds } from '../../test/app';
 
 useTestDatabase();
 const { bus, relay } = testBus();
@@ -64,7 +64,7 @@ describe('POST /api/orders', () => {
     const ticket = await createTicket({ userId: owner });
     const res = await buy(ticket.id, signin({ id: owner })).expect(400);
     expect(res.body).toEqual({ errors: [{ message: 'You cannot buy your own ticket' }] });
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
     expect(await Order.countDocuments()).toBe(0);
   });
 
@@ -80,6 +80,11 @@ describe('POST /api/orders', () => {
       userId: buyer,
       expiresAt: expect.any(String),
       ticket: { id: ticket.id, title: 'Opera', price: 99.5 },
+      // Version 1 (no quantity): one seat; the fee by this service's settings, 10% + $0.50.
+      quantity: 1,
+      unitPrice: 99.5,
+      fee: 10.45,
+      total: 109.95,
       version: 0,
     });
     const expiresAt = new Date(res.body.expiresAt).getTime();
@@ -87,7 +92,7 @@ describe('POST /api/orders', () => {
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + TEST_WINDOW_SECONDS * 1000);
 
     const replica = await Ticket.findById(ticket.id);
-    expect(String(replica!.reservedBy)).toBe(res.body.id);
+    expect(await holderOf(ticket.id)).toBe(res.body.id);
     expect(replica!.version).toBe(0); // the reservation is ours; the tickets service's version is untouched
 
     await relay.flush();
@@ -98,7 +103,10 @@ describe('POST /api/orders', () => {
         status: OrderStatus.Created,
         userId: buyer,
         expiresAt: res.body.expiresAt,
-        ticket: { id: ticket.id, price: 99.5 },
+        ticket: { id: ticket.id, price: 99.5, userId: ticket.userId },
+        quantity: 1,
+        fee: 10.45,
+        total: 109.95,
       },
     ]);
     expect((await Order.findById(res.body.id))!.outbox).toHaveLength(0);
@@ -139,7 +147,7 @@ describe('POST /api/orders', () => {
     const res = await buy(ticket.id).expect(400);
     expect(res.body).toEqual({ errors: [{ message: 'Ticket is already reserved' }] });
     expect(await Order.countDocuments()).toBe(1);
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(first.body.id);
+    expect(await holderOf(ticket.id)).toBe(first.body.id);
     await relay.flush();
     expect(bus.published).toHaveLength(0);
   });
@@ -159,7 +167,7 @@ describe('POST /api/orders', () => {
     await request(app).delete(`/api/orders/${first.body.id}`).set('Cookie', firstBuyer).expect(204);
 
     const second = await buy(ticket.id).expect(201);
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(second.body.id);
+    expect(await holderOf(ticket.id)).toBe(second.body.id);
   });
 
   it('releases the reservation when writing the order fails', async () => {
@@ -171,7 +179,7 @@ describe('POST /api/orders', () => {
     } finally {
       save.mockRestore();
     }
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
     expect(await Order.countDocuments()).toBe(0);
     await buy(ticket.id).expect(201);
   });
@@ -201,7 +209,7 @@ describe('POST /api/orders', () => {
       expect(rejected).toHaveLength(STORM - 1);
 
       expect(await Order.countDocuments()).toBe(1);
-      expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(created[0].body.id);
+      expect(await holderOf(ticket.id)).toBe(created[0].body.id);
       await relay.flush();
       expect(bus.publishedData(Subjects.OrderCreated).map((e) => e.id)).toEqual([created[0].body.id]);
     } finally {
@@ -250,6 +258,10 @@ describe('GET /api/orders/:id', () => {
       userId: me,
       expiresAt: order.expiresAt.toISOString(),
       ticket: { id: ticket.id, title: ticket.title, price: ticket.price },
+      quantity: 1,
+      unitPrice: 20,
+      fee: 2.5,
+      total: 22.5,
       version: 0,
     });
   });
@@ -285,9 +297,9 @@ describe('DELETE /api/orders/:id', () => {
     const stored = await Order.findById(order.id);
     expect(stored!.status).toBe(OrderStatus.Cancelled);
     expect(stored!.version).toBe(1);
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
     await relay.flush();
-    expect(bus.publishedData(Subjects.OrderCancelled)).toEqual([{ id: order.id, version: 1, ticket: { id: ticket.id } }]);
+    expect(bus.publishedData(Subjects.OrderCancelled)).toEqual([{ id: order.id, version: 1, ticket: { id: ticket.id }, quantity: 1 }]);
 
     // Again: 204, nothing changes, nothing is published.
     bus.clear();
@@ -312,7 +324,7 @@ describe('DELETE /api/orders/:id', () => {
     const res = await cancel(order.id, signin({ id: me })).expect(400);
     expect(res.body).toEqual({ errors: [{ message: 'Cannot cancel a completed order' }] });
     expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Complete);
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
+    expect(await holderOf(ticket.id)).toBe(order.id);
     await relay.flush();
     expect(bus.published).toHaveLength(0);
   });
@@ -340,7 +352,7 @@ describe('DELETE /api/orders/:id', () => {
     const { order: newer } = await createOrder({ ticket });
 
     await cancel(old.id, signin({ id: me })).expect(204);
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(newer.id);
+    expect(await holderOf(ticket.id)).toBe(newer.id);
   });
 
   it('answers 401 to someone else and leaves the order alone', async () => {

@@ -3,7 +3,7 @@ import { OrderStatus, Subjects } from '@ticketing/common';
 import { useTestDatabase, waitFor } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { Ticket } from '../../data/ticket';
-import { createOrder, createTicket, testBus, testHolds } from '../../test/app';
+import { createOrder, createTicket, holderOf, testBus, testHolds } from '../../test/app';
 import { OrderSweeper } from './order-sweeper';
 import { completeOrder } from '../../domain/orders';
 
@@ -28,11 +28,11 @@ describe('order sweep', () => {
     const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS, holds }).sweep();
     expect(result).toEqual({ cancelled: 1, released: 0 });
     expect(await Order.findById(stale.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
     expect((await Order.findById(recent.id))!.status).toBe(OrderStatus.Created);
     expect((await Order.findById(live.id))!.status).toBe(OrderStatus.Created);
     await relay.flush();
-    expect(bus.publishedData(Subjects.OrderCancelled)).toEqual([{ id: stale.id, version: 1, ticket: { id: ticket.id } }]);
+    expect(bus.publishedData(Subjects.OrderCancelled)).toEqual([{ id: stale.id, version: 1, ticket: { id: ticket.id }, quantity: 1 }]);
 
     // A second sweep finds nothing more to do.
     bus.clear();
@@ -46,21 +46,35 @@ describe('order sweep', () => {
     await completeOrder(order.id, holds);
     expect(await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS, holds }).sweep()).toEqual({ cancelled: 0, released: 0 });
     expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Complete);
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
+    expect(await holderOf(ticket.id)).toBe(order.id);
   });
 
   it('frees a reservation whose order was never written, once it is old enough', async () => {
     const orphaned = await createTicket();
     const young = await createTicket();
     const ghost = new mongoose.Types.ObjectId();
-    await Ticket.updateOne({ _id: orphaned.id }, { $set: { reservedBy: ghost, reservedAt: minutesAgo(5) } });
+    await Ticket.updateOne({ _id: orphaned.id }, { $inc: { available: -1 }, $push: { holds: { orderId: ghost, quantity: 1, takenAt: minutesAgo(5) } } });
     // Maybe a request still writing its order.
-    await Ticket.updateOne({ _id: young.id }, { $set: { reservedBy: new mongoose.Types.ObjectId(), reservedAt: new Date() } });
+    await Ticket.updateOne({ _id: young.id }, { $inc: { available: -1 }, $push: { holds: { orderId: new mongoose.Types.ObjectId(), quantity: 1, takenAt: new Date() } } });
 
     const result = await new OrderSweeper({ intervalMs: 60000, graceMs: 0, holds }).sweep();
     expect(result).toEqual({ cancelled: 0, released: 1 });
-    expect((await Ticket.findById(orphaned.id))!.reservedBy).toBeNull();
-    expect((await Ticket.findById(young.id))!.reservedBy).not.toBeNull();
+    expect(await holderOf(orphaned.id)).toBeNull();
+    expect(await holderOf(young.id)).not.toBeNull();
+  });
+
+  it('gives back only the orphaned hold of a listing of several seats, leaving live orders their seats', async () => {
+    const listing = await createTicket({ quantity: 6 });
+    const { order: live } = await createOrder({ ticket: listing, quantity: 2, now: minutesAgo(5) });
+    const ghost = new mongoose.Types.ObjectId();
+    await Ticket.updateOne({ _id: listing.id }, { $inc: { available: -3 }, $push: { holds: { orderId: ghost, quantity: 3, takenAt: minutesAgo(5) } } });
+
+    expect(await new OrderSweeper({ intervalMs: 60000, graceMs: 0, holds }).sweep()).toEqual({ cancelled: 0, released: 1 });
+    const replica = (await Ticket.findById(listing.id))!;
+    expect({ available: replica.available, holds: replica.holds.map((h) => [String(h.orderId), h.quantity]) }).toEqual({
+      available: 4,
+      holds: [[live.id, 2]],
+    });
   });
 
   it('frees the ticket of an order that was cancelled but not released', async () => {
@@ -68,7 +82,7 @@ describe('order sweep', () => {
     await Order.updateOne({ _id: order._id }, { $set: { status: OrderStatus.Cancelled, version: 1 } });
     const result = await new OrderSweeper({ intervalMs: 60000, graceMs: GRACE_MS, holds }).sweep();
     expect(result).toEqual({ cancelled: 0, released: 1 });
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
   });
 
   it('runs on its interval once started, and stops', async () => {

@@ -4,7 +4,7 @@ import mongoose from 'mongoose';
 import { Order, OrderDoc } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { cancelOrder, completeOrder } from '../../domain/orders';
-import { createOrder, createTicket, testBus, testHolds } from '../../test/app';
+import { createOrder, createTicket, holderOf, testBus, testHolds } from '../../test/app';
 import { ExpirationCompleteListener } from './expiration-complete-listener';
 
 useTestDatabase();
@@ -29,9 +29,9 @@ describe('expiration:complete listener', () => {
     const stored = await Order.findById(order.id);
     expect(stored!.status).toBe(OrderStatus.Cancelled);
     expect(stored!.version).toBe(1);
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
     await relay.flush();
-    expect(bus.publishedData(Subjects.OrderCancelled)).toEqual([{ id: order.id, version: 1, ticket: { id: ticket.id } }]);
+    expect(bus.publishedData(Subjects.OrderCancelled)).toEqual([{ id: order.id, version: 1, ticket: { id: ticket.id }, quantity: 1 }]);
   });
 
   it('leaves the state as after one delivery when the event comes twice', async () => {
@@ -50,7 +50,7 @@ describe('expiration:complete listener', () => {
     await completeOrder(order.id, holds);
     expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id })).toBe(true);
     expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Complete, version: 0 });
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
+    expect(await holderOf(ticket.id)).toBe(order.id);
     await relay.flush();
     expect(bus.published).toHaveLength(0);
   });
@@ -72,7 +72,7 @@ describe('expiration:complete listener', () => {
     await cancelOrder(old.id, holds);
     const { order: newer } = await createOrder({ ticket });
     expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: old.id })).toBe(true);
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(newer.id);
+    expect(await holderOf(ticket.id)).toBe(newer.id);
     expect((await Order.findById(newer.id))!.status).toBe(OrderStatus.Created);
   });
 
@@ -85,10 +85,10 @@ describe('expiration:complete listener', () => {
       release.mockRestore();
     }
     expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Cancelled);
-    expect(String((await Ticket.findById(ticket.id))!.reservedBy)).toBe(order.id);
+    expect(await holderOf(ticket.id)).toBe(order.id);
 
     expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id }, { deliveryCount: 2 })).toBe(true);
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
     await relay.flush();
     expect(bus.publishedData(Subjects.OrderCancelled)).toHaveLength(1);
   });
@@ -108,7 +108,7 @@ describe('expiration:complete listener', () => {
 
     expect(await bus.deliver(Subjects.ExpirationComplete, { orderId: order.id }, { deliveryCount: 2 })).toBe(true);
     expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
-    expect((await Ticket.findById(ticket.id))!.reservedBy).toBeNull();
+    expect(await holderOf(ticket.id)).toBeNull();
   });
 
   it('acks an expiration for an order it does not know, changing nothing', async () => {

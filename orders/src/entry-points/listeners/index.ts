@@ -1,5 +1,6 @@
 import { Event, EventBus, Listener } from '@ticketing/common';
 import { HoldLimit } from '../../domain/hold-limit';
+import { EventCancelledListener, EventCreatedListener, EventUpdatedListener } from './event-listeners';
 import { ExpirationCompleteListener } from './expiration-complete-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
 import { TicketCreatedListener } from './ticket-created-listener';
@@ -11,6 +12,9 @@ export const listenersOf = (bus: EventBus, holds: HoldLimit): Listener<Event>[] 
   new TicketUpdatedListener(bus),
   new ExpirationCompleteListener(bus, holds),
   new PaymentCreatedListener(bus, holds),
+  new EventCreatedListener(bus),
+  new EventUpdatedListener(bus),
+  new EventCancelledListener(bus),
 ];
 
 export async function startListeners(bus: EventBus, holds: HoldLimit): Promise<void> {

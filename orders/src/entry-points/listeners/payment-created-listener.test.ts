@@ -1,9 +1,8 @@
 import { OrderStatus, Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
-import { Ticket } from '../../data/ticket';
 import { cancelOrder } from '../../domain/orders';
-import { createOrder, testBus, testHolds } from '../../test/app';
+import { createOrder, holderOf, soldTo, testBus, testHolds } from '../../test/app';
 import { ExpirationCompleteListener } from './expiration-complete-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
 
@@ -32,9 +31,8 @@ describe('payment:created listener', () => {
 
     // No event describes completion, so the replicated version stays where it was published.
     expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Complete, version: 0 });
-    const replica = await Ticket.findById(ticket.id);
-    expect(String(replica!.reservedBy)).toBe(order.id);
-    expect(replica!.sold).toBe(true);
+    expect(await holderOf(ticket.id)).toBe(order.id);
+    expect(await soldTo(ticket.id, order.id)).toBe(true);
     await relay.flush();
     expect(bus.published).toHaveLength(0);
   });
@@ -58,9 +56,8 @@ describe('payment:created listener', () => {
 
     expect(await bus.deliver(Subjects.PaymentCreated, payment(order.id))).toBe(true);
     expect(await Order.findById(order.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
-    const replica = await Ticket.findById(ticket.id);
-    expect(replica!.reservedBy).toBeNull();
-    expect(replica!.sold).toBe(false);
+    expect(await holderOf(ticket.id)).toBeNull();
+    expect(await soldTo(ticket.id, order.id)).toBe(false);
     await relay.flush();
     expect(bus.published).toHaveLength(0);
   });

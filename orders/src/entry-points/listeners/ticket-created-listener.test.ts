@@ -1,7 +1,7 @@
 import { Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { testBus } from '../../test/app';
+import { holderOf, testBus } from '../../test/app';
 import { TicketCreatedListener } from './ticket-created-listener';
 import { TicketUpdatedListener } from './ticket-updated-listener';
 
@@ -20,7 +20,7 @@ describe('ticket:created listener', () => {
     const data = created({ price: 12.34 });
     expect(await bus.deliver(Subjects.TicketCreated, data)).toBe(true);
     const ticket = await Ticket.findById(data.id);
-    expect(ticket).toMatchObject({ title: 'concert', price: 12.34, userId: data.userId, version: 0, reservedBy: null });
+    expect(ticket).toMatchObject({ title: 'concert', price: 12.34, userId: data.userId, version: 0, quantity: 1, available: 1, holds: [], sales: [] });
     expect(bus.published).toHaveLength(0);
   });
 
@@ -39,11 +39,12 @@ describe('ticket:created listener', () => {
     await bus.deliver(Subjects.TicketCreated, data);
     await bus.deliver(Subjects.TicketUpdated, { ...data, version: 1, title: 'renamed' });
     const orderId = newId();
-    await Ticket.updateOne({ _id: data.id }, { $set: { reservedBy: orderId, reservedAt: new Date() } });
+    await Ticket.updateOne({ _id: data.id }, { $inc: { available: -1 }, $push: { holds: { orderId, quantity: 1, takenAt: new Date() } } });
 
     expect(await bus.deliver(Subjects.TicketCreated, data, { deliveryCount: 2 })).toBe(true);
     const ticket = await Ticket.findById(data.id);
     expect(ticket).toMatchObject({ title: 'renamed', version: 1 });
-    expect(String(ticket!.reservedBy)).toBe(orderId);
+    expect(await holderOf(data.id)).toBe(orderId);
+    expect(ticket!.available).toBe(0);
   });
 });

@@ -25,7 +25,7 @@ describe('POST /api/tickets', () => {
     await post({ title: 'Concert', price: 20 }, signin({}, 'not-the-key')).expect(401);
   });
 
-  it('creates the ticket for the caller: 201 with the ticket (contract shape, no status), version 0, stored', async () => {
+  it('creates the ticket for the caller: 201 with the ticket (contract shape, no status), version 0, one seat, split any, stored', async () => {
     const userId = newId();
     const res = await post({ title: 'Concert', price: 20 }, signin({ id: userId })).expect(201);
     expect(res.body).toEqual({
@@ -34,6 +34,11 @@ describe('POST /api/tickets', () => {
       price: 20,
       userId,
       version: 0,
+      quantity: 1,
+      available: 1,
+      split: 'any',
+      fee: 2.5,
+      allInPrice: 22.5,
     });
     const stored = await Ticket.findById(res.body.id);
     expect(stored).toMatchObject({ title: 'Concert', price: 20, userId, version: 0 });
@@ -43,11 +48,11 @@ describe('POST /api/tickets', () => {
     expect(shown.body).toEqual(res.body);
   });
 
-  it('publishes ticket:created with {id, version, title, price, userId}', async () => {
+  it('publishes ticket:created with {id, version, title, price, userId} and version 2\'s quantity, split and fee', async () => {
     const userId = newId();
     const res = await post({ title: 'Concert', price: 20.5 }, signin({ id: userId })).expect(201);
     expect(await published(Subjects.TicketCreated)).toEqual([
-      { id: res.body.id, version: 0, title: 'Concert', price: 20.5, userId },
+      { id: res.body.id, version: 0, title: 'Concert', price: 20.5, userId, quantity: 1, split: 'any', fee: 2.55 },
     ]);
     expect(bus.published).toHaveLength(1);
     // Published and then removed from the outbox.
@@ -171,7 +176,7 @@ describe('POST /api/tickets', () => {
       { title: 'Concert', price: 20, userId: newId(), version: 7, orderId: newId() },
       signin({ id: userId }),
     ).expect(201);
-    expect(res.body).toEqual({ id: expect.any(String), title: 'Concert', price: 20, userId, version: 0 });
+    expect(res.body).toEqual({ id: expect.any(String), title: 'Concert', price: 20, userId, version: 0, quantity: 1, available: 1, split: 'any', fee: 2.5, allInPrice: 22.5 });
   });
 
   it('answers malformed JSON with 400 in the error shape', async () => {

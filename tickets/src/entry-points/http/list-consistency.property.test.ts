@@ -38,11 +38,12 @@ const opArb = fc.oneof(
 );
 
 /** The stored truth: the list's query on the driver's own collection, which the adapter does not see. */
-async function truth(query: { q?: string; limit: number; offset: number }) {
+async function truth(query: { q?: string; sort?: 'price'; limit: number; offset: number }) {
   const raw = Ticket.db.db!.collection(Ticket.collection.collectionName);
-  const filter: Record<string, unknown> = { orderId: null, soldAt: null };
+  const filter: Record<string, unknown> = { available: { $gt: 0 }, cancelled: false };
   if (query.q) filter.title = { $regex: query.q, $options: 'i' };
-  const docs = await raw.find(filter).sort({ createdAt: -1, _id: -1 }).skip(query.offset).limit(query.limit).toArray();
+  const sort: Record<string, 1 | -1> = query.sort === 'price' ? { allInPrice: 1, _id: 1 } : { createdAt: -1, _id: -1 };
+  const docs = await raw.find(filter).sort(sort).skip(query.offset).limit(query.limit).toArray();
   return docs.map((d) => ({
     id: String(d._id),
     title: d.title,
@@ -50,6 +51,11 @@ async function truth(query: { q?: string; limit: number; offset: number }) {
     userId: d.userId,
     version: d.version,
     ...(d.orderId ? { orderId: d.orderId } : {}),
+    quantity: d.quantity,
+    available: d.available,
+    split: d.split,
+    fee: d.fee,
+    allInPrice: d.allInPrice,
   }));
 }
 
@@ -121,8 +127,15 @@ describe('GET /api/tickets while tickets are created, edited, ordered and sold a
           }
           expect(delivery.unacked).toEqual([]);
 
-          for (const query of [{ limit: 100, offset: 0 }, { limit: 2, offset: 1 }, { q: 'opera', limit: 100, offset: 0 }]) {
-            const qs = new URLSearchParams({ ...(query.q ? { q: query.q } : {}), limit: String(query.limit), offset: String(query.offset) });
+          const queries: Array<{ q?: string; sort?: 'price'; limit: number; offset: number }> = [
+            { limit: 100, offset: 0 },
+            { limit: 2, offset: 1 },
+            { q: 'opera', limit: 100, offset: 0 },
+            { sort: 'price', limit: 100, offset: 0 },
+            { sort: 'price', limit: 2, offset: 1 },
+          ];
+          for (const query of queries) {
+            const qs = new URLSearchParams({ ...(query.q ? { q: query.q } : {}), ...(query.sort ? { sort: query.sort } : {}), limit: String(query.limit), offset: String(query.offset) });
             const res = await request(app).get(`/api/tickets?${qs}`).expect(200);
             expect(res.body).toEqual(await truth(query));
           }

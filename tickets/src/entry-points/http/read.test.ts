@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { buildTicket, createTicket, testService } from '../../test/app';
+import { buildTicket, createTicket, oneSeat, priced, testService } from '../../test/app';
 
 useTestDatabase();
 const { app, bus } = testService();
@@ -14,7 +14,7 @@ async function ticketsCreatedInOrder(titles: string[], extra: Partial<{ userId: 
   const base = Date.now() - titles.length * 1000;
   const docs = titles.map((title, i) => ({
     title,
-    price: i + 1,
+    ...priced(i + 1),
     userId: extra.userId ?? newId(),
     createdAt: new Date(base + i * 1000),
   }));
@@ -36,8 +36,8 @@ describe('GET /api/tickets', () => {
     const { ticket: second } = await createTicket(app, { title: 'Second', price: 12.5 });
     const res = await list().expect(200);
     expect(res.body).toEqual([
-      { id: second.id, title: 'Second', price: 12.5, userId: second.userId, version: 0 },
-      { id: first.id, title: 'First', price: 10, userId: first.userId, version: 0 },
+      { id: second.id, title: 'Second', price: 12.5, userId: second.userId, version: 0, ...oneSeat(12.5) },
+      { id: first.id, title: 'First', price: 10, userId: first.userId, version: 0, ...oneSeat(10) },
     ]);
   });
 
@@ -51,7 +51,7 @@ describe('GET /api/tickets', () => {
 
   it('keeps the newest-first order for tickets created within one millisecond', async () => {
     const now = new Date();
-    await Ticket.insertMany(['a', 'b', 'c'].map((title) => ({ title, price: 1, userId: newId(), createdAt: now })));
+    await Ticket.insertMany(['a', 'b', 'c'].map((title) => ({ title, ...priced(1), userId: newId(), createdAt: now })));
     const res = await list().expect(200);
     expect(titles(res.body)).toEqual(['c', 'b', 'a']);
   });
@@ -117,7 +117,7 @@ describe('GET /api/tickets', () => {
   });
 
   it('returns 50 tickets by default and at most 100', async () => {
-    await Ticket.insertMany(Array.from({ length: 105 }, (_, i) => ({ title: `t${i}`, price: 1, userId: newId() })));
+    await Ticket.insertMany(Array.from({ length: 105 }, (_, i) => ({ title: `t${i}`, ...priced(1), userId: newId() })));
     expect((await list().expect(200)).body).toHaveLength(50);
     expect((await list('?limit=100').expect(200)).body).toHaveLength(100);
   });
@@ -166,9 +166,9 @@ describe('GET /api/tickets/mine', () => {
 
     const res = await request(app).get('/api/tickets/mine').set('Cookie', signin({ id: userId })).expect(200);
     expect(res.body).toEqual([
-      { id: sold.id, title: 'Sold', price: 20, userId, version: 0, orderId: soldBy, status: 'sold' },
-      { id: reserved.id, title: 'Reserved', price: 20, userId, version: 0, orderId: reservedBy, status: 'reserved' },
-      { id: available.id, title: 'Available', price: 20, userId, version: 0, status: 'available' },
+      { id: sold.id, title: 'Sold', price: 20, userId, version: 0, orderId: soldBy, ...oneSeat(20, 0), held: 0, sold: 1, status: 'sold' },
+      { id: reserved.id, title: 'Reserved', price: 20, userId, version: 0, orderId: reservedBy, ...oneSeat(20, 0), held: 1, sold: 0, status: 'reserved' },
+      { id: available.id, title: 'Available', price: 20, userId, version: 0, ...oneSeat(20), held: 0, sold: 0, status: 'available' },
     ]);
   });
 
@@ -183,7 +183,7 @@ describe('GET /api/tickets/:id', () => {
   it('answers 200 with the ticket in the contract shape (no status), without a session', async () => {
     const { ticket } = await createTicket(app, { title: 'Concert', price: 20 });
     const res = await request(app).get(`/api/tickets/${ticket.id}`).expect(200);
-    expect(res.body).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId: ticket.userId, version: 0 });
+    expect(res.body).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId: ticket.userId, version: 0, ...oneSeat(20) });
   });
 
   it('shows a reserved ticket with its orderId, and a sold one, without status', async () => {
@@ -196,6 +196,7 @@ describe('GET /api/tickets/:id', () => {
       userId: reserved.userId,
       version: 0,
       orderId,
+      ...oneSeat(20, 0),
     });
     const sold = await buildTicket({ orderId, soldAt: new Date() });
     expect((await request(app).get(`/api/tickets/${sold.id}`).expect(200)).body).toEqual({
@@ -205,13 +206,14 @@ describe('GET /api/tickets/:id', () => {
       userId: sold.userId,
       version: 0,
       orderId,
+      ...oneSeat(20, 0),
     });
   });
 
-  it('never shows internals (outbox, timestamps, cancelled orders) nor status', async () => {
+  it('never shows internals (outbox, timestamps, cancelled orders, holds, sales, counts) nor status', async () => {
     const { ticket } = await createTicket(app);
     const res = await request(app).get(`/api/tickets/${ticket.id}`).expect(200);
-    expect(Object.keys(res.body).sort()).toEqual(['id', 'price', 'title', 'userId', 'version']);
+    expect(Object.keys(res.body).sort()).toEqual(['allInPrice', 'available', 'fee', 'id', 'price', 'quantity', 'split', 'title', 'userId', 'version']);
   });
 
   it('answers 404 Not Found for an unknown id', async () => {

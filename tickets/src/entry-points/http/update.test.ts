@@ -133,6 +133,12 @@ describe('PUT /api/tickets/:id', () => {
       price: 35.5,
       userId,
       version: 1,
+      // The fee follows the new price: 10% of $35.50 plus $0.50.
+      quantity: 1,
+      available: 1,
+      split: 'any',
+      fee: 4.05,
+      allInPrice: 39.55,
     });
     const shown = await request(app).get(`/api/tickets/${ticket.id}`).expect(200);
     expect(shown.body).toEqual(res.body);
@@ -142,7 +148,7 @@ describe('PUT /api/tickets/:id', () => {
     const { ticket, cookie, userId } = await createTicket(app);
     await put(ticket.id, { title: 'New title', price: '35.10' }, cookie).expect(200);
     const updates = await published(Subjects.TicketUpdated);
-    expect(updates).toEqual([{ id: ticket.id, version: 1, title: 'New title', price: 35.1, userId }]);
+    expect(updates).toEqual([{ id: ticket.id, version: 1, title: 'New title', price: 35.1, userId, quantity: 1, split: 'any', fee: 4.01 }]);
     expect('orderId' in updates[0]).toBe(false);
     // ticket:created first, then the update, in version order.
     expect(bus.published.map((e) => e.subject)).toEqual([Subjects.TicketCreated, Subjects.TicketUpdated]);
@@ -187,8 +193,8 @@ describe('PUT /api/tickets/:id', () => {
     const stored = await Ticket.findById(ticket.id);
     expect(stored).toMatchObject({ title: second.body.title, price: second.body.price, version: 2 });
     expect(await published(Subjects.TicketUpdated)).toEqual([
-      { id: ticket.id, version: 1, title: first.body.title, price: first.body.price, userId },
-      { id: ticket.id, version: 2, title: second.body.title, price: second.body.price, userId },
+      { id: ticket.id, version: 1, title: first.body.title, price: first.body.price, userId, quantity: 1, split: 'any', fee: first.body.fee },
+      { id: ticket.id, version: 2, title: second.body.title, price: second.body.price, userId, quantity: 1, split: 'any', fee: second.body.fee },
     ]);
   });
 

@@ -1,19 +1,21 @@
 import { requireAuth, validateIdParam, validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
-import { editTicket } from '../../domain/tickets';
+import { matchedData } from 'express-validator';
+import { editTicket, ListingInput } from '../../domain/tickets';
+import { feesOf } from './fees';
 import { ticketBodyRules } from './validators';
 
 export const updateTicketRouter = Router();
 
-/** The owner edits title and price of a ticket nobody holds (domain/tickets.ts: editTicket). */
+/** The owner edits a listing nobody holds a seat of (domain/tickets.ts: editTicket). */
 updateTicketRouter.put(
   '/api/tickets/:id',
   requireAuth,
   validateIdParam(),
-  ticketBodyRules,
+  ticketBodyRules('edit'),
   validateRequest,
   async (req: Request, res: Response) => {
-    const { title, price } = req.body as { title: string; price: number };
-    res.send(await editTicket(req.params.id, req.currentUser!.id, { title, price }));
+    const changes = matchedData(req, { locations: ['body'] }) as ListingInput;
+    res.send(await editTicket(req.params.id, req.currentUser!.id, changes, feesOf(req)));
   },
 );

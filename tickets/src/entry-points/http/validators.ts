@@ -1,11 +1,23 @@
-import { pagingQueryRules } from '@ticketing/common';
+import { EVENT_NOT_FOUND_MESSAGE, MAX_SEATS_PER_LISTING, pagingQueryRules, SPLIT_RULES, SplitRule } from '@ticketing/common';
 import { body, query } from 'express-validator';
+import { QUANTITY_ODD_FOR_PAIRS } from '../../domain/tickets';
 export { DEFAULT_LIMIT, LIMIT_INVALID, MAX_LIMIT, MAX_OFFSET, OFFSET_INVALID } from '@ticketing/common';
 
 export const TITLE_REQUIRED = 'Title is required';
 export const PRICE_INVALID = 'Price must be greater than 0';
 export const PRICE_TOO_HIGH = 'Price must be at most 999999.99';
 export const Q_INVALID = 'q must be text of at most 200 characters';
+export const QUANTITY_INVALID = `Quantity must be between 1 and ${MAX_SEATS_PER_LISTING}`;
+export const SPLIT_INVALID = `Split must be one of ${SPLIT_RULES.join(', ')}`;
+export const SECTION_INVALID = 'Section must be text of at most 20 characters';
+export const ROW_INVALID = 'Row must be text of at most 20 characters';
+export const EVENT_ID_INVALID = EVENT_NOT_FOUND_MESSAGE;
+export const SORT_INVALID = 'Sort must be price or newest';
+export const EVENT_ID_QUERY_INVALID = 'eventId must be an event id';
+
+/** Section and row: short labels printed on the ticket. */
+const MAX_SEAT_LABEL = 20;
+const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 const MAX_Q_LENGTH = 200;
 /** Stripe's largest charge is $999,999.99: a dearer ticket could never be paid for. */
@@ -49,8 +61,27 @@ export function priceError(value: unknown): string | null {
   return null;
 }
 
-/** Body rules shared by POST and PUT (the contract: "as POST"). */
-export const ticketBodyRules = [
+/** The seats a quantity stands for: an integer 1–20, as a JSON number or a form's numeric string; null otherwise. */
+export function seatCount(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= MAX_SEATS_PER_LISTING ? n : null;
+}
+
+const absent = (value: unknown) => value === undefined || value === null || value === '';
+
+/** An optional short label (section, row): text of at most 20 characters once trimmed; empty is absent. */
+const seatLabel = (field: 'section' | 'row', message: string) =>
+  body(field).optional({ values: 'falsy' }).isString().withMessage(message).bail().trim().isLength({ max: MAX_SEAT_LABEL }).withMessage(message);
+
+/**
+ * Body rules of POST (`create`) and PUT (`edit`): the contract says "as
+ * POST". Version 2's fields are optional; on POST an absent one takes its
+ * default (one seat, split any), on PUT it keeps the stored value, so a
+ * version-1 client editing title and price changes nothing else. Whether
+ * the event is on sale, and whether an edit's quantity and split agree with
+ * what is stored, is the domain's to decide (domain/tickets.ts).
+ */
+export const ticketBodyRules = (mode: 'create' | 'edit') => [
   body('title').isString().withMessage(TITLE_REQUIRED).bail().trim().notEmpty().withMessage(TITLE_REQUIRED),
   body('price')
     .custom((value: unknown) => {
@@ -60,10 +91,33 @@ export const ticketBodyRules = [
     })
     .bail()
     .customSanitizer((v: number | string) => Number(v)),
+  body('eventId').optional({ values: 'falsy' }).isString().withMessage(EVENT_ID_INVALID).bail().matches(OBJECT_ID).withMessage(EVENT_ID_INVALID),
+  body('quantity')
+    .optional({ values: 'null' })
+    .custom((value: unknown) => {
+      if (seatCount(value) === null) throw new Error(QUANTITY_INVALID);
+      return true;
+    })
+    .bail()
+    .customSanitizer((value: unknown) => seatCount(value))
+    .custom((quantity: number, { req }) => {
+      if ((req.body as { split?: unknown }).split === SplitRule.Pairs && quantity % 2 !== 0) throw new Error(QUANTITY_ODD_FOR_PAIRS);
+      return true;
+    }),
+  // Pairs with the default quantity (one seat) on POST: the quantity is what is wrong.
+  body('quantity').custom((value: unknown, { req }) => {
+    if (mode === 'create' && absent(value) && (req.body as { split?: unknown }).split === SplitRule.Pairs) throw new Error(QUANTITY_ODD_FOR_PAIRS);
+    return true;
+  }),
+  seatLabel('section', SECTION_INVALID),
+  seatLabel('row', ROW_INVALID),
+  body('split').optional({ values: 'null' }).isString().withMessage(SPLIT_INVALID).bail().isIn(SPLIT_RULES).withMessage(SPLIT_INVALID),
 ];
 
-/** GET /api/tickets query: optional q, limit, offset. */
+/** GET /api/tickets query: optional q, eventId, sort, limit, offset. */
 export const listQueryRules = [
   query('q').optional().isString().withMessage(Q_INVALID).bail().trim().isLength({ max: MAX_Q_LENGTH }).withMessage(Q_INVALID),
+  query('eventId').optional().isString().withMessage(EVENT_ID_QUERY_INVALID).bail().matches(OBJECT_ID).withMessage(EVENT_ID_QUERY_INVALID),
+  query('sort').optional().isString().withMessage(SORT_INVALID).bail().isIn(['price', 'newest']).withMessage(SORT_INVALID),
   ...pagingQueryRules,
 ];

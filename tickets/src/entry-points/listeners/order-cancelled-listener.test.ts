@@ -41,7 +41,7 @@ describe('OrderCancelledListener (order:cancelled)', () => {
     const { ticket, orderId, userId } = await reservedTicket();
     await bus.deliver(Subjects.OrderCancelled, cancelled(orderId, ticket.id));
     const updates = await published(Subjects.TicketUpdated);
-    expect(updates).toEqual([{ id: ticket.id, version: 2, title: 'Concert', price: 20, userId }]);
+    expect(updates).toEqual([{ id: ticket.id, version: 2, title: 'Concert', price: 20, userId, quantity: 1, split: 'any', fee: 2.5 }]);
     expect('orderId' in updates[0]).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import { ListenerMessage, NotYetError, Subjects } from '@ticketing/common';
 import mongoose from 'mongoose';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketDoc } from '../../data/ticket';
-import { buildTicket, createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
+import { buildTicket, createTicket, oneSeat, orderCreatedData, testService, ticketState } from '../../test/app';
 import { OrderCancelledListener } from './order-cancelled-listener';
 import { OrderCreatedListener } from './order-created-listener';
 
@@ -50,6 +50,7 @@ describe('OrderCreatedListener (order:created)', () => {
       userId: ticket.userId,
       orderId: data.id,
       version: 1,
+      ...oneSeat(20, 0),
     });
     const mine = await request(app).get('/api/tickets/mine').set('Cookie', cookie).expect(200);
     expect(mine.body).toEqual([expect.objectContaining({ id: ticket.id, orderId: data.id, version: 1, status: 'reserved' })]);
@@ -60,7 +61,7 @@ describe('OrderCreatedListener (order:created)', () => {
     const data = orderCreatedData(ticket);
     await bus.deliver(Subjects.OrderCreated, data);
     expect(await published(Subjects.TicketUpdated)).toEqual([
-      { id: ticket.id, version: 1, title: 'Concert', price: 20, userId, orderId: data.id },
+      { id: ticket.id, version: 1, title: 'Concert', price: 20, userId, orderId: data.id, quantity: 1, split: 'any', fee: 2.5 },
     ]);
   });
 

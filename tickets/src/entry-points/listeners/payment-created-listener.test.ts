@@ -3,7 +3,7 @@ import { Subjects } from '@ticketing/common';
 import { newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { Ticket } from '../../data/ticket';
-import { createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
+import { createTicket, oneSeat, orderCreatedData, testService, ticketState } from '../../test/app';
 import { OrderCancelledListener } from './order-cancelled-listener';
 import { OrderCreatedListener } from './order-created-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
@@ -37,20 +37,20 @@ describe('PaymentCreatedListener (payment:created)', () => {
     // the contract's one message for a locked ticket).
     expect((await request(app).get('/api/tickets').expect(200)).body).toEqual([]);
     const mine = await request(app).get('/api/tickets/mine').set('Cookie', cookie).expect(200);
-    expect(mine.body).toEqual([{ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId, status: 'sold' }]);
+    expect(mine.body).toEqual([{ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId, ...oneSeat(20, 0), held: 0, sold: 1, status: 'sold' }]);
     const edit = await request(app).put(`/api/tickets/${ticket.id}`).set('Cookie', cookie).send({ title: 'x', price: 1 }).expect(400);
     expect(edit.body).toEqual({ errors: [{ message: 'Cannot edit a reserved ticket' }] });
     expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20, version: 2 });
     // Shown without status outside /mine.
     const shown = await request(app).get(`/api/tickets/${ticket.id}`).expect(200);
-    expect(shown.body).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId });
+    expect(shown.body).toEqual({ id: ticket.id, title: 'Concert', price: 20, userId, version: 2, orderId, ...oneSeat(20, 0) });
   });
 
   it('publishes ticket:updated with the new version and the orderId', async () => {
     const { ticket, orderId, userId } = await reservedTicket();
     await bus.deliver(Subjects.PaymentCreated, payment(orderId));
     expect(await published(Subjects.TicketUpdated)).toEqual([
-      { id: ticket.id, version: 2, title: 'Concert', price: 20, userId, orderId },
+      { id: ticket.id, version: 2, title: 'Concert', price: 20, userId, orderId, quantity: 1, split: 'any', fee: 2.5 },
     ]);
   });
 
