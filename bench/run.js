@@ -642,7 +642,7 @@ async function main() {
         ],
       });
     }
-    if (want('rush')) R.rush = await rushScenario({ api, log, sys, database, ordersDb, ticketsDb, seller, ObjectId });
+    if (want('rush')) R.rush = await rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId });
     // --------------------------------------------------- event scenarios --
     const replica = ordersDb.collection('tickets');
     /** ticket created (its 201) → the ticket is in orders' replica (orders accepts an order for it). */
@@ -967,7 +967,7 @@ async function main() {
  * what it reports: seats sold by the orders (complete) and by the tickets
  * service (`sold` on the seller's listings) must both be every seat listed.
  */
-async function rushScenario({ api, log, sys, database, ordersDb, ticketsDb, seller, ObjectId }) {
+async function rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId }) {
   const BUYERS = Number(process.env.BENCH_RUSH_BUYERS || 200);
   const LISTINGS = Number(process.env.BENCH_RUSH_LISTINGS || 50);
   const SEATS = 4;
