@@ -281,18 +281,27 @@ async function cannon(opts) {
   const autocannon = require('autocannon');
   const options = { connections: 50, duration: 5, timeout: 30, ...opts };
   if (options.amount) delete options.duration; // a fixed count of requests
-  const result = await autocannon(options);
+  // autocannon notices that a fixed count is done only at its next one-second
+  // tick, so its duration is whole seconds (100 requests: 20, 16.7, 14.3 /s...):
+  // a fixed count's time runs from the start to the last answer instead.
+  const started = performance.now();
+  let lastAnswer = started;
+  const result = await new Promise((resolve, reject) => {
+    const instance = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)));
+    instance.on('response', () => (lastAnswer = performance.now()));
+  });
   const ok = result['2xx'];
+  const seconds = options.amount ? (lastAnswer - started) / 1000 : result.duration;
   return {
     // A fixed count: what was answered over the time it took (the per-second average of a run of a few seconds is not that).
-    rps: options.amount ? round(ok / Math.max(0.001, result.duration), 1) : round(result.requests.average, 0),
+    rps: options.amount ? round(ok / Math.max(0.001, seconds), 1) : round(result.requests.average, 0),
     ok,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     p50: round(result.latency.p50, 1),
     p99: round(result.latency.p99, 1),
     connections: opts.connections,
-    seconds: round(result.duration, 1),
+    seconds: round(seconds, 2),
   };
 }
 
@@ -447,20 +456,49 @@ async function main() {
         return [];
       }
     };
+    /** The infrastructure's processes (broker, Redis, stripe-mock, Zipkin, the gateway's nginx), for their CPU beside the services'. */
+    const infrastructure = () => {
+      const found = [];
+      for (const name of ['stan', 'jetstream', 'redis', 'stripe', 'zipkin']) {
+        try {
+          found.push({ name, pid: Number(fs.readFileSync(path.join(localDir, 'run', `${name}.pid`), 'utf8').trim()) });
+        } catch {
+          /* not running */
+        }
+      }
+      try {
+        const master = execFileSync('pgrep', ['-f', `gateway-${gatewayPort}.conf`], { encoding: 'utf8' }).trim().split('\n').map(Number)[0];
+        if (master) for (const pid of groupPids(master)) found.push({ name: 'gateway', pid });
+      } catch {
+        /* no nginx */
+      }
+      return found;
+    };
     const run = async (name, opts) => {
       log(`${name} ...`);
       // The floor's row: the floor's own CPU.
       // Now, not at start: a restarted service has a new pid.
       const measured = name === 'floor' ? [floorProc] : sys.processes.filter((p) => p.name !== 'client');
       const cpuBefore = serviceCpuMs(measured);
+      const cpuBeforeBy = measured.map((p) => serviceCpuMs([p]));
+      const infra = name === 'floor' ? [] : infrastructure();
+      const infraBefore = infra.map((p) => serviceCpuMs([p]));
       const dbCpuBefore = serviceCpuMs(database());
       const r = await cannon(opts);
       // The events a request caused are handled after its answer: let them finish.
       if (name !== 'floor') await sleep(1500);
       r.serviceCpuMsPerRequest = round((serviceCpuMs(measured) - cpuBefore) / Math.max(1, r.ok), 3);
+      if (name !== 'floor') {
+        // Each service's share, to see which one a change moved.
+        r.serviceCpuMsPerRequestBy = Object.fromEntries(measured.map((p, i) => [p.name, round((serviceCpuMs([p]) - cpuBeforeBy[i]) / Math.max(1, r.ok), 2)]));
+        const infraMs = {};
+        infra.forEach((p, i) => (infraMs[p.name] = (infraMs[p.name] || 0) + (serviceCpuMs([p]) - infraBefore[i]) / Math.max(1, r.ok)));
+        r.infrastructureCpuMsPerRequest = Object.fromEntries(Object.entries(infraMs).map(([k, v]) => [k, round(v, 2)]));
+      }
       if (name !== 'floor') r.databaseCpuMsPerRequest = round((serviceCpuMs(database()) - dbCpuBefore) / Math.max(1, r.ok), 3);
       R[name] = r;
       log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request, database CPU ${r.databaseCpuMsPerRequest ?? '–'} ms/request`);
+      if (r.serviceCpuMsPerRequestBy) log(`${name}: CPU ms/request by service ${JSON.stringify(r.serviceCpuMsPerRequestBy)}, infrastructure ${JSON.stringify(r.infrastructureCpuMsPerRequest)}`);
       return r;
     };
 

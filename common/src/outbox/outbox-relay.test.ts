@@ -52,6 +52,35 @@ describe('OutboxRelay', () => {
     }
   });
 
+  it('a writer that does not await the publish goes on once the write is stored; the relay publishes it at once all the same', async () => {
+    const bus = new InMemoryBus();
+    const relay = new OutboxRelay(bus, [Seat], { pollIntervalMs: 60000, publishWaitMs: 10000 });
+    relay.start();
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const publish = bus.publish.bind(bus);
+    jest.spyOn(bus, 'publish').mockImplementation(async (envelope) => {
+      await gate;
+      return publish(envelope);
+    });
+    try {
+      await relay.flush(); // the start scan; the next poll is a minute away
+      const seat = new Seat({ title: 'a' });
+      const started = Date.now();
+      await saveWithEvent(seat, Subjects.TicketCreated, data(seat.id, 0), undefined, { awaitPublish: false });
+      // Stored with its entry, and not held until the broker has it.
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await Seat.findById(seat.id))!.outbox).toHaveLength(1);
+      expect(bus.published).toHaveLength(0);
+      openGate();
+      await waitFor(() => bus.published.length === 1, 5000, 10);
+      await waitFor(async () => (await Seat.findById(seat.id))!.outbox.length === 0, 5000, 10);
+    } finally {
+      openGate();
+      await relay.stop();
+    }
+  });
+
   describe('costs O(1) per write', () => {
     it('hands the relay the written record: it reads that record by _id and never scans for it', async () => {
       const bus = new InMemoryBus();

@@ -81,6 +81,14 @@ export interface StagingOptions {
    * nothing.
    */
   continueTrace?: ContinuedTrace;
+  /**
+   * Whether saveWithEvent resolves only once the relay has published the
+   * event (default true). False: the relay is still handed the record at
+   * once, but the caller goes on as soon as the write is stored, for an
+   * answer that does not depend on the event being out yet (the outbox
+   * publishes it whatever becomes of the caller).
+   */
+  awaitPublish?: boolean;
 }
 
 function entryOf<S extends Subjects>(subject: S, data: EventData<S>, { continueTrace }: StagingOptions): OutboxEntry {
@@ -111,7 +119,7 @@ function entryOf<S extends Subjects>(subject: S, data: EventData<S>, { continueT
  * it (ServiceBusyError) while its backlog is over its bound, and publishes the
  * entry as soon as it is committed: this resolves once the broker has it (or
  * after the relay's bounded wait), so the event is out when the caller
- * answers.
+ * answers; with `options.awaitPublish` false, as soon as the write is stored.
  */
 export async function saveWithEvent<D extends Document & WithOutbox, S extends Subjects>(
   doc: D,
@@ -139,7 +147,8 @@ export async function saveWithEvent<D extends Document & WithOutbox, S extends S
   } finally {
     doc.$where = where;
   }
-  await Promise.all(watchers.map((w) => w.staged(doc._id, entry.id)));
+  const published = Promise.all(watchers.map((w) => w.staged(doc._id, entry.id)));
+  if (options.awaitPublish !== false) await published;
   return saved;
 }
 

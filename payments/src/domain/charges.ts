@@ -258,7 +258,8 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
         Subjects.PaymentCreated,
         { id: payment.id, orderId: payment.orderId, stripeId: intent.id },
         { status: read },
-        { continueTrace: orderTrace },
+        // The answer does not wait for the publish: the event is stored with the success, and the relay sends it at once.
+        { continueTrace: orderTrace, awaitPublish: false },
       );
       break;
     } catch (err) {
@@ -277,7 +278,8 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   // it. The claim is made whether or not the order turns out cancelled: a
   // success of a cancelled order is refunded as such before any claim counts.
   const [order, succeeded, kept] = await Promise.all([
-    Order.findById(payment.orderId),
+    // Only its status is asked here: a plain record, not a document.
+    Order.findById(payment.orderId).select('status').lean(),
     paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }),
     keptPaymentOf(payment),
   ]);
