@@ -50,7 +50,9 @@ const SCENARIOS = {
   edit: 'PUT /api/tickets/:id, each connection its own ticket',
   order: 'POST /api/orders, each request a distinct ticket',
   'order-burst': '200 orders (BENCH_BURST_ORDERS), 20 in flight, each a distinct ticket: orders/s and latency',
+  'order-burst-4': 'the same with 4-seat orders: 200 listings of 4 seats, each order takes all 4',
   pay: '100 payments (BENCH_PAYMENTS), 20 in flight, each a distinct order (stripe-mock): payments/s and latency',
+  rush: 'the on-sale rush: 200 buyers (distinct users, BENCH_RUSH_BUYERS) at once for 50 listings of 4 seats of one event, each asking 1 or 2 seats, moving to the next cheapest listing when refused, paying what they won: orders/s, p50/p99, seats sold, CPU per order per service',
   propagation: 'ticket created → in orders’ replica, idle',
   writers: 'the same while N users edit their tickets, 1 write/s each',
   'sustained-writes': 'N writers (--sustained 10,20,40) editing their own tickets in a closed loop for --sustained-seconds each, a probe listing a ticket every second and ordering it: writes/s, events/s, outbox backlog, probe lag',
@@ -61,7 +63,7 @@ const SCENARIOS = {
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
 };
-const HTTP_SCENARIOS = ['framework', 'currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'order-burst', 'pay', 'list@10k', 'list-event@10k', 'show@10k'];
+const HTTP_SCENARIOS = ['framework', 'currentuser', 'currentuser-direct', 'signin', 'list', 'show', 'create', 'edit', 'order', 'order-burst', 'order-burst-4', 'pay', 'list@10k', 'list-event@10k', 'show@10k'];
 
 /** The list's filter on the driver: listings with a seat free, not cancelled (tickets' availableFilter). */
 const AVAILABLE = { available: { $gt: 0 }, cancelled: false };
@@ -257,8 +259,8 @@ class Api {
     if (r.status !== 201 || !r.cookie) throw new Error(`signup ${email}: ${r.status} ${JSON.stringify(r.body)}`);
     return { email, password, id: r.body.id, cookie: r.cookie };
   }
-  async createTicket(user, title = 'bench ticket', price = 10) {
-    const r = await this.call('POST', '/api/tickets', { cookie: user.cookie, body: { title, price } });
+  async createTicket(user, title = 'bench ticket', price = 10, seats = {}) {
+    const r = await this.call('POST', '/api/tickets', { cookie: user.cookie, body: { title, price, ...seats } });
     if (r.status !== 201) throw new Error(`create ticket: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   }
@@ -624,9 +626,9 @@ async function main() {
       });
     }
     /** Tickets for sale, one each, in orders' replica (so an order for each is accepted). */
-    const ticketsForSale = async (count, what) => {
+    const ticketsForSale = async (count, what, seats = {}) => {
       log(`creating ${count} tickets to ${what} ...`);
-      const ids = (await inBatches(count, 10, (i) => api.createTicket(seller, `for sale ${i}`, 40))).map((t) => t.id);
+      const ids = (await inBatches(count, 10, (i) => api.createTicket(seller, `for sale ${i}`, 40, seats))).map((t) => t.id);
       await waitForIds(ordersDb.collection('tickets'), ids.map((id) => new ObjectId(id)), 60000, log);
       return ids;
     };
@@ -639,13 +641,13 @@ async function main() {
           return r.body.id;
         })
       );
-    const orderRequests = (ticketIds) => {
+    const orderRequests = (ticketIds, seats = {}) => {
       const next = picker(ticketIds);
       return [
         {
           method: 'POST',
           headers: { 'content-type': 'application/json', cookie: buyer.cookie },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ ticketId: next() }) }),
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ ticketId: next(), ...seats }) }),
         },
       ];
     };
@@ -656,6 +658,10 @@ async function main() {
     if (want('order-burst')) {
       const forSale = await ticketsForSale(Number(process.env.BENCH_BURST_ORDERS || 200), 'order in a burst');
       await run('order-burst', { url: `${gw}/api/orders`, connections: 20, amount: forSale.length, requests: orderRequests(forSale) });
+    }
+    if (want('order-burst-4')) {
+      const forSale = await ticketsForSale(Number(process.env.BENCH_BURST_ORDERS || 200), 'order 4 seats of in a burst', { quantity: 4 });
+      await run('order-burst-4', { url: `${gw}/api/orders`, connections: 20, amount: forSale.length, requests: orderRequests(forSale, { quantity: 4 }) });
     }
     if (want('pay')) {
       const orderIds = await placeOrders(await ticketsForSale(Number(process.env.BENCH_PAYMENTS || 100), 'pay for'));
@@ -674,6 +680,7 @@ async function main() {
         ],
       });
     }
+    if (want('rush')) R.rush = await rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId });
     // --------------------------------------------------- event scenarios --
     const replica = ordersDb.collection('tickets');
     /** ticket created (its 201) → the ticket is in orders' replica (orders accepts an order for it). */
@@ -991,6 +998,113 @@ async function main() {
  * not had acked, so "idle" propagation is measured idle. Resolves with the
  * time it took (or null when it never got quiet within timeoutMs).
  */
+/**
+ * The on-sale rush: every buyer at once, each wanting 1 or 2 seats (300
+ * wanted, 200 listed), trying the cheapest listing first and the next on a
+ * refusal (`Only N tickets left`: N of the same), paying what it won. Checks
+ * what it reports: seats sold by the orders (complete) and by the tickets
+ * service (`sold` on the seller's listings) must both be every seat listed.
+ */
+async function rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId }) {
+  const BUYERS = Number(process.env.BENCH_RUSH_BUYERS || 200);
+  const LISTINGS = Number(process.env.BENCH_RUSH_LISTINGS || 50);
+  const SEATS = 4;
+  const event = await api.call('POST', '/api/events', {
+    cookie: seller.cookie,
+    body: { name: `Rush ${Date.now()}`, venue: 'Arena', city: 'Bench', startsAt: new Date(Date.now() + 30 * 86400e3).toISOString(), category: 'concert' },
+  });
+  if (event.status !== 201) throw new Error(`event: ${event.status} ${JSON.stringify(event.body)}`);
+  const eventId = event.body.id;
+  log(`rush: ${LISTINGS} listings of ${SEATS} seats, ${BUYERS} buyers signing up ...`);
+  const listOne = async (i) => {
+    for (let attempt = 0; ; attempt += 1) {
+      const r = await api.call('POST', '/api/tickets', { cookie: seller.cookie, body: { title: `rush ${i}`, price: 20 + (i % 25), eventId, quantity: SEATS, section: `S${i}`, row: 'A' } });
+      if (r.status === 201) return r.body;
+      // The tickets service hears of the event a moment after its 201.
+      if (attempt > 100 || r.status !== 400) throw new Error(`listing: ${r.status} ${JSON.stringify(r.body)}`);
+      await sleep(50);
+    }
+  };
+  const listings = await inBatches(LISTINGS, 10, listOne);
+  const buyers = await inBatches(BUYERS, 10, (i) => api.signup(`rush${i}-${Date.now()}@bench.dev`));
+  await waitForIds(ordersDb.collection('tickets'), listings.map((t) => new ObjectId(t.id)), 60000, log);
+  const cheapestFirst = (await api.call('GET', `/api/tickets?eventId=${eventId}&sort=price&limit=100`)).body.map((t) => t.id);
+
+  const latencies = [];
+  const statuses = {};
+  let won = 0;
+  let seatsWon = 0;
+  let paid = 0;
+  const count = (status) => (statuses[status] = (statuses[status] || 0) + 1);
+  const measured = sys.processes.filter((p) => p.name !== 'client');
+  const cpuBefore = Object.fromEntries(measured.map((p) => [p.name, serviceCpuMs([p])]));
+  const dbCpuBefore = serviceCpuMs(database());
+  const t0 = performance.now();
+  let lastOrderAt = t0;
+  await Promise.all(
+    buyers.map(async (buyer, i) => {
+      let want = 1 + (i % 2);
+      // Start at a different listing each, as buyers' pages differ in what they show first.
+      for (let k = 0; k < cheapestFirst.length && want > 0; ) {
+        const ticketId = cheapestFirst[(i + k) % cheapestFirst.length];
+        const s = performance.now();
+        const r = await api.call('POST', '/api/orders', { cookie: buyer.cookie, body: { ticketId, quantity: want } });
+        latencies.push(performance.now() - s);
+        count(r.status);
+        if (r.status === 201) {
+          won += 1;
+          seatsWon += want;
+          lastOrderAt = performance.now();
+          const payment = await api.call('POST', '/api/payments', { cookie: buyer.cookie, body: { token: 'tok_visa', orderId: r.body.id } });
+          if (payment.status === 201) paid += 1;
+          else count(`pay ${payment.status}`);
+          return;
+        }
+        const left = /^Only (\d+) tickets? left$/.exec(r.body?.errors?.[0]?.message || '');
+        if (left) want = Number(left[1]);
+        else k += 1;
+      }
+    }),
+  );
+  const seconds = (lastOrderAt - t0) / 1000;
+  await sleep(3000);
+  const cpuMsPerOrder = Object.fromEntries(measured.map((p) => [p.name, round((serviceCpuMs([p]) - cpuBefore[p.name]) / Math.max(1, won), 2)]));
+  const databaseCpuMsPerOrder = round((serviceCpuMs(database()) - dbCpuBefore) / Math.max(1, won), 2);
+  // What each side says was sold, once the events are in.
+  let soldByOrders = 0;
+  let soldByTickets = 0;
+  for (let tries = 0; tries < 60; tries += 1) {
+    const complete = await ordersDb.collection('orders').find({ status: 'complete' }, { projection: { quantity: 1, ticket: 1 } }).toArray();
+    const ids = new Set(listings.map((t) => t.id));
+    soldByOrders = complete.filter((o) => ids.has(String(o.ticket))).reduce((n, o) => n + (o.quantity || 1), 0);
+    const mine = (await api.call('GET', '/api/tickets/mine', { cookie: seller.cookie })).body;
+    soldByTickets = mine.filter((t) => ids.has(t.id)).reduce((n, t) => n + (t.sold || 0), 0);
+    if (soldByOrders === seatsWon && soldByTickets === seatsWon) break;
+    await sleep(500);
+  }
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  const r = {
+    buyers: BUYERS,
+    listings: LISTINGS,
+    seatsListed: LISTINGS * SEATS,
+    orders: won,
+    ordersPerSecond: round(won / Math.max(seconds, 0.001), 1),
+    attempts: latencies.length,
+    p50: round(percentile(sorted, 50), 1),
+    p99: round(percentile(sorted, 99), 1),
+    statuses,
+    serverErrors: Object.entries(statuses).filter(([k]) => /(^| )5\d\d$/.test(k)).reduce((n, [, v]) => n + v, 0),
+    seatsWon,
+    paid,
+    seatsSoldByOrders: soldByOrders,
+    seatsSoldByTickets: soldByTickets,
+    cpuMsPerOrder,
+    databaseCpuMsPerOrder,
+  };
+  log(`rush: ${JSON.stringify(r)}`);
+  return r;
+}
+
 async function waitQuiet(mongo, eventBus, ports, timeoutMs, log) {
   const t0 = Date.now();
   const backlog = async () => {
