@@ -99,8 +99,8 @@ const entries = {
       status: z.nativeEnum(OrderStatus),
       userId: z.string().min(1),
       expiresAt: z.string().datetime({ offset: true }),
-      /** The seller is optional for version-1 messages. */
-      ticket: z.object({ id, price, userId: z.string().min(1).optional() }),
+      /** The seller and the listing's event (if any): optional, absent from version-1 messages. */
+      ticket: z.object({ id, price, userId: z.string().min(1).optional(), eventId: id.optional() }),
       /** Seats held by the order (version 1: one). */
       quantity: seats.optional(),
       /** The buyer's fee per seat and what the order charges, frozen at creation. */

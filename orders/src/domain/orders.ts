@@ -122,7 +122,7 @@ export async function placeOrder({ ticketId, userId, quantity = 1, windowSeconds
     status: OrderStatus.Created,
     userId,
     expiresAt: order.expiresAt.toISOString(),
-    ticket: { id: reserved.id, price: unitPrice, userId: reserved.userId },
+    ticket: { id: reserved.id, price: unitPrice, userId: reserved.userId, ...(reserved.eventId ? { eventId: String(reserved.eventId) } : {}) },
     quantity,
     fee,
     total,

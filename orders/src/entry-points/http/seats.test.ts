@@ -189,6 +189,9 @@ describe('POST /api/orders with a quantity', () => {
       expect(await bus.deliver(Subjects.EventCreated, gig)).toBe(true);
       const { id } = await listing({ eventId: gig.id });
       await order(id, 1).expect(201);
+      // order:created names the listing's event: payments refunds and pays out by event.
+      await relay.flush();
+      expect(bus.publishedData(Subjects.OrderCreated).map((o) => o.ticket.eventId)).toEqual([gig.id]);
       expect(await bus.deliver(Subjects.EventCancelled, { ...gig, version: 1, status: EventStatus.Cancelled })).toBe(true);
       expect((await order(id, 1).expect(400)).body).toEqual(refusal('Event is not on sale'));
       expect(await seatsOf(id)).toEqual({ available: 4, held: 1, sold: 0 });
