@@ -2,10 +2,8 @@ import Head from 'next/head';
 import Link from 'next/link';
 import type { RequestFailure } from '../api/errors';
 import type { Ticket } from '../api/types';
-import AllInPrice from '../components/AllInPrice';
 import ErrorAlert from '../components/ErrorAlert';
-import ListingSummary from '../components/ListingSummary';
-import { listingOf } from '../lib/marketplace';
+import ListingRow from '../components/ListingRow';
 import { fetchData, withSession, type SessionProps } from '../lib/session';
 
 const PAGE_SIZE = 20;
@@ -105,22 +103,9 @@ export default function LandingPage({ tickets, q, limit, offset, hasNext, loadEr
             </p>
           )}
           <ul className="list" aria-label="Tickets">
-            {tickets.map((ticket) => {
-              const listing = listingOf(ticket);
-              return (
-                <li key={ticket.id} className="row row-with-meta">
-                  <span className="row-main">
-                    <Link href={`/tickets/${ticket.id}`} className="row-title">
-                      {ticket.title}
-                    </Link>
-                    <ListingSummary listing={listing} />
-                  </span>
-                  <span className="row-meta">
-                    <AllInPrice listing={listing} />
-                  </span>
-                </li>
-              );
-            })}
+            {tickets.map((ticket) => (
+              <ListingRow key={ticket.id} ticket={ticket} />
+            ))}
           </ul>
         </>
       )}

@@ -3,14 +3,12 @@ import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import type { RequestFailure } from '../../api/errors';
 import type { CurrentUser, LiveEvent, Ticket } from '../../api/types';
-import AllInPrice from '../../components/AllInPrice';
 import ErrorAlert from '../../components/ErrorAlert';
 import EventForm from '../../components/EventForm';
-import ListingSummary from '../../components/ListingSummary';
+import ListingRow from '../../components/ListingRow';
 import LocalTime from '../../components/LocalTime';
 import { useRequest } from '../../hooks/use-request';
 import { categoryLabel } from '../../lib/events';
-import { listingOf } from '../../lib/marketplace';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
 interface Props extends SessionProps {
@@ -184,22 +182,9 @@ function EventListings({ listings, listingsError }: { listings: Ticket[]; listin
     <>
       <p className="muted">Cheapest first. Prices include every fee.</p>
       <ul className="list list-flat" aria-label="Listings, cheapest first">
-        {listings.map((ticket) => {
-          const listing = listingOf(ticket);
-          return (
-            <li key={ticket.id} className="row row-with-meta">
-              <span className="row-main">
-                <Link href={`/tickets/${ticket.id}`} className="row-title">
-                  {ticket.title}
-                </Link>
-                <ListingSummary listing={listing} />
-              </span>
-              <span className="row-meta">
-                <AllInPrice listing={listing} />
-              </span>
-            </li>
-          );
-        })}
+        {listings.map((ticket) => (
+          <ListingRow key={ticket.id} ticket={ticket} />
+        ))}
       </ul>
     </>
   );
