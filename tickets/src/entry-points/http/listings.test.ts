@@ -118,6 +118,14 @@ describe('POST /api/tickets (version 2)', () => {
       { message: 'Row must be text of at most 20 characters', field: 'row' },
     ]);
     expect((await post({ title: 'Concert', price: 10, section: 'x'.repeat(20), row: '' }).expect(201)).body).not.toHaveProperty('row');
+    // Falsy values that are not text are wrong, not absent; null is absent.
+    expect((await post({ title: 'Concert', price: 10, eventId: false, section: false, row: 0 }).expect(400)).body.errors).toEqual([
+      { message: 'Event not found', field: 'eventId' },
+      { message: 'Section must be text of at most 20 characters', field: 'section' },
+      { message: 'Row must be text of at most 20 characters', field: 'row' },
+    ]);
+    const nulls = await post({ title: 'Concert', price: 10, section: null, split: null, quantity: null, eventId: null });
+    expect([nulls.status, nulls.body]).toEqual([201, expect.objectContaining({ quantity: 1, split: 'any' })]);
   });
 
   it('reports every failing field at once', async () => {

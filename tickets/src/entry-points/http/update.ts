@@ -1,9 +1,8 @@
 import { requireAuth, validateIdParam, validateRequest } from '@ticketing/common';
 import { Request, Response, Router } from 'express';
-import { matchedData } from 'express-validator';
-import { editTicket, ListingInput } from '../../domain/tickets';
+import { editTicket } from '../../domain/tickets';
 import { feesOf } from './fees';
-import { ticketBodyRules } from './validators';
+import { listingInputOf, ticketBodyRules } from './validators';
 
 export const updateTicketRouter = Router();
 
@@ -15,7 +14,7 @@ updateTicketRouter.put(
   ticketBodyRules('edit'),
   validateRequest,
   async (req: Request, res: Response) => {
-    const changes = matchedData(req, { locations: ['body'] }) as ListingInput;
+    const changes = listingInputOf(req);
     res.send(await editTicket(req.params.id, req.currentUser!.id, changes, feesOf(req)));
   },
 );

@@ -1,6 +1,7 @@
 import { EVENT_NOT_FOUND_MESSAGE, MAX_SEATS_PER_LISTING, pagingQueryRules, SPLIT_RULES, SplitRule } from '@ticketing/common';
-import { body, query } from 'express-validator';
-import { QUANTITY_ODD_FOR_PAIRS } from '../../domain/tickets';
+import { Request } from 'express';
+import { body, matchedData, query } from 'express-validator';
+import { ListingInput, QUANTITY_ODD_FOR_PAIRS } from '../../domain/tickets';
 export { DEFAULT_LIMIT, LIMIT_INVALID, MAX_LIMIT, MAX_OFFSET, OFFSET_INVALID } from '@ticketing/common';
 
 export const TITLE_REQUIRED = 'Title is required';
@@ -69,9 +70,18 @@ export function seatCount(value: unknown): number | null {
 
 const absent = (value: unknown) => value === undefined || value === null || value === '';
 
+/**
+ * An optional text field's first rule: absent, null, text (empty is absent),
+ * or a truthy value the field's own rules refuse; `false` or `0` is not an
+ * absent field but a wrong one.
+ */
+const textOrNothing = (value: unknown) => value === undefined || value === null || typeof value === 'string' || Boolean(value);
+
 /** An optional short label (section, row): text of at most 20 characters once trimmed; empty is absent. */
-const seatLabel = (field: 'section' | 'row', message: string) =>
-  body(field).optional({ values: 'falsy' }).isString().withMessage(message).bail().trim().isLength({ max: MAX_SEAT_LABEL }).withMessage(message);
+const seatLabel = (field: 'section' | 'row', message: string) => [
+  body(field).custom(textOrNothing).withMessage(message),
+  body(field).optional({ values: 'falsy' }).isString().withMessage(message).bail().trim().isLength({ max: MAX_SEAT_LABEL }).withMessage(message),
+];
 
 /**
  * Body rules of POST (`create`) and PUT (`edit`): the contract says "as
@@ -91,6 +101,7 @@ export const ticketBodyRules = (mode: 'create' | 'edit') => [
     })
     .bail()
     .customSanitizer((v: number | string) => Number(v)),
+  body('eventId').custom(textOrNothing).withMessage(EVENT_ID_INVALID),
   body('eventId').optional({ values: 'falsy' }).isString().withMessage(EVENT_ID_INVALID).bail().matches(OBJECT_ID).withMessage(EVENT_ID_INVALID),
   body('quantity')
     .optional({ values: 'null' })
@@ -109,8 +120,8 @@ export const ticketBodyRules = (mode: 'create' | 'edit') => [
     if (mode === 'create' && absent(value) && (req.body as { split?: unknown }).split === SplitRule.Pairs) throw new Error(QUANTITY_ODD_FOR_PAIRS);
     return true;
   }),
-  seatLabel('section', SECTION_INVALID),
-  seatLabel('row', ROW_INVALID),
+  ...seatLabel('section', SECTION_INVALID),
+  ...seatLabel('row', ROW_INVALID),
   body('split').optional({ values: 'null' }).isString().withMessage(SPLIT_INVALID).bail().isIn(SPLIT_RULES).withMessage(SPLIT_INVALID),
 ];
 
@@ -121,3 +132,9 @@ export const listQueryRules = [
   query('sort').optional().isString().withMessage(SORT_INVALID).bail().isIn(['price', 'newest']).withMessage(SORT_INVALID),
   ...pagingQueryRules,
 ];
+
+/** The listing fields a request gave, validated; a null field is absent (POST: its default, PUT: the stored value). */
+export function listingInputOf(req: Request): ListingInput {
+  const fields = matchedData(req, { locations: ['body'] });
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) as ListingInput;
+}
