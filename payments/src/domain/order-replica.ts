@@ -5,7 +5,7 @@ import { refundOrderPayments } from './refunds';
 
 /**
  * order:created — stores the order replica: who may pay, how much, until
- * when, and the trace its handling belongs to (`trace`: the order's, which
+ * when, whose seats (the seller's payout), and the trace its handling belongs to (`trace`: the order's, which
  * its payment:created continues). A redelivery finds it stored.
  */
 export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: TraceCarrier = {}): Promise<void> {
@@ -18,6 +18,10 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: Tr
     status: data.status,
     version: data.version,
     expiresAt: new Date(data.expiresAt),
+    ticketId: data.ticket.id,
+    ...(data.ticket.userId ? { sellerId: data.ticket.userId } : {}),
+    ...(data.ticket.eventId ? { eventId: data.ticket.eventId } : {}),
+    ...(data.quantity !== undefined ? { quantity: data.quantity } : {}),
     ...(trace.traceparent ? { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) } : {}),
   });
   try {
