@@ -1,6 +1,7 @@
 import { EventData, isDuplicateKey, NotYetError, OrderStatus, Subjects, TraceCarrier } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Order } from '../data/order';
+import { cancelPayoutOfOrder } from './payouts';
 import { refundOrderPayments } from './refunds';
 
 /**
@@ -32,9 +33,9 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: Tr
 }
 
 /**
- * order:cancelled — marks the replica cancelled (in version order) and
+ * order:cancelled — marks the replica cancelled (in version order),
  * refunds a payment that went through for it anyway (the race with
- * expiration). Resolves only once the refund is recorded.
+ * expiration) and cancels its seller's pending payout. Resolves only once the refund is recorded.
  */
 export async function cancelOrder(stripe: Stripe, data: EventData<Subjects.OrderCancelled>): Promise<void> {
   const applied = await Order.findOneAndUpdate(
@@ -52,4 +53,5 @@ export async function cancelOrder(stripe: Stripe, data: EventData<Subjects.Order
     if (current.status !== OrderStatus.Cancelled) return;
   }
   await refundOrderPayments(stripe, data.id);
+  await cancelPayoutOfOrder(data.id);
 }

@@ -137,9 +137,7 @@ export async function addPayoutForPayment(
     Order.findById(data.orderId).select('status').lean(),
     payout.eventId ? CancelledEvent.exists({ _id: payout.eventId }) : null,
   ]);
-  if (orderNow?.status === OrderStatus.Cancelled) {
-    await Payout.updateOne({ _id: payout._id, status: PayoutStatus.Pending }, { $set: { status: PayoutStatus.Cancelled } });
-  }
+  if (orderNow?.status === OrderStatus.Cancelled) await cancelPayoutOfOrder(data.orderId);
   if (cancelled) {
     await Payout.updateOne({ _id: payout._id }, { $set: { cancelRequested: true } });
     await settleCancellation(stripe, payout.id);
@@ -147,6 +145,17 @@ export async function addPayoutForPayment(
   if (payout.eventId) await moveReleaseOfEvent(payout.eventId, settings);
   payout = await Payout.findById(payout._id);
   return payout;
+}
+
+/**
+ * order:cancelled after the order was paid (the race with expiration: the
+ * payment is refunded): its pending payout is cancelled. The replica is
+ * marked cancelled before this runs, and a payout stored later reads it
+ * (addPayoutForPayment), so one of the two always sees the other.
+ */
+export async function cancelPayoutOfOrder(orderId: string): Promise<void> {
+  const cancelled = await Payout.findOneAndUpdate({ orderId, status: PayoutStatus.Pending }, { $set: { status: PayoutStatus.Cancelled } });
+  if (cancelled) audit('payout.cancelled', { payoutId: cancelled.id, orderId });
 }
 
 // ---------------------------------------------------------------------------
