@@ -94,7 +94,11 @@ export type AuditEvent =
   | 'request.throttled'
   | 'payment.charged'
   | 'payment.declined'
-  | 'payment.refunded';
+  | 'payment.refunded'
+  | 'payout.account-created'
+  | 'payout.paid'
+  | 'payout.cancelled'
+  | 'payout.reversed';
 
 /**
  * Logs an audit event with the request id (from the context) and whatever

@@ -50,6 +50,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/tickets/?(.*)', 'tickets-srv'],
   ['/api/orders/?(.*)', 'orders-srv'],
   ['/api/payments/?(.*)', 'payments-srv'],
+  ['/api/payouts/?(.*)', 'payments-srv'],
   ['/api/events/?(.*)', 'events-srv'],
   ['/api/docs/?(.*)', 'client-srv'],
   ['/?(.*)', 'client-srv'],

@@ -23,8 +23,22 @@ export const stripeConfig = z.object({
 
 export type StripeConfig = z.infer<typeof stripeConfig>;
 
+/** Seller payouts (domain/payouts.ts): how long money is held after the event, how often the release runs. */
+export const payoutConfig = z.object({
+  /** Held after the event's start (or the payment, without an event) before the seller is paid: five days. */
+  PAYOUT_HOLD_SECONDS: z.coerce.number().int().min(0).default(432000),
+  /** How often the releaser looks for payouts that are due. */
+  PAYOUT_RELEASE_INTERVAL_MS: z.coerce.number().int().min(100).default(30000),
+  /** A release claimed longer ago than this lost its process (longer than a Stripe call with its retries): another run takes it over. */
+  PAYOUT_CLAIM_LEASE_MS: z.coerce.number().int().min(1000).default(120000),
+  /** Where Stripe's onboarding sends the seller back (refresh_url and return_url of the account link). */
+  PAYOUT_ONBOARDING_RETURN_URL: z.string().url('PAYOUT_ONBOARDING_RETURN_URL must be a URL').default('https://ticketing.dev/payouts'),
+});
+
+export type PayoutConfig = z.infer<typeof payoutConfig>;
+
 export const configSchema = z.intersection(
-  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig).merge(stripeConfig).merge(redisConfig).merge(rateLimitConfig),
+  httpConfig.merge(mongoConfig).merge(sessionConfig).merge(outboxConfig).merge(stripeConfig).merge(payoutConfig).merge(redisConfig).merge(rateLimitConfig),
   busConfig,
 );
 

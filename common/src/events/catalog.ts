@@ -129,6 +129,7 @@ const entries = {
     subscribers: [
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'completes the order' },
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'marks the ticket sold' },
+      { service: 'payments', queueGroup: QueueGroups.Payments, does: "owes the seller a payout for the order, released after the event's start plus the hold" },
     ],
     data: z.object({ id, orderId: id, stripeId: z.string().min(1) }),
   },
@@ -138,6 +139,7 @@ const entries = {
     subscribers: [
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'adds it to its replica of events, which listings are checked against' },
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'adds it to its replica of events (are its listings on sale)' },
+      { service: 'payments', queueGroup: QueueGroups.Payments, does: 'adds it to its replica of events (when its payouts are released)' },
     ],
     data: eventData,
   },
@@ -147,6 +149,7 @@ const entries = {
     subscribers: [
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'applies it to its replica of events (newest version kept)' },
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'applies it to its replica of events, newest version first' },
+      { service: 'payments', queueGroup: QueueGroups.Payments, does: "applies it to its replica of events; a moved startsAt moves its pending payouts' releaseAt" },
     ],
     data: eventData,
   },

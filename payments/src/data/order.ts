@@ -13,13 +13,19 @@ import { OrderStatus, TraceCarrier, toJSONOptions } from '@ticketing/common';
 export interface OrderAttrs extends TraceCarrier {
   id: string;
   userId: string;
-  /** The ticket's price in dollars, at most two decimals. */
+  /** The ticket's (unit) price in dollars, at most two decimals. */
   price: number;
   /** What the order charges in dollars (`quantity × (unitPrice + fee)`, frozen by orders); version-1 messages: the price. */
   total?: number;
   status: OrderStatus;
   version: number;
   expiresAt: Date;
+  /** The listing, its seller and its event (version 2; the seller's payout is made from them). */
+  ticketId?: string;
+  sellerId?: string;
+  eventId?: string;
+  /** Seats (absent: one). */
+  quantity?: number;
 }
 
 export interface OrderDoc extends mongoose.Document, TraceCarrier {
@@ -30,6 +36,10 @@ export interface OrderDoc extends mongoose.Document, TraceCarrier {
   status: OrderStatus;
   version: number;
   expiresAt: Date;
+  ticketId?: string;
+  sellerId?: string;
+  eventId?: string;
+  quantity?: number;
 }
 
 interface OrderModel extends mongoose.Model<OrderDoc> {
@@ -44,6 +54,10 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     status: { type: String, required: true, enum: Object.values(OrderStatus) },
     version: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
+    ticketId: { type: String },
+    sellerId: { type: String },
+    eventId: { type: String },
+    quantity: { type: Number, min: 1 },
     traceparent: { type: String },
     tracestate: { type: String },
   },

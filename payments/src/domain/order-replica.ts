@@ -1,11 +1,12 @@
 import { EventData, isDuplicateKey, NotYetError, OrderStatus, Subjects, TraceCarrier } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Order } from '../data/order';
+import { cancelPayoutOfOrder } from './payouts';
 import { refundOrderPayments } from './refunds';
 
 /**
  * order:created — stores the order replica: who may pay, how much, until
- * when, and the trace its handling belongs to (`trace`: the order's, which
+ * when, whose seats (the seller's payout), and the trace its handling belongs to (`trace`: the order's, which
  * its payment:created continues). A redelivery finds it stored.
  */
 export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: TraceCarrier = {}): Promise<void> {
@@ -18,6 +19,10 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: Tr
     status: data.status,
     version: data.version,
     expiresAt: new Date(data.expiresAt),
+    ticketId: data.ticket.id,
+    ...(data.ticket.userId ? { sellerId: data.ticket.userId } : {}),
+    ...(data.ticket.eventId ? { eventId: data.ticket.eventId } : {}),
+    ...(data.quantity !== undefined ? { quantity: data.quantity } : {}),
     ...(trace.traceparent ? { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) } : {}),
   });
   try {
@@ -28,9 +33,9 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: Tr
 }
 
 /**
- * order:cancelled — marks the replica cancelled (in version order) and
+ * order:cancelled — marks the replica cancelled (in version order),
  * refunds a payment that went through for it anyway (the race with
- * expiration). Resolves only once the refund is recorded.
+ * expiration) and cancels its seller's pending payout. Resolves only once the refund is recorded.
  */
 export async function cancelOrder(stripe: Stripe, data: EventData<Subjects.OrderCancelled>): Promise<void> {
   const applied = await Order.findOneAndUpdate(
@@ -48,4 +53,5 @@ export async function cancelOrder(stripe: Stripe, data: EventData<Subjects.Order
     if (current.status !== OrderStatus.Cancelled) return;
   }
   await refundOrderPayments(stripe, data.id);
+  await cancelPayoutOfOrder(data.id);
 }

@@ -30,8 +30,23 @@ describe('order:created listener', () => {
       status: OrderStatus.Created,
       version: 0,
       expiresAt: new Date(data.expiresAt),
+      ticketId: data.ticket.id,
     });
     expect(bus.published).toHaveLength(0);
+  });
+
+  it('keeps what the seller\'s payout needs of a version-2 order: seller, event, quantity, unit price', async () => {
+    const base = orderCreated();
+    const data = { ...base, ticket: { ...base.ticket, price: 25, userId: newId(), eventId: newId() }, quantity: 3, fee: 3, total: 84 };
+    expect(await bus.deliver(Subjects.OrderCreated, data)).toBe(true);
+    expect((await Order.findById(data.id))!.toJSON()).toMatchObject({
+      price: 25,
+      total: 84,
+      quantity: 3,
+      ticketId: data.ticket.id,
+      sellerId: data.ticket.userId,
+      eventId: data.ticket.eventId,
+    });
   });
 
   it('acks a duplicate delivery and keeps one replica, unchanged', async () => {
