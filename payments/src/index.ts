@@ -4,6 +4,7 @@ import { connectBus, eventTelemetry, connectMongo, connectRedis, OutboxRelay, Ra
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { startListeners } from './entry-points/listeners';
+import { CancelledEvent } from './data/cancelled-event';
 import { KeptPayment } from './data/kept-payment';
 import { Order } from './data/order';
 import { OrderIntent } from './data/order-intent';
@@ -18,7 +19,7 @@ void runService({
   start: async (config) => {
     await connectMongo(config.MONGO_URI);
     // The unique attempt key index must exist before the first payment.
-    await Promise.all([Order.init(), Payment.init(), StripeEvent.init(), KeptPayment.init(), OrderIntent.init()]);
+    await Promise.all([Order.init(), Payment.init(), StripeEvent.init(), KeptPayment.init(), OrderIntent.init(), CancelledEvent.init()]);
     const bus = await connectBus(config, eventTelemetry);
     const stripe = createStripe(config);
     const redis = connectRedis(config);

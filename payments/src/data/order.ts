@@ -20,6 +20,8 @@ export interface OrderAttrs extends TraceCarrier {
   status: OrderStatus;
   version: number;
   expiresAt: Date;
+  /** The listing's event (order:created's `ticket.eventId`): absent for a listing without one, or a version-1 message. */
+  eventId?: string;
 }
 
 export interface OrderDoc extends mongoose.Document, TraceCarrier {
@@ -30,6 +32,7 @@ export interface OrderDoc extends mongoose.Document, TraceCarrier {
   status: OrderStatus;
   version: number;
   expiresAt: Date;
+  eventId?: string;
 }
 
 interface OrderModel extends mongoose.Model<OrderDoc> {
@@ -44,6 +47,8 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     status: { type: String, required: true, enum: Object.values(OrderStatus) },
     version: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
+    // Immutable and leading an index: found by value through one index lookup (FerretDB: a lookup list).
+    eventId: { type: String, immutable: true },
     traceparent: { type: String },
     tracestate: { type: String },
   },
@@ -55,7 +60,17 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
 
 orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest });
 
+// The buyer guarantee finds an event's orders by it.
+orderSchema.index({ eventId: 1 });
+
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);
 
 /** What paying the order charges, in dollars: its total (version 1: the ticket's price). */
 export const amountDue = (order: Pick<OrderDoc, 'price' | 'total'>): number => order.total ?? order.price;
+
+/** The ids of the orders of an event this replica knows. */
+export async function orderIdsOfEvent(eventId: string): Promise<string[]> {
+  // No projection: FerretDB's adapter answers only a plain find by value from its lookup list.
+  const orders = await Order.find({ eventId }).lean<Array<{ _id: unknown }>>().exec();
+  return orders.map((o) => String(o._id));
+}

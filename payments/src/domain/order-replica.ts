@@ -18,6 +18,7 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>, trace: Tr
     status: data.status,
     version: data.version,
     expiresAt: new Date(data.expiresAt),
+    ...(data.ticket.eventId ? { eventId: data.ticket.eventId } : {}),
     ...(trace.traceparent ? { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) } : {}),
   });
   try {
