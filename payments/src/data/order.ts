@@ -47,8 +47,8 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     status: { type: String, required: true, enum: Object.values(OrderStatus) },
     version: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
-    // Immutable and leading an index: found by value through one index lookup (FerretDB: a lookup list).
-    eventId: { type: String, immutable: true },
+    // Not immutable: a lookup list (FerretDB) would add a write to every order:created for a rare sweep.
+    eventId: { type: String },
     traceparent: { type: String },
     tracestate: { type: String },
   },
@@ -70,7 +70,6 @@ export const amountDue = (order: Pick<OrderDoc, 'price' | 'total'>): number => o
 
 /** The ids of the orders of an event this replica knows. */
 export async function orderIdsOfEvent(eventId: string): Promise<string[]> {
-  // No projection: FerretDB's adapter answers only a plain find by value from its lookup list.
-  const orders = await Order.find({ eventId }).lean<Array<{ _id: unknown }>>().exec();
+  const orders = await Order.find({ eventId }, { _id: 1 }).lean<Array<{ _id: unknown }>>().exec();
   return orders.map((o) => String(o._id));
 }

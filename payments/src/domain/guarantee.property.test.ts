@@ -120,7 +120,7 @@ async function runHistory(s: fc.Scheduler, h: History) {
       await s.schedule(Promise.resolve(), `deliver ${subject} #${attempt}`);
       if (await bus.deliverEnvelope(envelope, attempt)) return;
     }
-    throw new Error(`${subject} never acked`);
+    throw new Error(`${subject} never acked: ${JSON.stringify(data)}`);
   };
 
   const answers: number[] = [];
@@ -238,7 +238,7 @@ describe('the buyer guarantee under concurrent, duplicated, reordered cancellati
   it(`refunds every charge once and leaves nothing payable (${RUNS} histories)`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), historyArb, async (s, h) => runHistory(s, h)),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH, endOnFailure: true } : {}) },
     );
   }, 1_200_000);
 });
