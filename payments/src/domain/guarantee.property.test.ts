@@ -6,7 +6,7 @@
  * cascade for an order still unpaid there), payments by the route with good
  * or declined cards, and a PaymentIntent confirmed in the browser whose
  * webhook (redelivered) may come at any point: before the cancellation or
- * long after. Stripe's answers and the reads and writes of the cancelled-event
+ * long after; Stripe may refuse each refund once (500). Stripe's answers and the reads and writes of the cancelled-event
  * record and the order replica arrive when the scheduler says. A delivery
  * not acked is redelivered. Real database, stripe-mock.
  *
@@ -33,7 +33,7 @@ import { CANCELLED, payOrder } from './charges';
 import { createOrderIntent } from './intents';
 import { handleStripeEvent } from './webhooks';
 import { reconcile } from './reconciliation';
-import { cardDeclined, RecordedRequest, requireStripeMock, testStripe } from '../test/stripe';
+import { apiError, cardDeclined, RecordedRequest, requireStripeMock, testStripe } from '../test/stripe';
 
 useTestDatabase();
 requireStripeMock();
@@ -68,6 +68,8 @@ interface History {
   cancelCopies: number;
   /** The cancellation is sent once this many of the buyers' payment flows have ended (0: at once, with everything else). */
   cancelAfter: number;
+  /** Stripe answers the first refund request of each payment with a 500: the refund stays due and is retried. */
+  refundsFailFirst: boolean;
   orders: OrderHistory[];
 }
 
@@ -80,6 +82,7 @@ const orderArb: fc.Arbitrary<OrderHistory> = fc.record({
 const historyArb: fc.Arbitrary<History> = fc.record({
   cancelCopies: fc.integer({ min: 1, max: 3 }),
   cancelAfter: fc.integer({ min: 0, max: 3 }),
+  refundsFailFirst: fc.boolean(),
   orders: fc.array(orderArb, { minLength: 1, maxLength: 3 }),
 });
 
@@ -105,8 +108,14 @@ async function runHistory(s: fc.Scheduler, h: History) {
 
   http.reset();
   bus.clear();
+  const failedRefunds = new Set<string>();
   http.intercept(async (request) => {
     await s.schedule(Promise.resolve(), `stripe ${request.method} ${request.path}`);
+    const key = request.headers['idempotency-key'];
+    if (h.refundsFailFirst && isRefund(request) && key && !failedRefunds.has(key)) {
+      failedRefunds.add(key);
+      return { status: 500, body: apiError() };
+    }
     if (isAttempt(request) && declines(request)) {
       const body = cardDeclined();
       return { status: 402, body: { error: { ...body.error, payment_intent: { id: `pi_declined${newId()}`, object: 'payment_intent', status: 'requires_payment_method' } } } };
