@@ -142,8 +142,8 @@ export async function placeOrder({ ticketId, userId, quantity = 1, windowSeconds
 
 /**
  * The event may have been cancelled between the on-sale check and the
- * order's write; the cancellation's sweep (cancelUnpaidOrdersOfEvent) reads
- * the orders after marking the event, and this reads the event after writing
+ * order's write; the cancellation (event-cancellation.ts: cancelEventOrders)
+ * reads the orders after marking the event, and this reads the event after writing
  * the order, so one of the two sees the other and the order is cancelled
  * (order:cancelled published, seats given back) either way.
  */
