@@ -26,6 +26,7 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.OrderCancelled]: { id: id(3), version: 1, ticket: { id: id(1) } },
   [Subjects.ExpirationComplete]: { orderId: id(3) },
   [Subjects.PaymentCreated]: { id: id(5), orderId: id(3), stripeId: 'pi_123' },
+  [Subjects.PaymentRefunded]: { id: id(5), orderId: id(3), stripeRefundId: 're_123', amount: 5600 },
   [Subjects.EventCreated]: eventExample(0, EventStatus.Scheduled),
   [Subjects.EventUpdated]: eventExample(1, EventStatus.Scheduled),
   [Subjects.EventCancelled]: eventExample(2, EventStatus.Cancelled),

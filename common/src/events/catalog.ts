@@ -133,6 +133,13 @@ const entries = {
     ],
     data: z.object({ id, orderId: id, stripeId: z.string().min(1) }),
   },
+  [Subjects.PaymentRefunded]: {
+    description: "A paid order's money went back in full: its event was cancelled (the buyer guarantee)",
+    publisher: 'payments',
+    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'moves the order from complete to refunded' }],
+    /** The payment refunded, its order, Stripe's refund id and the amount refunded in integer cents. */
+    data: z.object({ id, orderId: id, stripeRefundId: z.string().min(1), amount: z.number().int().min(0) }),
+  },
   [Subjects.EventCreated]: {
     description: 'An organizer scheduled an event',
     publisher: 'events',
@@ -158,7 +165,8 @@ const entries = {
     publisher: 'events',
     subscribers: [
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: "marks the event's listings cancelled; publishes ticket:updated for each" },
-      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'marks it cancelled in its replica: its listings get no new orders' },
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'marks it cancelled in its replica (no new orders) and cancels its unpaid orders' },
+      { service: 'payments', queueGroup: QueueGroups.Payments, does: 'remembers it, refunds every paid order of it (and any payment succeeding later), cancels or reverses its payouts' },
     ],
     data: eventData,
   },

@@ -11,6 +11,7 @@ export type OrderCreatedEvent = EventOf<Subjects.OrderCreated>;
 export type OrderCancelledEvent = EventOf<Subjects.OrderCancelled>;
 export type ExpirationCompleteEvent = EventOf<Subjects.ExpirationComplete>;
 export type PaymentCreatedEvent = EventOf<Subjects.PaymentCreated>;
+export type PaymentRefundedEvent = EventOf<Subjects.PaymentRefunded>;
 /** data.startsAt is ISO 8601. */
 export type EventCreatedEvent = EventOf<Subjects.EventCreated>;
 export type EventUpdatedEvent = EventOf<Subjects.EventUpdated>;
@@ -23,6 +24,7 @@ export type Event =
   | OrderCancelledEvent
   | ExpirationCompleteEvent
   | PaymentCreatedEvent
+  | PaymentRefundedEvent
   | EventCreatedEvent
   | EventUpdatedEvent
   | EventCancelledEvent;

@@ -5,6 +5,7 @@ export enum Subjects {
   OrderCancelled = 'order:cancelled',
   ExpirationComplete = 'expiration:complete',
   PaymentCreated = 'payment:created',
+  PaymentRefunded = 'payment:refunded',
   EventCreated = 'event:created',
   EventUpdated = 'event:updated',
   EventCancelled = 'event:cancelled',
@@ -25,6 +26,8 @@ export enum OrderStatus {
   Cancelled = 'cancelled',
   // Paid.
   Complete = 'complete',
+  // Paid, then its money went back in full (its event was cancelled).
+  Refunded = 'refunded',
 }
 
 /** The categories an event is listed under. */

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { OrderStatus, outboxPlugin, toJSONWithout, WithOutbox } from '@ticketing/common';
-import { TicketDoc } from './ticket';
+import { Ticket, TicketDoc } from './ticket';
 
 export { OrderStatus };
 
@@ -63,6 +63,7 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
 outboxPlugin(orderSchema as unknown as mongoose.Schema);
 orderSchema.index({ userId: 1, createdAt: -1 });
 orderSchema.index({ status: 1, expiresAt: 1 });
+orderSchema.index({ ticket: 1, status: 1 });
 
 orderSchema.statics.build = (attrs: OrderAttrs) =>
   new Order({
@@ -93,4 +94,14 @@ export async function expiredCreatedOrderIds(cutoff: Date, limit: number, after?
 export async function orderStatuses(ids: mongoose.Types.ObjectId[]): Promise<Map<string, OrderStatus>> {
   const orders = await Order.find({ _id: { $in: ids } }, { status: 1 }).lean<Array<{ _id: mongoose.Types.ObjectId; status: OrderStatus }>>().exec();
   return new Map(orders.map((o) => [String(o._id), o.status]));
+}
+
+/** The ids of the unpaid (created) orders for the listings of an event. */
+export async function unpaidOrderIdsOfEvent(eventId: string): Promise<mongoose.Types.ObjectId[]> {
+  const listings = await Ticket.find({ eventId }, { _id: 1 }).lean<Array<{ _id: mongoose.Types.ObjectId }>>().exec();
+  if (!listings.length) return [];
+  const orders = await Order.find({ ticket: { $in: listings.map((l) => l._id) }, status: OrderStatus.Created }, { _id: 1 })
+    .lean<Array<{ _id: mongoose.Types.ObjectId }>>()
+    .exec();
+  return orders.map((o) => o._id);
 }

@@ -98,6 +98,8 @@ const ticketSchema = new mongoose.Schema<TicketDoc, TicketModel>(
 );
 
 ticketSchema.index({ 'holds.takenAt': 1 });
+// An event's cancellation finds its listings by it.
+ticketSchema.index({ eventId: 1 });
 
 /** The replica's fields a ticket message sets (version 1: one seat, split any, fee by this service's settings). */
 export function listingFields(attrs: Omit<TicketAttrs, 'id'>) {

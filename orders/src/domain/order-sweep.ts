@@ -66,7 +66,8 @@ async function releaseOrphans(cutoff: Date): Promise<number> {
     const status = statusOf.get(String(hold.orderId));
     // A live order: cancelExpired deals with it when it is due.
     if (status === OrderStatus.Created) continue;
-    if (status === OrderStatus.Complete) {
+    // Paid (refunded later or not): the seats were sold.
+    if (status === OrderStatus.Complete || status === OrderStatus.Refunded) {
       await markSeatsSold(hold.ticketId, hold.orderId);
       continue;
     }

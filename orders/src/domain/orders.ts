@@ -4,6 +4,7 @@ import {
   BadRequestError,
   buyerFee,
   EVENT_NOT_ON_SALE_MESSAGE,
+  EventStatus,
   eventSaleState,
   FeeSettings,
   logger,
@@ -135,7 +136,24 @@ export async function placeOrder({ ticketId, userId, quantity = 1, windowSeconds
     );
     throw err;
   }
+  await undoIfEventCancelled(order, reserved);
   return order;
+}
+
+/**
+ * The event may have been cancelled between the on-sale check and the
+ * order's write; the cancellation (event-cancellation.ts: cancelEventOrders)
+ * reads the orders after marking the event, and this reads the event after writing
+ * the order, so one of the two sees the other and the order is cancelled
+ * (order:cancelled published, seats given back) either way.
+ */
+async function undoIfEventCancelled(order: OrderDoc, ticket: TicketDoc): Promise<void> {
+  if (!ticket.eventId) return;
+  const event = await EventReplica.findById(ticket.eventId, { status: 1 }).lean();
+  if (event?.status !== EventStatus.Cancelled) return;
+  // No hold place to end: the order never got one (withinHoldLimit gives it back on this refusal).
+  await cancelOrder(order._id);
+  throw new BadRequestError(EVENT_NOT_ON_SALE_MESSAGE);
 }
 
 /** Gives the order's seats back only if it still holds them: exactly once, and never seats another order holds or a paid one. */
@@ -143,6 +161,7 @@ export function releaseTicket(ticketId: Id, orderId: Id): Promise<boolean> {
   return giveBackSeats(ticketId, orderId);
 }
 
+/** `complete`: paid (complete or refunded), never cancelled. */
 export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'complete' | 'not-found';
 
 /**
@@ -166,15 +185,15 @@ const lostRace = (err: unknown) => err instanceof mongoose.Error.VersionError;
  * lost CANCEL_ATTEMPTS rounds in a row rejects with the VersionError: the
  * caller answers 409, redelivers the event or sweeps again later.
  */
-export function cancelOrder(orderId: Id, holds: HoldLimit): Promise<CancelOutcome> {
+export function cancelOrder(orderId: Id, holds?: HoldLimit): Promise<CancelOutcome> {
   return retry(() => cancelOnce(orderId, holds), { attempts: CANCEL_ATTEMPTS, retryIf: lostRace });
 }
 
 /** One round of cancelOrder: rejects with a VersionError when someone else changed the order meanwhile. */
-async function cancelOnce(orderId: Id, holds: HoldLimit): Promise<CancelOutcome> {
+async function cancelOnce(orderId: Id, holds?: HoldLimit): Promise<CancelOutcome> {
   const order = await Order.findById(orderId);
   if (!order) return 'not-found';
-  if (order.status === OrderStatus.Complete) return 'complete';
+  if (order.status === OrderStatus.Complete || order.status === OrderStatus.Refunded) return 'complete';
   if (order.status === OrderStatus.Cancelled) {
     await releaseTicket(order.ticket._id, order._id);
     return 'already-cancelled';
@@ -185,7 +204,7 @@ async function cancelOnce(orderId: Id, holds: HoldLimit): Promise<CancelOutcome>
   const cancelled = { id: order.id, version: order.version + 1, ticket: { id: String(order.ticket._id) }, quantity: order.quantity };
   await saveWithEvent(order, Subjects.OrderCancelled, cancelled, { status: OrderStatus.Created });
   await releaseTicket(order.ticket._id, order._id);
-  await holdEnded(holds, order, 'cancelled');
+  if (holds) await holdEnded(holds, order, 'cancelled');
   return 'cancelled';
 }
 
@@ -224,6 +243,28 @@ export async function completeOrder(orderId: Id, holds: HoldLimit): Promise<Comp
   await markSeatsSold(order.ticket._id, order._id);
   await holdEnded(holds, order, 'paid');
   return completed ? 'complete' : 'already-complete';
+}
+
+export type RefundOutcome = 'refunded' | 'already-refunded' | 'cancelled' | 'not-found';
+
+/**
+ * payment:refunded — the order's money went back (its event was cancelled):
+ * complete → refunded, conditional on being complete, so a redelivery
+ * changes nothing. Its seats stay sold: the listing is cancelled with its
+ * event, and tickets counts them sold too. A cancelled order stays
+ * cancelled (it was never paid here). An order still created has not seen
+ * its payment:created yet: "not yet", delivered again once it has (or once
+ * the event's cancellation has cancelled it). No new version: no event
+ * describes this change.
+ */
+export async function refundOrder(orderId: Id): Promise<RefundOutcome> {
+  const refunded = await Order.findOneAndUpdate({ _id: orderId, status: OrderStatus.Complete }, { $set: { status: OrderStatus.Refunded } }, { new: true });
+  if (refunded) return 'refunded';
+  const order = await Order.findById(orderId, { status: 1 }).lean();
+  if (!order) return 'not-found';
+  if (order.status === OrderStatus.Refunded) return 'already-refunded';
+  if (order.status === OrderStatus.Cancelled) return 'cancelled';
+  throw new NotYetError('payment:refunded ahead of payment:created', { orderId: String(orderId) });
 }
 
 /** A buyer's orders, newest first, each with its ticket. */

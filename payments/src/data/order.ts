@@ -56,6 +56,7 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
     expiresAt: { type: Date, required: true },
     ticketId: { type: String },
     sellerId: { type: String },
+    // Not immutable: a lookup list (FerretDB) would add a write to every order:created for a rare sweep.
     eventId: { type: String },
     quantity: { type: Number, min: 1 },
     traceparent: { type: String },
@@ -69,7 +70,16 @@ const orderSchema = new mongoose.Schema<OrderDoc, OrderModel>(
 
 orderSchema.statics.build = ({ id, ...rest }: OrderAttrs) => new Order({ _id: id, ...rest });
 
+// The buyer guarantee finds an event's orders by it.
+orderSchema.index({ eventId: 1 });
+
 export const Order = mongoose.model<OrderDoc, OrderModel>('Order', orderSchema);
 
 /** What paying the order charges, in dollars: its total (version 1: the ticket's price). */
 export const amountDue = (order: Pick<OrderDoc, 'price' | 'total'>): number => order.total ?? order.price;
+
+/** The ids of the orders of an event this replica knows. */
+export async function orderIdsOfEvent(eventId: string): Promise<string[]> {
+  const orders = await Order.find({ eventId }, { _id: 1 }).lean<Array<{ _id: unknown }>>().exec();
+  return orders.map((o) => String(o._id));
+}

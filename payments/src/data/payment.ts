@@ -11,6 +11,12 @@ export enum PaymentStatus {
   Refunded = 'refunded',
 }
 
+/** Why a refund was decided, when it must be announced: the order's money goes back (payment:refunded). */
+export enum RefundReason {
+  /** The order's event was cancelled: the buyer guarantee refunds every paid order of it. */
+  EventCancelled = 'event-cancelled',
+}
+
 /** One charge attempt for an order, and what became of it. */
 export interface PaymentAttrs {
   /** The order it pays for; an attempt never moves to another order (immutable). */
@@ -34,6 +40,8 @@ export interface PaymentDoc extends mongoose.Document, PaymentAttrs, WithOutbox 
   stripeRefundId?: string;
   /** Set once the order is known to be cancelled and until the refund is recorded. */
   refundDue?: boolean;
+  /** Set with refundDue by the buyer guarantee, so whoever records the refund stages payment:refunded. */
+  refundReason?: RefundReason;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -57,6 +65,7 @@ const paymentSchema = new mongoose.Schema<PaymentDoc, PaymentModel>(
     token: { type: String },
     stripeRefundId: { type: String },
     refundDue: { type: Boolean },
+    refundReason: { type: String, enum: Object.values(RefundReason) },
     failureMessage: { type: String },
   },
   {

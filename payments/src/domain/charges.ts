@@ -16,9 +16,10 @@ import {
 import Stripe from 'stripe';
 import { KeptPayment } from '../data/kept-payment';
 import { amountDue, Order, OrderDoc } from '../data/order';
-import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
+import { Payment, PaymentDoc, PaymentStatus, RefundReason } from '../data/payment';
 import { STRIPE_TIMEOUT_MS } from '../data/stripe';
 import { chargeableCents } from './amount';
+import { orderEventCancelled } from './guarantee';
 import { paymentsOf } from './order-payments';
 import { refundPayment } from './refunds';
 
@@ -278,11 +279,19 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   // it. The claim is made whether or not the order turns out cancelled: a
   // success of a cancelled order is refunded as such before any claim counts.
   const [order, succeeded, kept] = await Promise.all([
-    // Only its status is asked here: a plain record, not a document.
-    Order.findById(payment.orderId).select('status').lean(),
+    // Only its status and event are asked here: a plain record, not a document.
+    Order.findById(payment.orderId).select('status eventId').lean(),
     paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }),
     keptPaymentOf(payment),
   ]);
+  // The buyer guarantee: read after the success is stored, so either this sees the event's cancellation
+  // or the cancellation's sweep (guarantee.ts) sees this success; either refunds it, announced.
+  if (await orderEventCancelled(order)) {
+    for (const charged of [payment, ...succeeded.filter((other) => other.id !== payment!.id)]) {
+      await refundOrLeaveDue(stripe, charged, RefundReason.EventCancelled);
+    }
+    return { payment: (await Payment.findById(payment._id))!, refundedForCancelledOrder: true };
+  }
   if (order?.status === OrderStatus.Cancelled) {
     await refundOrLeaveDue(stripe, payment);
     return { payment: (await Payment.findById(payment._id))!, refundedForCancelledOrder: true };
@@ -320,9 +329,9 @@ async function keptPaymentOf(payment: PaymentDoc): Promise<string> {
 }
 
 /** Refunds now; if Stripe cannot take it, the refund stays due and the reconciler retries it. */
-async function refundOrLeaveDue(stripe: Stripe, payment: PaymentDoc): Promise<void> {
+async function refundOrLeaveDue(stripe: Stripe, payment: PaymentDoc, reason?: RefundReason): Promise<void> {
   try {
-    await refundPayment(stripe, payment);
+    await refundPayment(stripe, payment, reason);
   } catch (err) {
     logger.error({ err, paymentId: payment.id, orderId: payment.orderId }, 'refund failed; will retry');
   }
@@ -362,6 +371,8 @@ export async function payableOrder(orderId: string, userId: string): Promise<Pay
   if (payments.some((p) => p.status === PaymentStatus.Succeeded)) throw new BadRequestError(ALREADY_PAID);
   const reason = unpayableReason(order);
   if (reason) throw new BadRequestError(reason);
+  // Its event was cancelled: orders cancels it (order:cancelled may still be on its way here).
+  if (await orderEventCancelled(order)) throw new BadRequestError(CANCELLED);
   const amount = chargeableCents(amountDue(order));
   if (amount === undefined) throw new BadRequestError(UNCHARGEABLE);
   return { amount, order, failedAttempts: payments.filter((p) => p.status === PaymentStatus.Failed).length };

@@ -1,6 +1,6 @@
 import { applyEventToReplica, audit, EventData, isDuplicateKey, logger, NotYetError, OrderStatus, Subjects } from '@ticketing/common';
 import Stripe from 'stripe';
-import { CancelledEvent } from '../data/cancelled-event';
+import { isCancelledEvent, rememberCancelledEvent } from '../data/cancelled-event';
 import { Event } from '../data/event';
 import { Order } from '../data/order';
 import { Payout, PayoutDoc, PayoutStatus } from '../data/payout';
@@ -135,7 +135,7 @@ export async function addPayoutForPayment(
 
   const [orderNow, cancelled] = await Promise.all([
     Order.findById(data.orderId).select('status').lean(),
-    payout.eventId ? CancelledEvent.exists({ _id: payout.eventId }) : null,
+    payout.eventId ? isCancelledEvent(payout.eventId) : false,
   ]);
   if (orderNow?.status === OrderStatus.Cancelled) await cancelPayoutOfOrder(data.orderId);
   if (cancelled) {
@@ -202,11 +202,7 @@ export interface CancelOutcome {
  * calling it again changes nothing more.
  */
 export async function cancelPayoutsOfEvent(stripe: Stripe, eventId: string): Promise<CancelOutcome> {
-  try {
-    await CancelledEvent.create({ _id: eventId, cancelledAt: new Date() });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
+  await rememberCancelledEvent(eventId);
   await Payout.updateMany({ eventId, cancelRequested: { $ne: true } }, { $set: { cancelRequested: true } });
   const payouts = await Payout.find({ eventId, status: { $in: [PayoutStatus.Pending, PayoutStatus.Paid] } });
   const outcome: CancelOutcome = { cancelled: 0, reversed: 0 };

@@ -1,6 +1,7 @@
-import { audit, logger } from '@ticketing/common';
+import mongoose from 'mongoose';
+import { audit, logger, saveWithEvent, Subjects } from '@ticketing/common';
 import Stripe from 'stripe';
-import { Payment, PaymentDoc, PaymentStatus } from '../data/payment';
+import { Payment, PaymentDoc, PaymentStatus, RefundReason } from '../data/payment';
 import { paymentsOf } from './order-payments';
 
 /** One refund per payment, however often it is attempted. */
@@ -21,15 +22,17 @@ async function existingRefund(stripe: Stripe, stripeId: string): Promise<Stripe.
 
 /**
  * Refunds a succeeded payment through Stripe (`refunds.create({ payment_intent })`)
- * and records it. The decision is stored first (`refundDue`), so a refund Stripe could not take now is
- * retried by the RefundRetrier. Safe to call twice, concurrently too: the
+ * and records it. The decision is stored first (`refundDue`, and `reason`
+ * when the refund must be announced), so a refund Stripe could not take now
+ * is retried by the RefundRetrier. Safe to call twice, concurrently too: the
  * Stripe idempotency key is derived from the charge, and only a payment still
- * `succeeded` becomes `refunded`.
+ * `succeeded` becomes `refunded`. A refund with a reason stages
+ * payment:refunded in the write that records it.
  */
-export async function refundPayment(stripe: Stripe, payment: PaymentDoc): Promise<void> {
+export async function refundPayment(stripe: Stripe, payment: PaymentDoc, reason?: RefundReason): Promise<void> {
   const due = await Payment.findOneAndUpdate(
     { _id: payment._id, status: PaymentStatus.Succeeded },
-    { $set: { refundDue: true } },
+    { $set: { refundDue: true, ...(reason ? { refundReason: reason } : {}) } },
     { new: true },
   );
   if (!due) return; // refunded already, or nothing was charged
@@ -45,18 +48,53 @@ export async function refundPayment(stripe: Stripe, payment: PaymentDoc): Promis
     refund = await existingRefund(stripe, stripeId);
     if (!refund) throw err;
   }
-  const recorded = await Payment.updateOne(
-    { _id: due._id, status: PaymentStatus.Succeeded },
-    { $set: { status: PaymentStatus.Refunded, stripeRefundId: refund.id }, $unset: { refundDue: 1 } },
-  );
+  const recorded = due.refundReason ? await recordAnnouncedRefund(due, refund.id) : await recordRefund(due, refund.id);
   // Two refunders of one payment meet at Stripe's idempotency key; the one whose write recorded it tells.
-  if (recorded.modifiedCount === 1) audit('payment.refunded', { paymentId: due.id, orderId: due.orderId, refundId: refund.id });
+  if (recorded) audit('payment.refunded', { paymentId: due.id, orderId: due.orderId, refundId: refund.id, ...(due.refundReason ? { reason: due.refundReason } : {}) });
 }
 
-/** Refunds every succeeded payment of an order (there is at most one). */
-export async function refundOrderPayments(stripe: Stripe, orderId: string): Promise<number> {
+/** succeeded → refunded, only from succeeded; true when this write recorded it. */
+async function recordRefund(due: PaymentDoc, refundId: string): Promise<boolean> {
+  const recorded = await Payment.updateOne(
+    { _id: due._id, status: PaymentStatus.Succeeded },
+    { $set: { status: PaymentStatus.Refunded, stripeRefundId: refundId }, $unset: { refundDue: 1 } },
+  );
+  return recorded.modifiedCount === 1;
+}
+
+/**
+ * succeeded → refunded with payment:refunded staged in the same write (the
+ * order's money went back: orders moves it to refunded), conditional on the
+ * payment still being succeeded, so the event is staged once however many
+ * refunders record it. True when this write recorded it.
+ */
+async function recordAnnouncedRefund(due: PaymentDoc, refundId: string): Promise<boolean> {
+  let payment: PaymentDoc | null = due;
+  for (let tries = 0; payment && payment.status === PaymentStatus.Succeeded && tries < 5; tries += 1) {
+    payment.set({ status: PaymentStatus.Refunded, stripeRefundId: refundId, refundDue: undefined });
+    try {
+      await saveWithEvent(
+        payment,
+        Subjects.PaymentRefunded,
+        { id: payment.id, orderId: payment.orderId, stripeRefundId: refundId, amount: payment.amount },
+        { status: PaymentStatus.Succeeded },
+        // Nothing waits on the publish: the refund is stored with its event, the relay sends it.
+        { awaitPublish: false },
+      );
+      return true;
+    } catch (err) {
+      // Matched nothing: recorded (or changed) by someone else since it was read.
+      if (!(err instanceof mongoose.Error.VersionError || err instanceof mongoose.Error.DocumentNotFoundError)) throw err;
+    }
+    payment = await Payment.findById(due._id);
+  }
+  return false;
+}
+
+/** Refunds every succeeded payment of an order (there is at most one kept; others are refunded as they are found). */
+export async function refundOrderPayments(stripe: Stripe, orderId: string, reason?: RefundReason): Promise<number> {
   const payments = await paymentsOf(orderId, { status: PaymentStatus.Succeeded });
-  for (const payment of payments) await refundPayment(stripe, payment);
+  for (const payment of payments) await refundPayment(stripe, payment, reason);
   return payments.length;
 }
 

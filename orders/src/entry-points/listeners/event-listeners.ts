@@ -1,4 +1,5 @@
 import { EventCancelledEvent, EventCreatedEvent, EventUpdatedEvent, Listener, ListenerMessage, Subjects } from '@ticketing/common';
+import { cancelEventOrders } from '../../domain/event-cancellation';
 import { applyEvent } from '../../domain/event-replica';
 import { queueGroup } from './queue-group';
 
@@ -24,13 +25,13 @@ export class EventUpdatedListener extends Listener<EventUpdatedEvent> {
   }
 }
 
-/** A cancelled event: its listings are no longer on sale here (placeOrder reads the replica). */
+/** A cancelled event: no new orders for its listings, and its unpaid orders are cancelled (domain/event-cancellation.ts). */
 export class EventCancelledListener extends Listener<EventCancelledEvent> {
   readonly subject = Subjects.EventCancelled;
   readonly queueGroupName = queueGroup;
 
   async onMessage(data: EventCancelledEvent['data'], msg: ListenerMessage): Promise<void> {
-    await applyEvent(data);
+    await cancelEventOrders(data);
     msg.ack();
   }
 }

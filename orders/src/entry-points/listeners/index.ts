@@ -3,6 +3,7 @@ import { HoldLimit } from '../../domain/hold-limit';
 import { EventCancelledListener, EventCreatedListener, EventUpdatedListener } from './event-listeners';
 import { ExpirationCompleteListener } from './expiration-complete-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
+import { PaymentRefundedListener } from './payment-refunded-listener';
 import { TicketCreatedListener } from './ticket-created-listener';
 import { TicketUpdatedListener } from './ticket-updated-listener';
 
@@ -12,6 +13,7 @@ export const listenersOf = (bus: EventBus, holds: HoldLimit): Listener<Event>[] 
   new TicketUpdatedListener(bus),
   new ExpirationCompleteListener(bus, holds),
   new PaymentCreatedListener(bus, holds),
+  new PaymentRefundedListener(bus),
   new EventCreatedListener(bus),
   new EventUpdatedListener(bus),
   new EventCancelledListener(bus),

@@ -1,6 +1,6 @@
 import { OrderStatus, Subjects } from '@ticketing/common';
 import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
-import { Order } from '../../data/order';
+import { Order, orderIdsOfEvent } from '../../data/order';
 import { OrderCreatedListener } from './order-created-listener';
 
 useTestDatabase();
@@ -57,5 +57,14 @@ describe('order:created listener', () => {
     expect(await Order.countDocuments({ _id: data.id })).toBe(1);
     expect((await Order.findById(data.id))!.toJSON()).toMatchObject({ version: 0, status: OrderStatus.Created, price: 19.99 });
     expect(bus.published).toHaveLength(0);
+  });
+});
+
+describe("order:created listener and the listing's event", () => {
+  it('keeps the event of the order (ticket.eventId), which the buyer guarantee finds its orders by', async () => {
+    const data = { ...orderCreated(), ticket: { id: newId(), price: 25, userId: newId(), eventId: newId() } };
+    expect(await bus.deliver(Subjects.OrderCreated, data)).toBe(true);
+    expect((await Order.findById(data.id))!.eventId).toBe(data.ticket.eventId);
+    expect(await orderIdsOfEvent(data.ticket.eventId)).toEqual([data.id]);
   });
 });
