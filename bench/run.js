@@ -60,6 +60,7 @@ const SCENARIOS = {
   'list@10k': 'GET /api/tickets with 10,000 tickets stored (seeded on the driver, tickets restarted), beside the same query on the driver',
   'list-event@10k': 'GET /api/tickets?eventId=…&sort=price: one event\'s 200 listings among 10,000, cheapest first, beside the same query on the driver',
   'show@10k': 'GET /api/tickets/:id with 10,000 tickets stored, beside findOne by _id on the driver',
+  'cancel-event': 'the buyer guarantee: an event with 12, then 200 paid orders (BENCH_CANCEL_ORDERS) is cancelled; time from the cancel’s 200 to every payment refunded (stripeRefundId) and every order refunded',
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
 };
@@ -681,6 +682,12 @@ async function main() {
       });
     }
     if (want('rush')) R.rush = await rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId });
+    if (want('cancel-event')) {
+      R.cancelEvent = [];
+      for (const n of (process.env.BENCH_CANCEL_ORDERS || '12,200').split(',').map(Number)) {
+        R.cancelEvent.push(await cancelEventScenario({ api, log, ordersDb, paymentsDb, seller, buyer, ObjectId, orders: n }));
+      }
+    }
     // --------------------------------------------------- event scenarios --
     const replica = ordersDb.collection('tickets');
     /** ticket created (its 201) → the ticket is in orders' replica (orders accepts an order for it). */
@@ -1121,6 +1128,64 @@ async function rushScenario({ api, log, sys, database, ordersDb, seller, ObjectI
     databaseCpuMsPerOrder,
   };
   log(`rush: ${JSON.stringify(r)}`);
+  return r;
+}
+
+/**
+ * The buyer guarantee, timed: `orders` one-seat listings of one event are
+ * bought and paid by one buyer, then the organizer cancels the event. From
+ * the cancel's 200: until payments has a refund for every payment
+ * (stripeRefundId) and until orders shows every order `refunded`.
+ */
+async function cancelEventScenario({ api, log, ordersDb, paymentsDb, seller, buyer, ObjectId, orders }) {
+  const event = await api.call('POST', '/api/events', {
+    cookie: seller.cookie,
+    body: { name: `Called off ${Date.now()}`, venue: 'Arena', city: 'Bench', startsAt: new Date(Date.now() + 30 * 86400e3).toISOString(), category: 'concert' },
+  });
+  if (event.status !== 201) throw new Error(`event: ${event.status} ${JSON.stringify(event.body)}`);
+  log(`cancel-event: ${orders} paid orders of one event ...`);
+  const listings = await inBatches(orders, 10, async (i) => {
+    for (let attempt = 0; ; attempt += 1) {
+      const r = await api.call('POST', '/api/tickets', { cookie: seller.cookie, body: { title: `called off ${i}`, price: 30, eventId: event.body.id } });
+      if (r.status === 201) return r.body.id;
+      if (attempt > 100 || r.status !== 400) throw new Error(`listing: ${r.status} ${JSON.stringify(r.body)}`);
+      await sleep(50);
+    }
+  });
+  await waitForIds(ordersDb.collection('tickets'), listings.map((id) => new ObjectId(id)), 60000, log);
+  const orderIds = await inBatches(orders, 10, async (i) => {
+    const placed = await api.call('POST', '/api/orders', { cookie: buyer.cookie, body: { ticketId: listings[i] } });
+    if (placed.status !== 201) throw new Error(`order: ${placed.status} ${JSON.stringify(placed.body)}`);
+    for (const giveUpAt = performance.now() + 10000; ; ) {
+      const paid = await api.call('POST', '/api/payments', { cookie: buyer.cookie, body: { token: 'tok_visa', orderId: placed.body.id } });
+      if (paid.status === 201) return placed.body.id;
+      if (paid.status !== 404 || performance.now() > giveUpAt) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
+      await sleep(100);
+    }
+  });
+  const ids = orderIds.map((id) => new ObjectId(id));
+  const until = async (what, done) => {
+    for (const giveUpAt = performance.now() + 120000; performance.now() < giveUpAt; await sleep(20)) if (await done()) return true;
+    log(`cancel-event: ${what} not reached in 120 s`);
+    return false;
+  };
+  await until('every order complete', async () => (await ordersDb.collection('orders').countDocuments({ _id: { $in: ids }, status: 'complete' })) === orders);
+  const cancelled = await api.call('POST', `/api/events/${event.body.id}/cancel`, { cookie: seller.cookie });
+  if (cancelled.status !== 200) throw new Error(`cancel: ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
+  const t0 = performance.now();
+  let refundedMs = null;
+  let ordersRefundedMs = null;
+  await until('every payment refunded and every order refunded', async () => {
+    if (refundedMs === null && (await paymentsDb.collection('payments').countDocuments({ orderId: { $in: orderIds }, stripeRefundId: { $exists: true } })) >= orders) {
+      refundedMs = performance.now() - t0;
+    }
+    if (ordersRefundedMs === null && (await ordersDb.collection('orders').countDocuments({ _id: { $in: ids }, status: 'refunded' })) === orders) {
+      ordersRefundedMs = performance.now() - t0;
+    }
+    return refundedMs !== null && ordersRefundedMs !== null;
+  });
+  const r = { orders, refundedMs: round(refundedMs, 0), ordersRefundedMs: round(ordersRefundedMs, 0) };
+  log(`cancel-event: ${JSON.stringify(r)}`);
   return r;
 }
 

@@ -111,6 +111,12 @@ function markdown(run) {
       `| ${fmt(r.listings)} listings × 4 seats | ${fmt(r.buyers)} | ${fmt(r.orders)} | ${fmt(r.ordersPerSecond, 1)} | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} (${fmt(r.attempts)}) | ${r.serverErrors} | ${fmt(r.seatsListed)} / ${fmt(r.seatsWon)} / ${fmt(r.seatsSoldByOrders)}, ${fmt(r.seatsSoldByTickets)} | ${cpu}; database ${fmt(r.databaseCpuMsPerOrder, 1)} | every seat sold once, 0 5xx, p99 ≤ 1,500 ms |`,
     );
   }
+  if (R.cancelEvent && R.cancelEvent.length) {
+    lines.push('');
+    lines.push('| Event cancelled | paid orders | cancel → every payment refunded, ms | cancel → every order `refunded`, ms |');
+    lines.push('|---|---:|---:|---:|');
+    for (const c of R.cancelEvent) lines.push(`| buyer guarantee | ${fmt(c.orders)} | ${fmt(c.refundedMs)} | ${fmt(c.ordersRefundedMs)} |`);
+  }
   if (R.sustained && R.sustained.length) {
     lines.push('');
     lines.push('| Sustained writes (closed loop) | seconds | writes/s | PUT p50 / p99 ms | failed | events published/s | outbox backlog max / final | probe lag p50 / p99 ms (n, lost) |');
