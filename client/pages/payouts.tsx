@@ -8,6 +8,7 @@ import LocalTime from '../components/LocalTime';
 import StatusBadge from '../components/StatusBadge';
 import { useRequest } from '../hooks/use-request';
 import { formatPrice } from '../lib/format';
+import { payoutStatusMeaning } from '../lib/payouts';
 import { fetchData, withSession, type SessionProps } from '../lib/session';
 
 interface Props extends SessionProps {
@@ -19,14 +20,6 @@ export const getServerSideProps = withSession({ requireAuth: true }, async ({ cl
   const { data, failure } = await fetchData(client.get<Payout[]>('/api/payouts'));
   return { payouts: Array.isArray(data) ? data : [], loadError: failure };
 });
-
-/** What each payout status means for the seller, in plain words. */
-const STATUS_MEANING: Record<string, string> = {
-  pending: 'Waiting: sent to your account from the release date on',
-  paid: 'Sent to your account',
-  cancelled: 'Not paid: the event was cancelled and the buyer refunded',
-  reversed: 'Taken back: the event was cancelled after it was sent',
-};
 
 export default function PayoutsPage({ payouts, loadError }: Props) {
   return (
@@ -56,7 +49,7 @@ export default function PayoutsPage({ payouts, loadError }: Props) {
                   <span className="price payout-amount">{formatPrice(payout.amount)}</span>
                 </span>
                 <span className="row-sub muted">
-                  {STATUS_MEANING[payout.status] ?? `This payout is ${payout.status}`}
+                  {payoutStatusMeaning(payout.status)}
                   {' · '}Release date <LocalTime iso={payout.releaseAt} timeStyle="short" />
                   {' · '}Order <span className="payout-order">{payout.orderId}</span>
                   {' · '}
