@@ -55,6 +55,27 @@ export interface Order {
   total?: number;
 }
 
+export type PayoutStatus = 'pending' | 'paid' | 'cancelled' | 'reversed' | (string & {});
+
+/** A seller's money for one paid order: GET /api/payouts. */
+export interface Payout {
+  id: string;
+  orderId: string;
+  ticketId: string;
+  /** unitPrice × quantity, in dollars (the buyer's fee is the platform's). */
+  amount: number;
+  status: PayoutStatus;
+  /** ISO 8601: from then on it is sent to the seller's account. */
+  releaseAt: string;
+  transferId?: string;
+}
+
+/** POST /api/payouts/account */
+export interface PayoutAccount {
+  accountId: string;
+  onboardingUrl: string;
+}
+
 export type EventStatus = 'scheduled' | 'cancelled' | (string & {});
 
 /** An event (concert, game, show) tickets are sold for: GET /api/events/:id. Not the DOM's Event. */

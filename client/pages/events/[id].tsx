@@ -82,7 +82,7 @@ function EventView({ initial, currentUser, listings, listingsError }: ViewProps)
         </div>
         {cancelled && (
           <p className="notice" role="status">
-            This event has been cancelled.
+            This event has been cancelled. Everyone who paid has been refunded.
           </p>
         )}
         <dl className="facts">

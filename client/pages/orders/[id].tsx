@@ -150,6 +150,13 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
           </p>
         )}
 
+        {order.status === 'refunded' && (
+          <p className="notice order-refunded" role="status">
+            The event was cancelled, so this order was cancelled and its total
+            {charge !== null ? ` of ${chargeLabel}` : ''} went back to the card it was paid with.
+          </p>
+        )}
+
         {expired && (
           <div className="expired" role="status">
             <p className="expired-title">Order Expired</p>
@@ -200,7 +207,7 @@ function OrderView({ initial, serverNow, stripeKey }: { initial: Order; serverNo
           </div>
         )}
 
-        {order.status !== 'created' && order.status !== 'complete' && order.status !== 'cancelled' && (
+        {order.status !== 'created' && order.status !== 'complete' && order.status !== 'cancelled' && order.status !== 'refunded' && (
           <p className="muted">This order is {order.status}.</p>
         )}
 

@@ -48,6 +48,7 @@ export default function MyOrdersPage({ orders, loadError, serverNow }: Props) {
                   </Link>
                   <span className="row-sub muted">
                     {seatCount(amounts.quantity)}
+                    {order.status === 'refunded' && ' · Event cancelled, total refunded to your card'}
                     {payable && (
                       <>
                         {' · '}Pay by <LocalTime iso={order.expiresAt} />
