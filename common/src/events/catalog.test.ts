@@ -30,6 +30,7 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.EventCreated]: eventExample(0, EventStatus.Scheduled),
   [Subjects.EventUpdated]: eventExample(1, EventStatus.Scheduled),
   [Subjects.EventCancelled]: eventExample(2, EventStatus.Cancelled),
+  [Subjects.UserCreated]: { id: id(8), email: 'fan@example.com' },
 };
 
 describe('the event catalog', () => {

@@ -170,6 +170,12 @@ const entries = {
     ],
     data: eventData,
   },
+  [Subjects.UserCreated]: {
+    description: 'Someone signed up: their id and email, so that a service can name a user by email without calling auth',
+    publisher: 'auth',
+    subscribers: [],
+    data: z.object({ id, email: z.string().email() }),
+  },
 } satisfies Record<Subjects, CatalogEntry>;
 
 export const eventCatalog: { readonly [S in Subjects]: CatalogEntry<(typeof entries)[S]['data']> } = entries as never;

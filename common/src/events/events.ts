@@ -16,6 +16,7 @@ export type PaymentRefundedEvent = EventOf<Subjects.PaymentRefunded>;
 export type EventCreatedEvent = EventOf<Subjects.EventCreated>;
 export type EventUpdatedEvent = EventOf<Subjects.EventUpdated>;
 export type EventCancelledEvent = EventOf<Subjects.EventCancelled>;
+export type UserCreatedEvent = EventOf<Subjects.UserCreated>;
 
 export type Event =
   | TicketCreatedEvent
@@ -27,7 +28,8 @@ export type Event =
   | PaymentRefundedEvent
   | EventCreatedEvent
   | EventUpdatedEvent
-  | EventCancelledEvent;
+  | EventCancelledEvent
+  | UserCreatedEvent;
 
 /** The data an event of subject S carries. */
 export type EventData<S extends Subjects> = Extract<Event, { subject: S }>['data'];

@@ -9,6 +9,7 @@ export enum Subjects {
   EventCreated = 'event:created',
   EventUpdated = 'event:updated',
   EventCancelled = 'event:cancelled',
+  UserCreated = 'user:created',
 }
 
 /** Durable names / queue groups: one per consuming service, shared by its replicas. */
