@@ -10,7 +10,7 @@
 import { MongoClient } from 'mongodb';
 import path from 'path';
 import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
-import { ApiResponse, User } from './user';
+import { ApiResponse, sleep, User } from './user';
 
 const USERS = Number(process.env.E2E_CONVERGENCE_USERS || 30);
 const RUSH_BUYERS = Number(process.env.E2E_CONVERGENCE_RUSH_BUYERS || 40);
@@ -36,7 +36,6 @@ interface OrderJson {
   ticket: { id: string; title: string; price: number };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]): T | undefined => (xs.length ? xs[Math.floor(Math.random() * xs.length)] : undefined);
 
 /** Every answer of the load, by request kind and status; 5xx answers kept for the report. */

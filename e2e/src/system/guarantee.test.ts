@@ -10,7 +10,7 @@
 // Prints the time from the cancel's 200 to the last refund recorded.
 import { MongoClient } from 'mongodb';
 import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
-import { buySeats, eventually, listSeats, payOrder, recordServerErrors, scheduleEvent, show, signUpBuyers, User } from './user';
+import { buySeats, eventually, listSeats, payOrder, recordServerErrors, scheduleEvent, show, signUpBuyers, sleep, User } from './user';
 
 // The holds must outlive the test: only the cancellation may end them.
 const WINDOW_SECONDS = 600;
@@ -31,7 +31,6 @@ interface PaymentRecord {
   updatedAt: Date;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(TRANSPORTS)('the buyer guarantee on %s', (eventBus) => {
   let sys: TestSystem;

@@ -13,7 +13,7 @@
 import { readFileSync } from 'fs';
 import path from 'path';
 import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
-import { eventually, listSeats, recordServerErrors, scheduleEvent, show, User } from './user';
+import { eventually, listSeats, recordServerErrors, scheduleEvent, show, sleep, User } from './user';
 
 const START_TIMEOUT_MS = 10 * 60 * 1000;
 const HOLD_SECONDS = 2;
@@ -32,7 +32,6 @@ interface PayoutJson {
   transferId?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(TRANSPORTS)('seller payouts on %s', (eventBus) => {
   let sys: TestSystem;

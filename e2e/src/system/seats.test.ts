@@ -11,7 +11,7 @@
 // events arrive). Prints its counts.
 import { MongoClient, ObjectId } from 'mongodb';
 import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
-import { buySeats, eventually, listSeats, payOrder, recordServerErrors, scheduleEvent, signUpBuyers, User } from './user';
+import { buySeats, eventually, listSeats, payOrder, recordServerErrors, scheduleEvent, signUpBuyers, sleep, User } from './user';
 
 // Long enough that the lock outlives the first agreement check on a loaded machine.
 const WINDOW_SECONDS = 15;
@@ -38,7 +38,6 @@ interface OrderJson {
   ticket: { id: string };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(TRANSPORTS)('the on-sale rush for seats on %s', (eventBus) => {
   let sys: TestSystem;

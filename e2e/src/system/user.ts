@@ -125,7 +125,7 @@ export const recordServerErrors =
   };
 
 const passOn: Recorder = (_what, res) => res;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Signs up `count` new users, one after the other, the i-th as `email(i)`. */
 export async function signUpBuyers(origin: string, count: number, email: (i: number) => string): Promise<User[]> {
