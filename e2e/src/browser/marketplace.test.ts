@@ -23,7 +23,6 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   // At the default fees (10% + $0.50): $25 → $3.00 fee, $28.00 all-in; $40 → $4.50, $44.50; $38 → $4.30, $42.30.
   const pairs = { title: `Floor pairs ${stamp}`, price: '25', section: '101', row: 'F' };
   const dearer = { title: `Balcony ${stamp}`, price: '40', section: 'B2', row: 'A' };
-  const typedStart = typedDateTime(30, '20:00');
 
   // Pictures 100–121 (122 on: payouts.test.ts).
   const suite = browserSuite({ stamp, pictures: 'marketplace', first: 100, count: 22, expirationWindowSeconds: 120 });
@@ -53,7 +52,7 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
     'a seller schedules an event; its page has no listings yet and offers to sell tickets for it',
     step(async () => {
       await seller.signUp();
-      eventPath = await seller.scheduleEvent({ name: eventName, venue: 'Harbour Hall', city: 'Lisbon', startsAt: typedStart });
+      eventPath = await seller.scheduleEvent({ name: eventName, venue: 'Harbour Hall', city: 'Lisbon', startsAt: typedDateTime(30, '20:00') });
       await seller.heading(eventName).waitFor();
       await seller.page.getByText('No tickets are listed for this event yet.').waitFor();
       await check(seller, 'event-no-listings');

@@ -20,7 +20,6 @@ describe(`payouts and refunds in the browser (${EVENT_BUS})`, () => {
   const stamp = Date.now().toString(36);
   const eventName = `Browser Payout Night ${stamp}`;
   const title = `Stalls ${stamp}`;
-  const typedStart = typedDateTime(30, '20:00');
 
   // Pictures 122–149, after the marketplace's.
   const suite = browserSuite({ stamp, pictures: 'payouts', first: 122, count: 28, expirationWindowSeconds: 120 });
@@ -76,7 +75,7 @@ describe(`payouts and refunds in the browser (${EVENT_BUS})`, () => {
   it(
     'a buyer buys and pays for the seller\'s seat at an event',
     step(async () => {
-      eventPath = await seller.scheduleEvent({ name: eventName, venue: 'Quay Theatre', city: 'Porto', startsAt: typedStart });
+      eventPath = await seller.scheduleEvent({ name: eventName, venue: 'Quay Theatre', city: 'Porto', startsAt: typedDateTime(30, '20:00') });
 
       await seller.goto(`/tickets/new?eventId=${eventPath.split('/').pop()}`);
       await seller.page.getByLabel('Title', { exact: true }).fill(title);
