@@ -119,15 +119,17 @@ export class FerretDBAdapter {
           if (method === 'findOne') return read().then((docs) => docs[0] ?? null);
           return listedCursor(read, () => original.apply(this, args) as { toArray(): Promise<unknown[]> });
         }
-        if (id !== undefined) {
-          if (method !== 'findOne') return original.apply(this, args);
-          const kept = recent.reading(this.name, id, args[1]);
+        const named = method === 'findOne' ? (id ?? singleId(args[0])) : undefined;
+        if (named !== undefined) {
+          // A read of one record: kept a moment for a conditional write of it that follows (recent-reads.ts).
+          const kept = recent.reading(this.name, named, args[1]);
           const read = original.apply(this, args) as Promise<unknown>;
           return read.then((doc) => {
             kept(doc);
             return doc;
           });
         }
+        if (id !== undefined) return original.apply(this, args);
         const by = method === 'countDocuments' ? undefined : lookups.answerable(lookups.fieldsOf(this.name), args[0], args[1]);
         if (!by) return original.apply(this, args);
         const listed = () => lookups.find(this.collection, by.field, by.value, args[0] as Filter, args[1] as Options);
@@ -156,7 +158,11 @@ export class FerretDBAdapter {
       collection[method] = async function writeAdapted(this: AdaptedCollection, ...args: unknown[]) {
         if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
         const id = singleId(args[0]);
-        const sendAs = (sent: unknown[]) => send(this, method, original, sent);
+        let sent = false;
+        const sendAs = (written: unknown[]) => {
+          sent = true;
+          return send(this, method, original, written);
+        };
         try {
           if (id === undefined) {
             recent.changed(this.name);
@@ -166,7 +172,8 @@ export class FerretDBAdapter {
           return await locks.hold(this.name, id, () => writeById(write, args, sendAs, readOne(this)));
         } finally {
           if (id === undefined) recent.changed(this.name);
-          else recent.written(this.name, id);
+          // (A conditional write that matched nothing was not sent: the read it was tested on still stands.)
+          else if (sent) recent.written(this.name, id);
           // Done (or failed, maybe half done): the view reads the record, or all of them, again.
           if (id === undefined) views.changed(this.name);
           else views.written(this.name, [id]);
