@@ -185,10 +185,22 @@ export class FerretDBAdapter {
       const original = proto[method];
       collection[method] = function writeListed(this: AdaptedCollection, ...args: unknown[]) {
         if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
-        recent.changed(this.name);
+        // An insert changes no record there was (a record inserted is as this process wrote it); the others may change any.
+        const inserts = method === 'insertOne' || method === 'insertMany';
+        if (!inserts) recent.changed(this.name);
         const written = Promise.resolve(
           lookups.fieldsOf(this.name).length ? send(this, method, original, args) : (original.apply(this, args) as Promise<unknown>),
-        ).finally(() => recent.changed(this.name));
+        ).then(
+          (result) => {
+            if (method === 'insertOne') recent.inserted(this.name, args[0]);
+            else if (!inserts) recent.changed(this.name);
+            return result;
+          },
+          (err: unknown) => {
+            if (!inserts) recent.changed(this.name);
+            throw err;
+          },
+        );
         if (!views.sortsOf(this.name).length) return written;
         const settle = () => {
           const ids = insertedIds(method, args);

@@ -52,6 +52,19 @@ describe('a conditional write right after a read of its record (adapter on)', ()
     expect((await Seat.findById(seat._id).lean())?.title).toBe('a');
   });
 
+  it('tests on the record as this process inserted it, and reads again once another record was written by many', async () => {
+    reads = 0;
+    const seat = await Seat.create({ title: 'a', status: 'open' });
+    const other = await Seat.create({ title: 'b', status: 'open' });
+    const hit = await Seat.updateOne({ _id: seat._id, status: 'open' }, { $set: { status: 'closed' } });
+    expect(hit.modifiedCount).toBe(1);
+    expect(reads).toBe(0);
+    await Seat.updateMany({ title: 'b' }, { $set: { status: 'closed' } });
+    const miss = await Seat.updateOne({ _id: other._id, status: 'open' }, { $set: { title: 'x' } });
+    expect(miss.matchedCount).toBe(0);
+    expect(reads).toBe(1);
+  });
+
   it('reads again when the read did not ask for a field the conditions test', async () => {
     const seat = await Seat.create({ title: 'a', status: 'open' });
     await Seat.findById(seat._id, { title: 1 }).lean();

@@ -92,6 +92,16 @@ export class RecentReads {
     return kept.doc;
   }
 
+  /** A record this process inserted: as good as a read of it (the insert wrote every field it has). */
+  inserted(collection: string, doc: unknown): void {
+    const id = (doc as { _id?: unknown } | null)?._id;
+    if (id === undefined || id === null) return;
+    const key = RecentReads.key(collection, id);
+    this.kept.delete(key);
+    this.kept.set(key, { doc: doc as Record<string, unknown>, at: Date.now() });
+    if (this.kept.size > MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
+  }
+
   /** A write of the record begins or ends: what was read of it no longer stands. */
   written(collection: string, id: unknown): void {
     this.kept.delete(RecentReads.key(collection, id));
