@@ -32,8 +32,8 @@ function patch(Connection) {
 }
 
 const load = Module._load;
-Module._load = function loadCounted(request, parent, isMain) {
-  const exported = load.apply(this, arguments);
+Module._load = function loadCounted(request, ...rest) {
+  const exported = load.call(this, request, ...rest);
   // Once the require chain is over: the first load of the driver's connection module is inside an import cycle (its exports still empty).
   if (/(^|[\\/])connection$/.test(request)) {
     setImmediate(() => {
