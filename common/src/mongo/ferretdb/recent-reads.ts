@@ -16,7 +16,7 @@ import { Filter } from './writes-by-id';
 /** How long a read stands in for a read under the lock: a write follows its read within milliseconds. */
 export const RECENT_READ_MS = 1000;
 /** Reads kept at most (the oldest go first): enough for every record in flight at once. */
-const MAX_KEPT = 10_000;
+const MAX_KEPT = 2_000;
 
 interface Kept {
   /** The read as the server answered it; undefined while it is on its way. */
@@ -69,9 +69,7 @@ export class RecentReads {
     if (fields === null || (options as { session?: unknown } | undefined)?.session) return () => {};
     const key = RecentReads.key(collection, id);
     const mine: Kept = { fields, at: Date.now() };
-    this.kept.delete(key); // re-inserted last: the map's order is the reads' order
-    this.kept.set(key, mine);
-    if (this.kept.size > MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
+    this.keep(key, mine);
     return (doc) => {
       if (this.kept.get(key) !== mine) return; // written (or read again) since it was sent
       if (!doc || typeof doc !== 'object') this.kept.delete(key);
@@ -96,10 +94,18 @@ export class RecentReads {
   inserted(collection: string, doc: unknown): void {
     const id = (doc as { _id?: unknown } | null)?._id;
     if (id === undefined || id === null) return;
-    const key = RecentReads.key(collection, id);
+    this.keep(RecentReads.key(collection, id), { doc: doc as Record<string, unknown>, at: Date.now() });
+  }
+
+  /** Keeps the newest last (the map's order is the reads' order), dropping the oldest past their age or over the bound. */
+  private keep(key: string, kept: Kept): void {
     this.kept.delete(key);
-    this.kept.set(key, { doc: doc as Record<string, unknown>, at: Date.now() });
-    if (this.kept.size > MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(key, kept);
+    const stale = kept.at - this.maxAgeMs;
+    for (const [oldest, { at }] of this.kept) {
+      if (this.kept.size <= MAX_KEPT && at >= stale) break;
+      this.kept.delete(oldest);
+    }
   }
 
   /** A write of the record begins or ends: what was read of it no longer stands. */
