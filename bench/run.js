@@ -334,6 +334,44 @@ function serviceCpuMs(processes) {
   return (ticks * 1000) / CLK_TCK;
 }
 
+/** Each process's database round trips so far, by `db.collection command` (bench/db-round-trips.js writes them on SIGUSR2). */
+async function roundTripsOf(dir, processes) {
+  for (const p of processes) {
+    try {
+      process.kill(p.pid, 'SIGUSR2');
+    } catch {
+      /* gone */
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const counts = {};
+  for (const p of processes) {
+    try {
+      counts[p.name] = JSON.parse(fs.readFileSync(path.join(dir, `${p.name}.json`), 'utf8'));
+    } catch {
+      counts[p.name] = {};
+    }
+  }
+  return counts;
+}
+
+/** The round trips between two readings, per request, per service: the total and by `db.collection command`. */
+function perRequest(before, after, requests) {
+  const out = {};
+  for (const [service, counts] of Object.entries(after)) {
+    const by = {};
+    let total = 0;
+    for (const [key, n] of Object.entries(counts)) {
+      const d = n - ((before[service] || {})[key] || 0);
+      if (!d) continue;
+      by[key] = round(d / Math.max(1, requests), 2);
+      total += d;
+    }
+    out[service] = { total: round(total / Math.max(1, requests), 2), by };
+  }
+  return out;
+}
+
 /** A rotating pick from a pool, shared by every connection of one run. */
 const picker = (pool) => {
   let i = 0;
@@ -397,6 +435,14 @@ async function main() {
   const R = results.results;
   const log = (l) => console.log(`[bench] ${l}`);
 
+  // BENCH_DB_ROUND_TRIPS=1: every service counts its database round trips (bench/db-round-trips.js), read around each scenario.
+  const roundTripsDir = /^(1|on|true|yes)$/i.test(process.env.BENCH_DB_ROUND_TRIPS || '') ? path.join(localDir, 'round-trips') : undefined;
+  const startEnv = benchEnv();
+  if (roundTripsDir) {
+    fs.rmSync(roundTripsDir, { recursive: true, force: true });
+    startEnv.BENCH_DB_ROUND_TRIPS_DIR = roundTripsDir;
+    startEnv.NODE_OPTIONS = `${startEnv.NODE_OPTIONS || ''} --require ${path.join(BENCH_DIR, 'db-round-trips.js')}`.trim();
+  }
   const startOpts = {
     eventBus: o.eventBus,
     gatewayPort,
@@ -405,7 +451,7 @@ async function main() {
     tracing: o.tracing,
     infra: { localDir, ports, resetData: true },
     runId: `bench${Date.now().toString(36)}`,
-    env: benchEnv(),
+    env: startEnv,
     log: (l) => log(l),
     output: () => {},
   };
@@ -485,6 +531,7 @@ async function main() {
       const infra = name === 'floor' ? [] : infrastructure();
       const infraBefore = infra.map((p) => serviceCpuMs([p]));
       const dbCpuBefore = serviceCpuMs(database());
+      const tripsBefore = roundTripsDir && name !== 'floor' ? await roundTripsOf(roundTripsDir, measured) : undefined;
       const r = await cannon(opts);
       // The events a request caused are handled after its answer: let them finish.
       if (name !== 'floor') await sleep(1500);
@@ -497,6 +544,12 @@ async function main() {
         r.infrastructureCpuMsPerRequest = Object.fromEntries(Object.entries(infraMs).map(([k, v]) => [k, round(v, 2)]));
       }
       if (name !== 'floor') r.databaseCpuMsPerRequest = round((serviceCpuMs(database()) - dbCpuBefore) / Math.max(1, r.ok), 3);
+      if (tripsBefore) {
+        const after = await roundTripsOf(roundTripsDir, measured);
+        r.dbRoundTripsPerRequestBy = perRequest(tripsBefore, after, r.ok);
+        log(`${name}: database round trips per request ${JSON.stringify(Object.fromEntries(Object.entries(r.dbRoundTripsPerRequestBy).map(([k, v]) => [k, v.total])))}`);
+        for (const [service, by] of Object.entries(r.dbRoundTripsPerRequestBy)) if (by.total) log(`${name}:   ${service} ${JSON.stringify(by.by)}`);
+      }
       R[name] = r;
       log(`${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, service CPU ${r.serviceCpuMsPerRequest ?? '–'} ms/request, database CPU ${r.databaseCpuMsPerRequest ?? '–'} ms/request`);
       if (r.serviceCpuMsPerRequestBy) log(`${name}: CPU ms/request by service ${JSON.stringify(r.serviceCpuMsPerRequestBy)}, infrastructure ${JSON.stringify(r.infrastructureCpuMsPerRequest)}`);

@@ -278,16 +278,17 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   // success, stored after these reads sees this success in turn and acts on
   // it. The claim is made whether or not the order turns out cancelled: a
   // success of a cancelled order is refunded as such before any claim counts.
-  const [order, succeeded, kept] = await Promise.all([
+  const [order, others, kept] = await Promise.all([
     // Only its status and event are asked here: a plain record, not a document.
     Order.findById(payment.orderId).select('status eventId').lean(),
-    paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }),
+    // The order's other successes (this one is held here: not read again).
+    paymentsOf(payment.orderId, { status: PaymentStatus.Succeeded }, payment),
     keptPaymentOf(payment),
   ]);
   // The buyer guarantee: read after the success is stored, so either this sees the event's cancellation
   // or the cancellation's sweep (guarantee.ts) sees this success; either refunds it, announced.
   if (await orderEventCancelled(order)) {
-    for (const charged of [payment, ...succeeded.filter((other) => other.id !== payment!.id)]) {
+    for (const charged of [payment, ...others]) {
       await refundOrLeaveDue(stripe, charged, RefundReason.EventCancelled);
     }
     return { payment: (await Payment.findById(payment._id))!, refundedForCancelledOrder: true };
@@ -298,9 +299,11 @@ export async function recordSucceeded(stripe: Stripe, attempt: PaymentDoc, inten
   }
   // Every other success of the order is refunded, by whoever sees it: also one
   // whose recorder stopped between its success and its claim (a crash).
-  const others = succeeded.filter((other) => other.id !== kept);
-  for (const other of others) await refundOrLeaveDue(stripe, other);
-  if (kept !== payment.id) return { payment: (await Payment.findById(payment._id))!, refundedAsDuplicate: true };
+  for (const other of others) if (other.id !== kept) await refundOrLeaveDue(stripe, other);
+  if (kept !== payment.id) {
+    await refundOrLeaveDue(stripe, payment);
+    return { payment: (await Payment.findById(payment._id))!, refundedAsDuplicate: true };
+  }
   return { payment };
 }
 

@@ -122,8 +122,9 @@ export async function addPayoutForPayment(
     eventVersion = event.version;
   }
   const cents = toCents(order.price) * (order.quantity ?? 1);
+  let payout: PayoutDoc | null = null;
   try {
-    await Payout.create({
+    payout = await Payout.create({
       orderId: data.orderId,
       ticketId: order.ticketId,
       sellerId: order.sellerId,
@@ -136,20 +137,23 @@ export async function addPayoutForPayment(
     // A redelivery: stored already; its checks below run again (the first may have stopped before them).
     if (!isDuplicateKey(err)) throw err;
   }
-  let payout = await Payout.findOne({ orderId: data.orderId });
+  // The one stored by a delivery before this one; the one just stored is as this process wrote it.
+  payout ??= await Payout.findOne({ orderId: data.orderId });
   if (!payout) throw new Error(`the payout of order ${data.orderId} disappeared`);
 
   const [orderNow, cancelled] = await Promise.all([
     Order.findById(data.orderId).select('status').lean(),
     payout.eventId ? isCancelledEvent(payout.eventId) : false,
   ]);
-  if (orderNow?.status === OrderStatus.Cancelled) await cancelPayoutOfOrder(data.orderId);
+  const orderCancelled = orderNow?.status === OrderStatus.Cancelled;
+  if (orderCancelled) await cancelPayoutOfOrder(data.orderId);
   if (cancelled) {
     await Payout.updateOne({ _id: payout._id }, { $set: { cancelRequested: true } });
     await settleCancellation(stripe, payout.id);
   }
   if (payout.eventId) await moveReleaseOfEvent(payout.eventId, settings);
-  payout = await Payout.findById(payout._id);
+  // Read again only when something above may have changed it.
+  if (orderCancelled || cancelled || payout.eventId) payout = await Payout.findById(payout._id);
   return payout;
 }
 

@@ -10,6 +10,7 @@
 import mongoose, { mongo } from 'mongoose';
 import { logger } from '../../logger';
 import { listedWrite, LookupLists } from './lookup-lists';
+import { RecentReads } from './recent-reads';
 import { RecordLocks } from './record-lock';
 import { SortedViews } from './sorted-views';
 import { Filter, Options, RECORD_WRITES, singleId, singleIdOfIn, writeById } from './writes-by-id';
@@ -72,6 +73,7 @@ export class FerretDBAdapter {
   readonly locks = new RecordLocks();
   readonly lookups: LookupLists;
   readonly views: SortedViews;
+  readonly recent = new RecentReads();
 
   constructor(readonly connection: mongoose.Connection) {
     this.lookups = new LookupLists(connection, this.locks);
@@ -97,9 +99,12 @@ export class FerretDBAdapter {
     if (collection[WRAPPED]) return;
     collection[WRAPPED] = true;
     const proto = Object.getPrototypeOf(collection) as Record<string, Method>;
-    const { locks, lookups, views } = this;
+    const { locks, lookups, views, recent } = this;
     const findOne = proto.findOne;
-    const readOne = (self: AdaptedCollection) => (filter: Filter, options: object) => findOne.call(self, filter, options) as Promise<unknown>;
+    // A conditional write tests its conditions on this process's read of a moment ago when it still stands (recent-reads.ts).
+    const readOne = (self: AdaptedCollection) => (filter: Filter, options: object, conditions: Filter) =>
+      (options as { session?: unknown }).session ? (findOne.call(self, filter, options) as Promise<unknown>)
+        : Promise.resolve(recent.current(self.name, filter._id, conditions) ?? (findOne.call(self, filter, options) as Promise<unknown>));
 
     for (const method of READS) {
       const original = proto[method];
@@ -113,6 +118,16 @@ export class FerretDBAdapter {
           const read = () => views.read(this.collection, this.name, kept, args[0] as Filter);
           if (method === 'findOne') return read().then((docs) => docs[0] ?? null);
           return listedCursor(read, () => original.apply(this, args) as { toArray(): Promise<unknown[]> });
+        }
+        const named = method === 'findOne' ? (id ?? singleId(args[0])) : undefined;
+        if (named !== undefined) {
+          // A read of one record: kept a moment for a conditional write of it that follows (recent-reads.ts).
+          const kept = recent.reading(this.name, named, args[1]);
+          const read = original.apply(this, args) as Promise<unknown>;
+          return read.then((doc) => {
+            kept(doc);
+            return doc;
+          });
         }
         if (id !== undefined) return original.apply(this, args);
         const by = method === 'countDocuments' ? undefined : lookups.answerable(lookups.fieldsOf(this.name), args[0], args[1]);
@@ -143,12 +158,22 @@ export class FerretDBAdapter {
       collection[method] = async function writeAdapted(this: AdaptedCollection, ...args: unknown[]) {
         if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
         const id = singleId(args[0]);
-        const sendAs = (sent: unknown[]) => send(this, method, original, sent);
+        let sent = false;
+        const sendAs = (written: unknown[]) => {
+          sent = true;
+          return send(this, method, original, written);
+        };
         try {
-          if (id === undefined) return await sendAs(args);
+          if (id === undefined) {
+            recent.changed(this.name);
+            return await sendAs(args);
+          }
           // Held across the read and the write of a conditional write: nothing of this process writes the record between them.
           return await locks.hold(this.name, id, () => writeById(write, args, sendAs, readOne(this)));
         } finally {
+          if (id === undefined) recent.changed(this.name);
+          // (A conditional write that matched nothing was not sent: the read it was tested on still stands.)
+          else if (sent) recent.written(this.name, id);
           // Done (or failed, maybe half done): the view reads the record, or all of them, again.
           if (id === undefined) views.changed(this.name);
           else views.written(this.name, [id]);
@@ -160,7 +185,22 @@ export class FerretDBAdapter {
       const original = proto[method];
       collection[method] = function writeListed(this: AdaptedCollection, ...args: unknown[]) {
         if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
-        const written = lookups.fieldsOf(this.name).length ? send(this, method, original, args) : (original.apply(this, args) as Promise<unknown>);
+        // An insert changes no record there was (a record inserted is as this process wrote it); the others may change any.
+        const inserts = method === 'insertOne' || method === 'insertMany';
+        if (!inserts) recent.changed(this.name);
+        const written = Promise.resolve(
+          lookups.fieldsOf(this.name).length ? send(this, method, original, args) : (original.apply(this, args) as Promise<unknown>),
+        ).then(
+          (result) => {
+            if (method === 'insertOne') recent.inserted(this.name, args[0]);
+            else if (!inserts) recent.changed(this.name);
+            return result;
+          },
+          (err: unknown) => {
+            if (!inserts) recent.changed(this.name);
+            throw err;
+          },
+        );
         if (!views.sortsOf(this.name).length) return written;
         const settle = () => {
           const ids = insertedIds(method, args);
@@ -174,8 +214,12 @@ export class FerretDBAdapter {
     for (const method of OTHER_WRITES) {
       const original = proto[method];
       collection[method] = function writeAll(this: AdaptedCollection, ...args: unknown[]) {
-        if (this.buffer || typeof args[args.length - 1] === 'function' || !views.sortsOf(this.name).length) return original.apply(this, args);
-        return Promise.resolve(original.apply(this, args) as Promise<unknown>).finally(() => views.changed(this.name));
+        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        recent.changed(this.name);
+        return Promise.resolve(original.apply(this, args) as Promise<unknown>).finally(() => {
+          recent.changed(this.name);
+          if (views.sortsOf(this.name).length) views.changed(this.name);
+        });
       };
     }
   }

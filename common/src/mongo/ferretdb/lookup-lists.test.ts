@@ -60,6 +60,24 @@ const ids = (docs: Array<{ _id: unknown }>) => docs.map((d) => String(d._id)).so
 const newOrder = () => new mongoose.Types.ObjectId().toHexString();
 
 describe('finds by an immutable indexed field (adapter on)', () => {
+  it('does not read the records the filter leaves out by _id ($ne, $nin), with the answer the server gives', async () => {
+    const order = newOrder();
+    const [mine, other, third] = await Listed.create([
+      { orderId: order, status: 'succeeded' },
+      { orderId: order, status: 'succeeded' },
+      { orderId: order, status: 'failed' },
+    ]);
+    sent.length = 0;
+    const others = await Listed.find({ orderId: order, status: 'succeeded', _id: { $ne: mine._id } });
+    expect(ids(others)).toEqual([other.id]);
+    // Each record read by _id (the driver's findOne is a find): all on the list but the one left out.
+    expect(sent.map(({ filter }) => String((filter as { _id: unknown })._id))).toEqual([other.id, third.id]);
+    const rest = await Listed.find({ orderId: order, _id: { $nin: [mine._id, other._id] } });
+    expect(ids(rest)).toEqual([third.id]);
+    expect(byFields()).toEqual([]);
+    expect(ids(await AsIs.find({ orderId: order, status: 'succeeded', _id: { $ne: mine._id } }))).toEqual([other.id]);
+  });
+
   it('reads the records by _id alone, with the answer the server gives', async () => {
     const order = newOrder();
     await Listed.create([

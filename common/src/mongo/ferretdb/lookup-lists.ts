@@ -106,9 +106,10 @@ export class LookupLists {
     return fields;
   }
 
-  /** The listed field and value a find names, when the lists can answer it. */
+  /** The listed field and value a find names, when the lists can answer it (beside `_id: {$ne}` or `{$nin}` only). */
   answerable(fields: readonly string[], filter: unknown, options: unknown): { field: string; value: unknown } | undefined {
-    if (!fields.length || !filter || typeof filter !== 'object' || '_id' in filter) return undefined;
+    if (!fields.length || !filter || typeof filter !== 'object') return undefined;
+    if ('_id' in filter && excludedIds(filter as Filter) === undefined) return undefined;
     const field = fields.find((f) => isValue((filter as Filter)[f]));
     if (field === undefined || !honoured(options) || usesServerOnly(filter)) return undefined;
     return { field, value: (filter as Filter)[field] };
@@ -120,7 +121,10 @@ export class LookupLists {
     const list = await this.side(collection, field).findOne({ _id: keyOf(value) });
     if (!list?.ids?.length) return [];
     const read = options?.session ? { session: options.session as mongo.ClientSession } : {};
-    const docs = await Promise.all(list.ids.map((id) => collection.findOne({ _id: id } as mongo.Filter<Doc>, read)));
+    // Records the filter leaves out by `_id` are not read (a writer asking for the others of its own record's list).
+    const excluded = new Set((excludedIds(filter) ?? []).map(String));
+    const ids = excluded.size ? list.ids.filter((id) => !excluded.has(String(id))) : list.ids;
+    const docs = await Promise.all(ids.map((id) => collection.findOne({ _id: id } as mongo.Filter<Doc>, read)));
     const matches = sift(filter as Parameters<typeof sift>[0]);
     return docs.filter((doc): doc is mongo.WithId<Doc> => !!doc && matches(doc));
   }
@@ -213,4 +217,16 @@ export class LookupLists {
     // A move meanwhile: its own build, queued behind this one, marks them complete.
     if ((this.moved.get(key) ?? 0) === moved) await side.updateOne({ _id: COMPLETE }, { $set: { at: new Date() } }, { upsert: true });
   }
+}
+
+/** The `_id`s a filter's `_id: {$ne: id}` or `{$nin: [ids]}` leaves out; undefined when `_id` is absent or asks anything else. */
+function excludedIds(filter: Filter): unknown[] | undefined {
+  const condition = filter._id;
+  if (!condition || typeof condition !== 'object' || condition instanceof mongoose.Types.ObjectId) return undefined;
+  const ops = Object.keys(condition as Filter);
+  if (ops.length !== 1) return undefined;
+  const value = (condition as Filter)[ops[0]];
+  if (ops[0] === '$ne' && isValue(value)) return [value];
+  if (ops[0] === '$nin' && Array.isArray(value) && value.every(isValue)) return value;
+  return undefined;
 }

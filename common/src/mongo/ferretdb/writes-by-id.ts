@@ -76,7 +76,8 @@ export const RECORD_WRITES: Record<string, RecordWrite> = {
 };
 
 type Send = (args: unknown[]) => Promise<unknown>;
-type ReadOne = (filter: Filter, options: object) => Promise<unknown>;
+/** Reads the record by `_id` (or answers this process's read of a moment ago that can test `conditions`). */
+type ReadOne = (filter: Filter, options: object, conditions: Filter) => Promise<unknown>;
 
 /**
  * Sends a write of one record: a conditional one as a read by `_id`, a test
@@ -87,7 +88,7 @@ export async function writeById(write: RecordWrite, args: unknown[], send: Send,
   const target = split(args[0], write.optionsAt === 2 ? args[1] : undefined, options);
   if (!target) return send(args);
   const byId = { _id: target.id };
-  const current = await readOne(byId, options?.session ? { session: options.session } : {});
+  const current = await readOne(byId, options?.session ? { session: options.session } : {}, target.conditions);
   if (!current || !sift(target.conditions as Parameters<typeof sift>[0])(current)) return write.nothing(options);
   return send([byId, ...args.slice(1)]);
 }
