@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/router';
 import type { CurrentUser } from '../api/types';
+import NotificationBell from './NotificationBell';
 
 interface Props {
   /** undefined: not known on this page (static 404/500 pages). */
@@ -19,6 +20,7 @@ const signedInLinks = [
   { label: 'My Tickets', href: '/tickets/mine' },
   { label: 'My Orders', href: '/orders' },
   { label: 'Payouts', href: '/payouts' },
+  { label: 'My Watches', href: '/watches' },
   { label: 'Sign Out', href: '/auth/signout' },
 ];
 
@@ -37,6 +39,7 @@ export default function Header({ currentUser }: Props) {
             {currentUser.email}
           </span>
         )}
+        {currentUser && <NotificationBell path={path} />}
         <ul className="nav-links">
           {links.map(({ label, href }) => (
             <li key={href}>
