@@ -28,7 +28,13 @@ export default function NotificationBell({ path }: { path: string }) {
   }, []);
 
   return (
-    <Link href="/notifications" className="bell" aria-label={bellLabel(unread)} aria-current={path === '/notifications' ? 'page' : undefined}>
+    <Link
+      href="/notifications"
+      className="bell"
+      aria-label={bellLabel(unread)}
+      aria-current={path === '/notifications' ? 'page' : undefined}
+      data-unread={unread ?? undefined}
+    >
       <svg aria-hidden="true" focusable="false" width="20" height="20" viewBox="0 0 24 24">
         <path
           fill="currentColor"
