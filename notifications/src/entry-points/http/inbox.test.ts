@@ -73,6 +73,14 @@ describe('POST /api/notifications/read', () => {
     expect(after.body.unread).toBe(1);
   });
 
+  it('is 400 for a body that is a JSON array, and marks nothing', async () => {
+    const me = newId();
+    await inboxOf(me, 1);
+    const res = await request(app).post('/api/notifications/read').set('Cookie', signin({ id: me })).send([]).expect(400);
+    expect(res.body.errors[0].message).toBe(IDS_INVALID);
+    expect((await request(app).get('/api/notifications').set('Cookie', signin({ id: me })).expect(200)).body.unread).toBe(1);
+  });
+
   it.each([[['nope']], ['abc'], [[1, 2]]])('is 400 for ids %j that are not a list of ids', async (ids) => {
     const res = await request(app).post('/api/notifications/read').set('Cookie', signin()).send({ ids }).expect(400);
     expect(res.body).toEqual({ errors: [{ message: IDS_INVALID, field: 'ids' }] });

@@ -18,8 +18,12 @@ export const watchBodyRules = [
   }),
 ];
 
-/** POST /api/notifications/read: `ids` optional, at most 500 ids. */
+/** POST /api/notifications/read: `ids` optional, at most 500 ids; a body that is not an object (a JSON array) is refused. */
 export const readBodyRules = [
+  body().custom((value: unknown) => {
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw new Error(IDS_INVALID);
+    return true;
+  }),
   body('ids')
     .optional()
     .custom((value: unknown) => {
