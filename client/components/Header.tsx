@@ -20,7 +20,6 @@ const signedInLinks = [
   { label: 'My Tickets', href: '/tickets/mine' },
   { label: 'My Orders', href: '/orders' },
   { label: 'Payouts', href: '/payouts' },
-  { label: 'My Watches', href: '/watches' },
   { label: 'Sign Out', href: '/auth/signout' },
 ];
 

@@ -54,6 +54,9 @@ export default function NotificationsPage({ inbox, loadError }: Props) {
         {unread === 0 ? 'Nothing unread.' : unread === 1 ? '1 unread notification.' : `${unread} unread notifications.`} Each is also sent to
         you by email.
       </p>
+      <p>
+        <Link href="/watches">My watches</Link>: the events you are told about when tickets reach your price.
+      </p>
       <ErrorAlert errors={loadError?.errors} title="Could not load your notifications" />
       <ErrorAlert errors={errors} title="Could not mark them read" />
       {!loadError && items.length === 0 && (

@@ -151,7 +151,8 @@ describe(`notifications in the browser (${EVENT_BUS})`, () => {
       expect(await text(watching)).toContain('$30.00 all-in');
       await check(buyer, 'watching');
 
-      await buyer.follow('My Watches', '/watches');
+      await watching.getByRole('link', { name: 'My watches' }).click();
+      await buyer.page.waitForURL((u) => u.pathname === '/watches');
       await buyer.heading('My watches').waitFor();
       const row = buyer.page.locator('li.watch-row');
       expect(await row.count()).toBe(1);
