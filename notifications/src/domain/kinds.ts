@@ -83,7 +83,7 @@ export const KINDS: Record<NotificationKind, KindText> = {
   [NotificationKind.WaitlistOffer]: {
     subject: () => 'Tickets are held for you',
     message: (f) =>
-      `${seats(f.quantity)}${of(f.title)} are held for you from the waiting list${f.until ? ` until ${new Date(f.until).toUTCString()}` : ''}. Order them before the offer ends.`,
+      `${seats(f.quantity)}${of(f.title)} ${(f.quantity ?? 1) === 1 ? 'is' : 'are'} held for you from the waiting list${f.until ? ` until ${new Date(f.until).toUTCString()}` : ''}. Order ${(f.quantity ?? 1) === 1 ? 'it' : 'them'} before the offer ends.`,
     link: (f) => (f.ticketId ? `/tickets/${f.ticketId}` : undefined),
   },
 };
