@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The TypeScript services (auth, tickets, orders, expiration, payments, events): one
+# The TypeScript services (auth, tickets, orders, expiration, payments, events, notifications): one
 # Dockerfile, the service chosen by the build argument SERVICE (its workspace
 # folder). Build from the repository root, so the shared `common` workspace
 # is in the context (skaffold.yaml does this, with buildArgs SERVICE):
@@ -31,6 +31,7 @@ COPY orders/package.json orders/
 COPY expiration/package.json expiration/
 COPY payments/package.json payments/
 COPY events/package.json events/
+COPY notifications/package.json notifications/
 COPY client/package.json client/
 COPY infra/package.json infra/
 COPY e2e/package.json e2e/

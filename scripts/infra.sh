@@ -11,8 +11,10 @@
 #   infra.sh env                      export lines for the services' env
 #   infra.sh release <pid>            end a lease (see below)
 #
-# Components: mongo stan jetstream redis stripe (default: all), and zipkin
-# (the trace viewer; only when named: `npm start` names it unless told not to).
+# Components: mongo stan jetstream redis stripe (default: all), zipkin
+# (the trace viewer; only when named: `npm start` names it unless told not to)
+# and mailpit (the mail catcher the notifications service sends to: SMTP and
+# a web page to read the mail; only when named: `npm start` and e2e name it).
 # `install` with no component also installs chromium (browser tests) and
 # nginx (`install gateway`: the local gateway, which scripts/system.js starts
 # with a config generated from the ingress manifest; no start/stop here).
@@ -26,7 +28,8 @@
 #
 # Ports (env): MONGO_PORT 27017, STAN_PORT 4222, STAN_MONITOR_PORT 8222,
 # JETSTREAM_PORT 4223, JETSTREAM_MONITOR_PORT 8223, REDIS_PORT 6379,
-# STRIPE_MOCK_PORT 12111, STRIPE_MOCK_HTTPS_PORT 12112, ZIPKIN_PORT 9411.
+# STRIPE_MOCK_PORT 12111, STRIPE_MOCK_HTTPS_PORT 12112, ZIPKIN_PORT 9411,
+# MAILPIT_SMTP_PORT 1025, MAILPIT_UI_PORT 8025.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +51,8 @@ REDIS_PORT="${REDIS_PORT:-6379}"
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 STRIPE_MOCK_HTTPS_PORT="${STRIPE_MOCK_HTTPS_PORT:-12112}"
 ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
+MAILPIT_SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"
+MAILPIT_UI_PORT="${MAILPIT_UI_PORT:-8025}"
 START_TIMEOUT="${INFRA_START_TIMEOUT:-30}"
 
 NATS_STREAMING_VERSION="v0.25.6"
@@ -57,10 +62,11 @@ STRIPE_MOCK_FALLBACK_VERSION="v0.203.0"
 FERRETDB_VERSION="v1.24.2"
 ZIPKIN_VERSION="3.5.1"
 ZIPKIN_JAR="zipkin-server-$ZIPKIN_VERSION-exec.jar"
+MAILPIT_VERSION="v1.33.1"
 
 ALL_COMPONENTS=(mongo stan jetstream redis stripe)
 # Started only when named (not by a bare `start`), known to stop/status/release.
-OPTIONAL_COMPONENTS=(zipkin)
+OPTIONAL_COMPONENTS=(zipkin mailpit)
 KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}" "${OPTIONAL_COMPONENTS[@]}")
 
 CLEANUP_DIRS=()
@@ -108,6 +114,38 @@ apt_install() { # pkg...
     as_root apt-get install -y --no-install-recommends "$@"
   fi
   log "installed $* in $(elapsed "$t0")"
+}
+
+have_mailpit() { [[ -x "$BIN/mailpit" ]] && [[ "$("$BIN/mailpit" version --no-release-check 2>/dev/null)" == *"$MAILPIT_VERSION"* ]]; }
+
+# `go install` alone builds a Mailpit whose page lacks its scripts (/dist/app.js
+# is 404): the UI is built with npm from the module's own package.json first.
+install_mailpit() {
+  have_mailpit && return 0
+  local t0 go src work
+  t0="$(now)"; go="$(go_bin)"
+  command -v npm >/dev/null 2>&1 || die "npm not found: Mailpit's web page is built with it"
+  log "building mailpit $MAILPIT_VERSION (UI with npm, then go build) ..."
+  src="$(cd "${TMPDIR:-/tmp}" && "$go" mod download -json "github.com/axllent/mailpit@$MAILPIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$src" ]] || die "mailpit module source not found after go mod download"
+  work="$(mktemp -d "${TMPDIR:-/tmp}/mailpit-build.XXXXXX")"
+  CLEANUP_DIRS+=("$work")
+  # The module cache is read-only: build in a writable copy.
+  cp -R "$src/." "$work/"
+  chmod -R u+w "$work"
+  # The lock of v1.33.1 names sass-embedded 1.108.1, since taken off the registry,
+  # and a registry may lack rapidoc 12 (only the API docs page uses it): when
+  # `npm ci` cannot fetch what the lock names, resolve afresh, rapidoc at any version.
+  (cd "$work" && { npm ci --no-audit --no-fund --loglevel=error ||
+    { log "npm ci failed (a locked version is not on the registry); installing by package.json ranges"
+      npm pkg set 'dependencies.rapidoc=*'
+      npm install --no-audit --no-fund --loglevel=error --package-lock=false; }; } && npm run package)
+  [[ -f "$work/server/ui/dist/app.js" ]] || die "mailpit UI build produced no server/ui/dist/app.js"
+  mkdir -p "$BIN"
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" "$go" build -trimpath \
+    -ldflags "-s -w -X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" -o "$BIN/mailpit.tmp" .)
+  mv -f "$BIN/mailpit.tmp" "$BIN/mailpit"
+  log "built mailpit in $(elapsed "$t0")"
 }
 
 have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
@@ -264,6 +302,7 @@ cmd_install() { # component...
       redis) install_redis ;;
       stripe) install_stripe ;;
       zipkin) install_zipkin ;;
+      mailpit) install_mailpit ;;
       chromium) install_chromium ;;
       gateway) install_gateway ;;
     esac
@@ -281,6 +320,7 @@ port_of() {
     redis) echo "$REDIS_PORT" ;;
     stripe) echo "$STRIPE_MOCK_PORT" ;;
     zipkin) echo "$ZIPKIN_PORT" ;;
+    mailpit) echo "$MAILPIT_UI_PORT" ;;
   esac
 }
 
@@ -293,6 +333,7 @@ exe_of() {
     redis) echo redis-server ;;
     stripe) echo stripe-mock ;;
     zipkin) echo "$ZIPKIN_JAR" ;;
+    mailpit) echo mailpit ;;
   esac
 }
 
@@ -349,6 +390,11 @@ command_for() { # component -> prints NUL-free argv, one per line
         java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
         "-Darmeria.ports[0].ip=127.0.0.1" "-Darmeria.ports[0].port=$ZIPKIN_PORT" \
         -jar "$BIN/$ZIPKIN_JAR" ;;
+    mailpit)
+      # Messages in memory (a mail catcher), loopback only; any SMTP login accepted.
+      printf '%s\n' "$BIN/mailpit" --listen "127.0.0.1:$MAILPIT_UI_PORT" \
+        --smtp "127.0.0.1:$MAILPIT_SMTP_PORT" --smtp-auth-accept-any --smtp-auth-allow-insecure \
+        --disable-version-check --max 5000 ;;
   esac
 }
 
@@ -361,6 +407,7 @@ ready_extra() { # component logfile offset
     jetstream) tail -c +"$(($3 + 1))" "$2" 2>/dev/null | grep -q "Server is ready" ;;
     # Armeria binds before the collector and UI are wired.
     zipkin) curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$ZIPKIN_PORT/health" 2>/dev/null ;;
+    mailpit) port_open "$MAILPIT_SMTP_PORT" ;;
     *) return 0 ;;
   esac
 }
@@ -548,6 +595,7 @@ export NATS_JETSTREAM_URL=nats://127.0.0.1:$JETSTREAM_PORT
 export REDIS_HOST=127.0.0.1
 export REDIS_PORT=$REDIS_PORT
 export STRIPE_API_BASE=http://127.0.0.1:$STRIPE_MOCK_PORT
+export SMTP_URL=smtp://127.0.0.1:$MAILPIT_SMTP_PORT
 EOF
 }
 

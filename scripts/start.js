@@ -8,7 +8,8 @@
 // Environment passes through, e.g. EVENT_BUS=jetstream npm start,
 // EXPIRATION_WINDOW_SECONDS=5 npm start. Ports: GATEWAY_PORT (8080),
 // SERVICE_PORT_BASE (3000: client +0, auth +1, tickets +2, orders +3,
-// payments +4, expiration +5, events +6); infrastructure ports as in scripts/infra.sh.
+// payments +4, expiration +5, events +6, notifications +7); infrastructure ports as in scripts/infra.sh
+// (Mailpit, the mail catcher: MAILPIT_UI_PORT 8025, MAILPIT_SMTP_PORT 1025).
 // Logs: one stream here (service name on each line), raw JSON per service in
 // .local/logs/<service>.log. Ctrl-C stops everything this command started.
 const { spawnSync } = require('child_process');
@@ -19,7 +20,7 @@ const REPO = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 
 if (args.includes('-h') || args.includes('--help')) {
-  const text = fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 13).map((l) => l.replace(/^\/\/ ?/, ''));
+  const text = fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 14).map((l) => l.replace(/^\/\/ ?/, ''));
   console.log(text.join('\n'));
   console.log('\nOptions: --dev (reload on change), --no-client (API only), --no-tracing (no Zipkin, no spans; or TICKETING_TRACING=off)');
   process.exit(0);
@@ -126,6 +127,7 @@ process.on('SIGHUP', () => onSignal('SIGHUP'));
   out('');
   out(bold(`Ticketing is ready at ${system.url} (${secs}s)`));
   if (system.zipkinUrl) out(`  traces: ${system.zipkinUrl} (Zipkin; every request and event across the services)`);
+  if (system.mailpitUrl) out(`  mail: ${system.mailpitUrl} (Mailpit; every email the notifications service sends)`);
   out(`  logs: ${path.relative(process.cwd(), system.logDir) || '.'}/<service>.log · Ctrl-C stops everything`);
   out('');
 })();

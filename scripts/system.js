@@ -32,6 +32,7 @@ const SERVICES = [
   { name: 'payments', offset: 4, backend: 'payments-srv' },
   { name: 'expiration', offset: 5 },
   { name: 'events', offset: 6, backend: 'events-srv' },
+  { name: 'notifications', offset: 7, backend: 'notifications-srv' },
 ];
 const CLIENT = { name: 'client', offset: 0, backend: 'client-srv' };
 
@@ -46,6 +47,8 @@ const INFRA_PORTS = {
   stripe: ['STRIPE_MOCK_PORT', 12111],
   stripeHttps: ['STRIPE_MOCK_HTTPS_PORT', 12112],
   zipkin: ['ZIPKIN_PORT', 9411],
+  mailpitSmtp: ['MAILPIT_SMTP_PORT', 1025],
+  mailpitUi: ['MAILPIT_UI_PORT', 8025],
 };
 
 const STOP_GRACE_MS = 15000;
@@ -107,7 +110,7 @@ function formatLine(name, line, { color = false } = {}) {
   const text = `${msg}${extras.length ? ` ${extras.join(' ')}` : ''}`.replace(/\n/g, `\n${head}   `);
   return `${head} ${paint(2, time)} ${levelText} ${text}`;
 }
-const NAME_COLORS = { auth: 32, tickets: 33, orders: 34, payments: 35, expiration: 36, events: 92, client: 96, gateway: 94 };
+const NAME_COLORS = { auth: 32, tickets: 33, orders: 34, payments: 35, expiration: 36, events: 92, notifications: 93, client: 96, gateway: 94 };
 
 // ------------------------------------------------------------- processes --
 /** Runs a command to completion, streaming its lines; rejects on a non-zero exit. */
@@ -305,7 +308,7 @@ function nextBin() {
  *   expirationWindowSeconds lock length            (default: env EXPIRATION_WINDOW_SECONDS or the service default)
  *   eventAckWaitMs          redelivery delay       (default: env EVENT_ACK_WAIT_MS)
  *   gatewayPort             default env GATEWAY_PORT or 8080
- *   portBase                client = base, auth = base+1 ... expiration = base+5, events = base+6 (default env SERVICE_PORT_BASE or 3000)
+ *   portBase                client = base, auth = base+1 ... expiration = base+5, events = base+6, notifications = base+7 (default env SERVICE_PORT_BASE or 3000)
  *   dev                     ts-node-dev --respawn and `next dev` instead of compiled code
  *   tracing                 start Zipkin and send every service's spans to it (default: true
  *                           unless env TICKETING_TRACING is 0/off); false sets OTEL_SDK_DISABLED
@@ -350,8 +353,10 @@ async function startSystem(options = {}) {
     infraEnv[envName] = String(ports[key]);
   }
   const tracing = options.tracing ?? !/^(0|off|false|no)$/i.test(baseEnv.TICKETING_TRACING || '');
-  const components = ['mongo', eventBus, 'redis', 'stripe', ...(tracing ? ['zipkin'] : [])];
+  // Mailpit: the SMTP server the notifications service sends to, with a page to read the mail.
+  const components = ['mongo', eventBus, 'redis', 'stripe', 'mailpit', ...(tracing ? ['zipkin'] : [])];
   const zipkinUrl = tracing ? `http://127.0.0.1:${ports.zipkin}/zipkin/` : undefined;
+  const mailpitUrl = `http://127.0.0.1:${ports.mailpitUi}/`;
   const leaseId = String(process.pid);
 
   const step = (text) => log(`▸ ${text}`);
@@ -655,6 +660,11 @@ async function startSystem(options = {}) {
           MONGO_URI: `mongodb://127.0.0.1:${ports.mongo}/${part.name}${dbSuffix}`,
           NATS_CLIENT_ID: `${part.name}-${runId}`,
         };
+        // The notifications service emails through the local Mailpit, with links to this gateway.
+        if (part.name === 'notifications') {
+          env.SMTP_URL = baseEnv.SMTP_URL || `smtp://127.0.0.1:${ports.mailpitSmtp}`;
+          env.PUBLIC_URL = baseEnv.PUBLIC_URL || `http://localhost:${gatewayPort}`;
+        }
       }
       procs.push(spawnPart(part, cmd, env, logDir, output));
       writeState();
@@ -707,6 +717,7 @@ async function startSystem(options = {}) {
     gatewayPort,
     eventBus,
     zipkinUrl,
+    mailpitUrl,
     logDir,
     startedInMs: Date.now() - t0,
     /** The parts now (a restarted part has a new pid). */

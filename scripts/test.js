@@ -20,8 +20,8 @@ const fs = require('fs');
 const path = require('path');
 const { REPO, run, infra, testEnv, withBinPath, exitCodeOf, SIGNALS } = require('./with-infra');
 
-const BUILD = ['common', 'auth', 'tickets', 'orders', 'expiration', 'payments', 'events'];
-const SUITES = ['common', 'auth', 'tickets', 'orders', 'expiration', 'payments', 'events', 'client', 'infra', 'e2e'];
+const BUILD = ['common', 'auth', 'tickets', 'orders', 'expiration', 'payments', 'events', 'notifications'];
+const SUITES = ['common', 'auth', 'tickets', 'orders', 'expiration', 'payments', 'events', 'notifications', 'client', 'infra', 'e2e'];
 
 const has = (ws, file) => fs.existsSync(path.join(REPO, ws, file));
 const secs = (t0) => (Date.now() - t0) / 1000;

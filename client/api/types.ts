@@ -98,3 +98,27 @@ export interface ApiError {
   message: string;
   field?: string;
 }
+
+/** One notification of the inbox (GET /api/notifications). */
+export interface AppNotification {
+  id: string;
+  kind: string;
+  message: string;
+  /** A path on this site, the page it is about. */
+  link?: string;
+  createdAt: string;
+  read: boolean;
+}
+
+export interface Inbox {
+  unread: number;
+  items: AppNotification[];
+}
+
+/** A price watch on an event (GET /api/notifications/watches). */
+export interface Watch {
+  id: string;
+  eventId: string;
+  /** Dollars, all-in. */
+  maxPrice: number;
+}

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/router';
 import type { CurrentUser } from '../api/types';
+import NotificationBell from './NotificationBell';
 
 interface Props {
   /** undefined: not known on this page (static 404/500 pages). */
@@ -37,6 +38,7 @@ export default function Header({ currentUser }: Props) {
             {currentUser.email}
           </span>
         )}
+        {currentUser && <NotificationBell path={path} />}
         <ul className="nav-links">
           {links.map(({ label, href }) => (
             <li key={href}>

@@ -52,6 +52,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/payments/?(.*)', 'payments-srv'],
   ['/api/payouts/?(.*)', 'payments-srv'],
   ['/api/events/?(.*)', 'events-srv'],
+  ['/api/notifications/?(.*)', 'notifications-srv'],
   ['/api/docs/?(.*)', 'client-srv'],
   ['/?(.*)', 'client-srv'],
 ];
@@ -73,6 +74,8 @@ function serviceStopSeconds(): number {
 const THIRD_PARTY_HTTP_PROBES: Record<string, string[]> = {
   'nats-streaming': ['/healthz', '/streaming/serverz'],
   nats: ['/healthz', '/healthz?js-enabled-only=true', '/healthz?js-server-only=true'],
+  // Mailpit's liveness and readiness (server/server.go).
+  mailpit: ['/livez', '/readyz'],
 };
 
 /** Where each store keeps its data, read from its command line. */
@@ -82,6 +85,8 @@ const DATA_DIRS: Record<string, (args: string[]) => string | undefined> = {
   valkey: (a) => flagValue(a, '--dir'),
   'nats-streaming': (a) => flagValue(a, '--dir', '-dir'),
   nats: (a) => flagValue(a, '--store_dir', '-sd'),
+  // The folder of its message database.
+  mailpit: (a) => flagValue(a, '--database', '-d')?.replace(/\/[^/]*$/, ''),
 };
 
 const repoOf = (image: string) => image.split(':')[0].split('/').pop()!;
@@ -323,7 +328,8 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
     it('third-party images are pinned to a version', () => {
       for (const w of all) {
         for (const c of containersOf(w).filter((x) => !isOwnImage(x.image))) {
-          expect(c.image).toMatch(/^[a-z0-9./-]+:\d+(\.\d+){2}(-[a-z0-9.]+)?$/);
+          // Some projects tag with a leading v (axllent/mailpit:v1.33.1): still one exact version.
+          expect(c.image).toMatch(/^[a-z0-9./-]+:v?\d+(\.\d+){2}(-[a-z0-9.]+)?$/);
         }
       }
     });
@@ -419,7 +425,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
       // (The observability component's collector and Jaeger keep nothing: in-memory by design.)
       const stores = all.filter((w) => w.pod.containers.some((c) => !isOwnImage(c.image)) && (w.obj.metadata.labels ?? {})['app.kubernetes.io/component'] !== 'observability');
       expect(stores.map((w) => w.name).sort()).toEqual(
-        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'events-mongo', 'expiration-redis', 'limits-redis', 'nats'].sort(),
+        ['auth-mongo', 'tickets-mongo', 'orders-mongo', 'payments-mongo', 'events-mongo', 'notifications-mongo', 'mailpit', 'expiration-redis', 'limits-redis', 'nats'].sort(),
       );
       for (const w of stores) {
         expect({ store: w.name, kind: w.kind }).toEqual({ store: w.name, kind: 'StatefulSet' });
@@ -576,9 +582,9 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
           return r && `${r.service}:3000`;
         };
         const urls = ['/api/users/signup', '/api/users/currentuser', '/api/users', '/api/tickets', '/api/tickets/5f0c', '/api/tickets/mine',
-          '/api/orders', '/api/orders/5f0c', '/api/payments', '/api/events', '/api/events/5f0c/cancel', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
+          '/api/orders', '/api/orders/5f0c', '/api/payments', '/api/events', '/api/events/5f0c/cancel', '/api/notifications', '/api/notifications/watches/5f0c', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
         expect(urls.map((u) => [u, viaRoute(u)])).toEqual(urls.map((u) => [u, viaIngress(u)]));
-        expect(new Set(urls.map(viaRoute)).size).toBe(6);
+        expect(new Set(urls.map(viaRoute)).size).toBe(7);
       });
     }
 

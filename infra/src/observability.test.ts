@@ -7,7 +7,7 @@ import { isOwnImage, variants, workloads } from './lib/model';
 
 const VARIANTS = variants();
 const observability = VARIANTS.find((v) => v.profiles.includes('observability'))!;
-const SERVICE_WORKLOADS = ['auth-depl', 'tickets-depl', 'orders-depl', 'payments-depl', 'expiration-depl', 'events-depl'];
+const SERVICE_WORKLOADS = ['auth-depl', 'tickets-depl', 'orders-depl', 'payments-depl', 'expiration-depl', 'events-depl', 'notifications-depl'];
 
 const envOf = (w: ReturnType<typeof workloads>[number]) =>
   Object.fromEntries((w.pod.containers.find((c) => isOwnImage(c.image))!.env ?? []).map((e: { name: string; value?: string }) => [e.name, e.value]));

@@ -40,7 +40,7 @@ void runService({
     const redis = connectRedis(config);
     await redisReady(redis);
     await startListeners(bus, stripe, payouts);
-    const relay = new OutboxRelay(bus, [Payment], { maxBacklog: config.OUTBOX_MAX_BACKLOG, busyWaitMs: config.OUTBOX_BUSY_WAIT_MS, publishWaitMs: config.OUTBOX_PUBLISH_WAIT_MS });
+    const relay = new OutboxRelay(bus, [Payment, Payout], { maxBacklog: config.OUTBOX_MAX_BACKLOG, busyWaitMs: config.OUTBOX_BUSY_WAIT_MS, publishWaitMs: config.OUTBOX_PUBLISH_WAIT_MS });
     relay.start();
     const reconciler = new PaymentReconciler(stripe);
     reconciler.start();

@@ -2,13 +2,16 @@ import Head from 'next/head';
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import type { RequestFailure } from '../../api/errors';
-import type { CurrentUser, LiveEvent, Ticket } from '../../api/types';
+import { splitErrors } from '../../api/errors';
+import type { CurrentUser, LiveEvent, Ticket, Watch } from '../../api/types';
 import ErrorAlert from '../../components/ErrorAlert';
 import EventForm from '../../components/EventForm';
+import FormField from '../../components/FormField';
 import ListingRow from '../../components/ListingRow';
 import LocalTime from '../../components/LocalTime';
 import { useRequest } from '../../hooks/use-request';
 import { categoryLabel } from '../../lib/events';
+import { formatPrice, parsePriceInput } from '../../lib/format';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
 interface Props extends SessionProps {
@@ -170,7 +173,50 @@ function EventView({ initial, currentUser, listings, listingsError }: ViewProps)
           <EventListings listings={listings} listingsError={listingsError} />
         )}
       </section>
+
+      {!cancelled && currentUser && <WatchEvent eventId={event.id} />}
     </>
+  );
+}
+
+/** Watch this event: the caller is told once per listing that is available at or under the price, all-in. */
+function WatchEvent({ eventId }: { eventId: string }) {
+  const [maxPrice, setMaxPrice] = useState('');
+  const [watch, setWatch] = useState<Watch | null>(null);
+  const { run, pending, errors } = useRequest();
+  const { byField, general } = splitErrors(errors, ['maxPrice']);
+
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    void run((client) => client.post<Watch>('/api/notifications/watches', { eventId, maxPrice: parsePriceInput(maxPrice) }), setWatch);
+  };
+
+  return (
+    <section className="card event-watch" aria-labelledby="event-watch-title">
+      <h2 id="event-watch-title">Watch this event</h2>
+      {watch ? (
+        <p className="success" role="status">
+          Watching: you will be told when tickets are available at or under {formatPrice(watch.maxPrice)} all-in.{' '}
+          <Link href="/watches">My watches</Link>
+        </p>
+      ) : (
+        <form className="watch-form" onSubmit={submit} noValidate>
+          <FormField
+            idPrefix="watch"
+            name="maxPrice"
+            label="Your price per ticket, all fees included ($)"
+            inputMode="decimal"
+            value={maxPrice}
+            onChange={(e) => setMaxPrice(e.target.value)}
+            errors={byField.maxPrice}
+          />
+          <button type="submit" className="btn btn-primary" disabled={pending} aria-busy={pending || undefined}>
+            Watch this event
+          </button>
+        </form>
+      )}
+      <ErrorAlert errors={general} title="Could not watch this event" />
+    </section>
   );
 }
 

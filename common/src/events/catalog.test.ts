@@ -31,6 +31,7 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.EventUpdated]: eventExample(1, EventStatus.Scheduled),
   [Subjects.EventCancelled]: eventExample(2, EventStatus.Cancelled),
   [Subjects.UserCreated]: { id: id(8), email: 'fan@example.com' },
+  [Subjects.PayoutPaid]: { id: id(9), sellerId: id(2), orderId: id(3), amount: 4000 },
 };
 
 describe('the event catalog', () => {
@@ -71,12 +72,12 @@ describe('the event catalog', () => {
     const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
     const rows = new Map<string, { publishes: string[]; listens: string[] }>();
     for (const line of readme.split('\n')) {
-      const m = /^\| (auth|tickets|orders|expiration|payments|events) \| [^|]+ \| ([^|]+) \| ([^|]+) \|$/.exec(line);
+      const m = /^\| (auth|tickets|orders|expiration|payments|events|notifications) \| [^|]+ \| ([^|]+) \| ([^|]+) \|$/.exec(line);
       if (!m) continue;
       const list = (cell: string) => (cell.trim() === '–' ? [] : cell.split(',').map((s) => s.trim())).sort();
       rows.set(m[1], { publishes: list(m[2]), listens: list(m[3]) });
     }
-    const services: ServiceName[] = ['auth', 'tickets', 'orders', 'expiration', 'payments', 'events'];
+    const services: ServiceName[] = ['auth', 'tickets', 'orders', 'expiration', 'payments', 'events', 'notifications'];
     const fromCatalog = new Map(services.map((s) => [s, { publishes: [] as string[], listens: [] as string[] }]));
     for (const [subject, entry] of Object.entries(eventCatalog)) {
       fromCatalog.get(entry.publisher)!.publishes.push(subject);

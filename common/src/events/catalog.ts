@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { SplitRule } from '../marketplace/split';
 import { EventCategory, EventStatus, OrderStatus, QueueGroups, Subjects } from './subjects';
 
-export type ServiceName = 'auth' | 'tickets' | 'orders' | 'expiration' | 'payments' | 'events';
+export type ServiceName = 'auth' | 'tickets' | 'orders' | 'expiration' | 'payments' | 'events' | 'notifications';
 
 export interface Subscriber {
   service: ServiceName;
@@ -72,13 +72,19 @@ const entries = {
   [Subjects.TicketCreated]: {
     description: 'A ticket was listed for sale',
     publisher: 'tickets',
-    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'adds it to its replica of tickets' }],
+    subscribers: [
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'adds it to its replica of tickets' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'adds it to its replica of listings; alerts the watchers of its event whose maximum its all-in price meets' },
+    ],
     data: ticketData,
   },
   [Subjects.TicketUpdated]: {
     description: 'A ticket changed: title or price edited, locked by an order, released, sold',
     publisher: 'tickets',
-    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'applies it to its replica, in version order' }],
+    subscribers: [
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'applies it to its replica, in version order' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'applies it to its replica of listings (newest version kept); a repriced listing alerts watchers as a new one does' },
+    ],
     data: ticketData.extend({
       orderId: id.optional(),
       /** The listing's event was cancelled: it is no longer offered (absent: not cancelled). */
@@ -92,6 +98,7 @@ const entries = {
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'locks the ticket for the order' },
       { service: 'payments', queueGroup: QueueGroups.Payments, does: 'adds it to its replica of orders' },
       { service: 'expiration', queueGroup: QueueGroups.Expiration, does: 'schedules the expiration job' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'adds it to its replica of orders: buyer, seller, seats, total, expiry' },
     ],
     data: z.object({
       id,
@@ -114,6 +121,7 @@ const entries = {
     subscribers: [
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'releases the ticket if this order holds it' },
       { service: 'payments', queueGroup: QueueGroups.Payments, does: 'marks its replica cancelled; refunds a payment that raced it' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the buyer the order expired when it was cancelled at or after its expiry' },
     ],
     data: z.object({ id, version, ticket: z.object({ id }), quantity: seats.optional() }),
   },
@@ -130,13 +138,17 @@ const entries = {
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'completes the order' },
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'marks the ticket sold' },
       { service: 'payments', queueGroup: QueueGroups.Payments, does: "owes the seller a payout for the order, released after the event's start plus the hold" },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the buyer the order is paid and the seller the seats sold' },
     ],
     data: z.object({ id, orderId: id, stripeId: z.string().min(1) }),
   },
   [Subjects.PaymentRefunded]: {
     description: "A paid order's money went back in full: its event was cancelled (the buyer guarantee)",
     publisher: 'payments',
-    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'moves the order from complete to refunded' }],
+    subscribers: [
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'moves the order from complete to refunded' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the buyer the order was refunded' },
+    ],
     /** The payment refunded, its order, Stripe's refund id and the amount refunded in integer cents. */
     data: z.object({ id, orderId: id, stripeRefundId: z.string().min(1), amount: z.number().int().min(0) }),
   },
@@ -147,6 +159,7 @@ const entries = {
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'adds it to its replica of events, which listings are checked against' },
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'adds it to its replica of events (are its listings on sale)' },
       { service: 'payments', queueGroup: QueueGroups.Payments, does: 'adds it to its replica of events (when its payouts are released)' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'adds it to its replica of events (which events can be watched)' },
     ],
     data: eventData,
   },
@@ -157,6 +170,7 @@ const entries = {
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'applies it to its replica of events (newest version kept)' },
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'applies it to its replica of events, newest version first' },
       { service: 'payments', queueGroup: QueueGroups.Payments, does: "applies it to its replica of events; a moved startsAt moves its pending payouts' releaseAt" },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'applies it to its replica of events (its name in messages)' },
     ],
     data: eventData,
   },
@@ -167,14 +181,22 @@ const entries = {
       { service: 'tickets', queueGroup: QueueGroups.Tickets, does: "marks the event's listings cancelled; publishes ticket:updated for each" },
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'marks it cancelled in its replica (no new orders) and cancels its unpaid orders' },
       { service: 'payments', queueGroup: QueueGroups.Payments, does: 'remembers it, refunds every paid order of it (and any payment succeeding later), cancels or reverses its payouts' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells its buyers and sellers (from its replicas of orders and listings)' },
     ],
     data: eventData,
   },
   [Subjects.UserCreated]: {
     description: 'Someone signed up: their id and email, so that a service can name a user by email without calling auth',
     publisher: 'auth',
-    subscribers: [],
+    subscribers: [{ service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'keeps the address its emails go to' }],
     data: z.object({ id, email: z.string().email() }),
+  },
+  [Subjects.PayoutPaid]: {
+    description: "A seller's payout was transferred (Stripe Connect): once per payout",
+    publisher: 'payments',
+    subscribers: [{ service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the seller they were paid' }],
+    /** The payout, its seller, its order and the amount transferred in integer cents. */
+    data: z.object({ id, sellerId: z.string().min(1), orderId: id, amount: z.number().int().min(0) }),
   },
 } satisfies Record<Subjects, CatalogEntry>;
 

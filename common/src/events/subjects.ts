@@ -10,6 +10,7 @@ export enum Subjects {
   EventUpdated = 'event:updated',
   EventCancelled = 'event:cancelled',
   UserCreated = 'user:created',
+  PayoutPaid = 'payout:paid',
 }
 
 /** Durable names / queue groups: one per consuming service, shared by its replicas. */
@@ -18,6 +19,7 @@ export enum QueueGroups {
   Orders = 'orders-service',
   Payments = 'payments-service',
   Expiration = 'expiration-service',
+  Notifications = 'notifications-service',
 }
 
 export enum OrderStatus {

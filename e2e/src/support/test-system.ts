@@ -15,6 +15,8 @@ export interface RunningSystem {
   eventBus: EventBusName;
   /** The Zipkin UI when the system runs with tracing. */
   zipkinUrl?: string;
+  /** Mailpit's page and API (/api/v1/messages): the mail the notifications service sent. */
+  mailpitUrl: string;
   logDir: string;
   startedInMs: number;
   /** The parts now: a part that died and was started again has a new pid and a restart count. */
@@ -64,6 +66,8 @@ const infraPorts = (offset: number) => ({
   stripe: 12111 + offset,
   stripeHttps: 12112 + offset,
   zipkin: 9411 + offset,
+  mailpitSmtp: 1025 + offset,
+  mailpitUi: 8025 + offset,
 });
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -127,7 +131,7 @@ export async function startTestSystem(options: TestSystemOptions): Promise<TestS
 function systemEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   const ours =
-    /^(NODE_ENV|PORT|MONGO_URI|JWT_KEY|JWT_TTL_SECONDS|COOKIE_SECURE|EVENT_.*|NATS_.*|REDIS_.*|STRIPE_.*|EXPIRATION_.*|GATEWAY_PORT|SERVICE_PORT_BASE|TICKETING_.*|.*_PORT|API_.*|NEXT_PUBLIC_.*|JEST_WORKER_ID)$/;
+    /^(NODE_ENV|PORT|MONGO_URI|JWT_KEY|JWT_TTL_SECONDS|COOKIE_SECURE|EVENT_.*|NATS_.*|REDIS_.*|STRIPE_.*|EXPIRATION_.*|SMTP_URL|PUBLIC_URL|MAILPIT_.*|GATEWAY_PORT|SERVICE_PORT_BASE|TICKETING_.*|.*_PORT|API_.*|NEXT_PUBLIC_.*|JEST_WORKER_ID)$/;
   for (const k of Object.keys(env)) if (ours.test(k)) delete env[k];
   return env;
 }

@@ -15,7 +15,7 @@ export function workspaces(): string[] {
 }
 
 /** The TypeScript services: each has src/index.ts, src/config.ts and builds to dist/. */
-export const SERVICES = ['auth', 'tickets', 'orders', 'expiration', 'payments', 'events'] as const;
+export const SERVICES = ['auth', 'tickets', 'orders', 'expiration', 'payments', 'events', 'notifications'] as const;
 export type Service = (typeof SERVICES)[number];
 
 /**

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { outboxPlugin, WithOutbox } from '@ticketing/common';
 
 export enum PayoutStatus {
   /** Waiting for its releaseAt, or for the seller's account. */
@@ -26,7 +27,7 @@ export interface PayoutAttrs {
   eventVersion?: number;
 }
 
-export interface PayoutDoc extends mongoose.Document, PayoutAttrs {
+export interface PayoutDoc extends mongoose.Document, PayoutAttrs, WithOutbox {
   /** When the release holding it claimed it (status releasing). */
   claimedAt?: Date;
   /** Transfers Stripe definitely refused (an account not ready yet): the next try's idempotency key. */
@@ -61,6 +62,9 @@ const payoutSchema = new mongoose.Schema<PayoutDoc>(
 );
 
 // One payout per order: the database, not a read-then-write, decides between two deliveries of payment:created.
+// payout:paid is staged in the write that records the transfer.
+payoutSchema.plugin(outboxPlugin);
+
 payoutSchema.index({ orderId: 1 }, { unique: true });
 // The releaser's query: pending ones that are due, oldest first; and claims that lapsed.
 payoutSchema.index({ status: 1, releaseAt: 1 });

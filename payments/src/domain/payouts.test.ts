@@ -144,6 +144,10 @@ describe('the release', () => {
     const paid = await Payout.findById(payout.id);
     expect(paid).toMatchObject({ status: PayoutStatus.Paid, transferId: expect.stringMatching(/^tr_/) });
     expect(paid!.claimedAt).toBeUndefined();
+    // payout:paid is staged with the transfer's record: the seller is told, in cents.
+    expect(paid!.outbox.map((e) => [e.subject, e.data])).toEqual([
+      [Subjects.PayoutPaid, { id: payout.id, sellerId: payout.sellerId, orderId: payout.orderId, amount: 5997 }],
+    ]);
 
     // Runs after it (the next interval, another replica) change nothing.
     expect(await releasePayouts(stripe)).toEqual({ paid: 0, waiting: 0 });
@@ -159,6 +163,8 @@ describe('the release', () => {
     expect(transfers()).toHaveLength(3);
     expect(new Set(transfers().map((r) => r.headers['idempotency-key']))).toEqual(new Set(payouts.map((p) => transferKeyFor(p.id, 0))));
     expect(await Payout.countDocuments({ sellerId, status: PayoutStatus.Paid })).toBe(3);
+    // One payout:paid per payout, however many runs met.
+    for (const p of await Payout.find({ sellerId })) expect(p.outbox.filter((e) => e.subject === Subjects.PayoutPaid)).toHaveLength(1);
   });
 
   it('keeps a seller without an account waiting, and pays once the account is added', async () => {

@@ -1,4 +1,5 @@
-import { applyEventToReplica, audit, EventData, isDuplicateKey, logger, NotYetError, OrderStatus, Subjects } from '@ticketing/common';
+import { applyEventToReplica, audit, EventData, isDuplicateKey, logger, NotYetError, OrderStatus, saveWithEvent, Subjects } from '@ticketing/common';
+import mongoose from 'mongoose';
 import Stripe from 'stripe';
 import { isCancelledEvent, rememberCancelledEvent } from '../data/cancelled-event';
 import { Event } from '../data/event';
@@ -349,12 +350,22 @@ async function releasePayout(stripe: Stripe, payout: PayoutDoc, account: string,
     );
     return false;
   }
-  const recorded = await Payout.findOneAndUpdate(
-    { _id: claimed._id, status: PayoutStatus.Releasing },
-    { $set: { status: PayoutStatus.Paid, transferId: transfer.id, paidAt: new Date() }, $unset: { claimedAt: 1 } },
-    { new: true },
-  );
-  if (!recorded) return false; // a run that took the claim over recorded the same transfer
+  // Recorded only from releasing, with payout:paid staged in the same write (the seller is told once).
+  claimed.set({ status: PayoutStatus.Paid, transferId: transfer.id, paidAt: new Date(), claimedAt: undefined });
+  try {
+    await saveWithEvent(
+      claimed,
+      Subjects.PayoutPaid,
+      { id: claimed.id as string, sellerId: claimed.sellerId, orderId: claimed.orderId, amount: toCents(claimed.amount) },
+      { status: PayoutStatus.Releasing },
+      { awaitPublish: false },
+    );
+  } catch (err) {
+    if (err instanceof mongoose.Error.DocumentNotFoundError) return false; // a run that took the claim over recorded the same transfer
+    throw err;
+  }
+  // Read again: a cancellation may have been requested while the transfer was in flight.
+  const recorded = (await Payout.findById(claimed._id))!;
   audit('payout.paid', { payoutId: recorded.id, orderId: recorded.orderId, transferId: transfer.id, amount: recorded.amount });
   // The event was cancelled while the transfer was in flight: take it back.
   if (recorded.cancelRequested) await reversePayout(stripe, recorded);

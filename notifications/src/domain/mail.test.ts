@@ -1,0 +1,86 @@
+import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { EmailStatus, Notification } from '../data/notification';
+import { User } from '../data/user';
+import { RecordingTransport, testMailSettings } from '../test/app';
+import { NotificationKind } from './kinds';
+import { emailOf, sendDue } from './mail';
+import { notify } from './notify';
+
+useTestDatabase();
+
+async function paidNotification(userId = newId()) {
+  await User.create({ _id: userId, email: `${userId}@example.com` });
+  await notify(userId, NotificationKind.OrderPaid, newId(), { orderId: 'ord1', title: 'Summer Tour', quantity: 2, amount: 56 });
+  return (await Notification.findOne({ userId }))!;
+}
+
+const later = (ms: number) => new Date(Date.now() + ms);
+
+describe('the email outbox', () => {
+  it('sends a notification once, to its user, in plain text and HTML with a link to its page', async () => {
+    const n = await paidNotification();
+    const smtp = new RecordingTransport();
+    expect(await sendDue(smtp, testMailSettings)).toMatchObject({ sent: 1 });
+    expect(await sendDue(smtp, testMailSettings, later(3_600_000))).toMatchObject({ sent: 0 });
+    expect(smtp.sent).toHaveLength(1);
+    const [email] = smtp.sent;
+    expect(email).toMatchObject({ to: `${n.userId}@example.com`, subject: 'Your order is paid', messageId: `<notification-${n.id}@ticketing.dev>` });
+    expect(email.text).toContain('Your order of 2 tickets for Summer Tour is paid ($56.00).');
+    expect(email.text).toContain('https://ticketing.dev/orders/ord1');
+    expect(email.html).toContain('<a href="https://ticketing.dev/orders/ord1">');
+    expect((await Notification.findById(n.id))!.emailStatus).toBe(EmailStatus.Sent);
+  });
+
+  it('sends each email once when many senders run at once', async () => {
+    for (let i = 0; i < 3; i += 1) await paidNotification();
+    const smtp = new RecordingTransport();
+    const runs = await Promise.all(Array.from({ length: 5 }, () => sendDue(smtp, testMailSettings)));
+    expect(runs.reduce((sum, r) => sum + r.sent, 0)).toBe(3);
+    expect(smtp.sent).toHaveLength(3);
+    expect(new Set(smtp.sent.map((e) => e.messageId)).size).toBe(3);
+  });
+
+  it('retries with back-off while the SMTP server is down, and sends once when it is back', async () => {
+    const n = await paidNotification();
+    const smtp = new RecordingTransport();
+    smtp.down = true;
+    const settings = { ...testMailSettings, backoff: { baseMs: 60_000, maxMs: 600_000 } };
+    expect(await sendDue(smtp, settings)).toMatchObject({ failed: 1 });
+    const failed = (await Notification.findById(n.id))!;
+    expect(failed).toMatchObject({ emailStatus: EmailStatus.Pending, emailAttempts: 1, emailError: expect.stringMatching(/ECONNREFUSED/) });
+    // Not before its back-off: the first wait, then doubling.
+    expect(failed.emailDueAt.getTime()).toBeGreaterThanOrEqual(Date.now() + 55_000);
+    expect(await sendDue(smtp, settings)).toMatchObject({ failed: 0, sent: 0 });
+    expect(await sendDue(smtp, settings, later(61_000))).toMatchObject({ failed: 1 });
+    expect((await Notification.findById(n.id))!.emailDueAt.getTime()).toBeGreaterThanOrEqual(Date.now() + 115_000);
+    smtp.down = false;
+    expect(await sendDue(smtp, settings, later(200_000))).toMatchObject({ sent: 1 });
+    expect(await sendDue(smtp, settings, later(2_000_000))).toMatchObject({ sent: 0 });
+    expect(smtp.sent).toHaveLength(1);
+  });
+
+  it('waits for the address of a user whose user:created has not arrived, then sends', async () => {
+    const userId = newId();
+    await notify(userId, NotificationKind.TicketSold, newId(), { title: 'Summer Tour', quantity: 1 });
+    const smtp = new RecordingTransport();
+    expect(await sendDue(smtp, testMailSettings)).toMatchObject({ waiting: 1 });
+    await User.create({ _id: userId, email: 'late@example.com' });
+    expect(await sendDue(smtp, testMailSettings, later(1000))).toMatchObject({ sent: 1 });
+    expect(smtp.sent.map((e) => e.to)).toEqual(['late@example.com']);
+  });
+
+  it('takes over the claim of a sender that died mid-send only once the claim has lapsed', async () => {
+    const n = await paidNotification();
+    await Notification.updateOne({ _id: n.id }, { $set: { emailStatus: EmailStatus.Sending, emailClaimedAt: new Date() } });
+    const smtp = new RecordingTransport();
+    expect(await sendDue(smtp, testMailSettings)).toMatchObject({ sent: 0 });
+    expect(await sendDue(smtp, testMailSettings, later(testMailSettings.claimMs + 1000))).toMatchObject({ sent: 1 });
+    expect(smtp.sent).toHaveLength(1);
+  });
+
+  it('escapes the message in the HTML body', () => {
+    const email = emailOf({ id: 'x', subject: 's', message: 'A <b>bold</b> & "quoted" show', link: '/events/1' }, 'a@example.com', 'http://localhost:8080');
+    expect(email.html).toContain('A &#60;b&#62;bold&#60;/b&#62; &#38; &#34;quoted&#34; show');
+    expect(email.html).toContain('href="http://localhost:8080/events/1"');
+  });
+});
