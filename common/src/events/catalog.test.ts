@@ -31,6 +31,7 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.EventUpdated]: eventExample(1, EventStatus.Scheduled),
   [Subjects.EventCancelled]: eventExample(2, EventStatus.Cancelled),
   [Subjects.UserCreated]: { id: id(8), email: 'fan@example.com' },
+  [Subjects.PassTransferred]: { id: id(9), fromPassId: id(10), fromUserId: id(4), toUserId: id(8), ticketId: id(1), orderId: id(3) },
 };
 
 describe('the event catalog', () => {

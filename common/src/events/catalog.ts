@@ -136,7 +136,10 @@ const entries = {
   [Subjects.PaymentRefunded]: {
     description: "A paid order's money went back in full: its event was cancelled (the buyer guarantee)",
     publisher: 'payments',
-    subscribers: [{ service: 'orders', queueGroup: QueueGroups.Orders, does: 'moves the order from complete to refunded' }],
+    subscribers: [
+      { service: 'orders', queueGroup: QueueGroups.Orders, does: 'moves the order from complete to refunded' },
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: "voids the order's passes" },
+    ],
     /** The payment refunded, its order, Stripe's refund id and the amount refunded in integer cents. */
     data: z.object({ id, orderId: id, stripeRefundId: z.string().min(1), amount: z.number().int().min(0) }),
   },
@@ -173,8 +176,15 @@ const entries = {
   [Subjects.UserCreated]: {
     description: 'Someone signed up: their id and email, so that a service can name a user by email without calling auth',
     publisher: 'auth',
-    subscribers: [],
+    subscribers: [{ service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'adds it to its replica of users (a pass is transferred to an email)' }],
     data: z.object({ id, email: z.string().email() }),
+  },
+  [Subjects.PassTransferred]: {
+    description: "A pass's holder sent it to another user: the old code is void, the recipient holds a new pass for the seat",
+    publisher: 'tickets',
+    subscribers: [],
+    /** The recipient's new pass, the pass it replaces, who sent and who received it, the listing, the order and the event (if any). */
+    data: z.object({ id, fromPassId: id, fromUserId: z.string().min(1), toUserId: z.string().min(1), ticketId: id, orderId: id, eventId: id.optional() }),
   },
 } satisfies Record<Subjects, CatalogEntry>;
 

@@ -17,6 +17,7 @@ export type EventCreatedEvent = EventOf<Subjects.EventCreated>;
 export type EventUpdatedEvent = EventOf<Subjects.EventUpdated>;
 export type EventCancelledEvent = EventOf<Subjects.EventCancelled>;
 export type UserCreatedEvent = EventOf<Subjects.UserCreated>;
+export type PassTransferredEvent = EventOf<Subjects.PassTransferred>;
 
 export type Event =
   | TicketCreatedEvent
@@ -29,7 +30,8 @@ export type Event =
   | EventCreatedEvent
   | EventUpdatedEvent
   | EventCancelledEvent
-  | UserCreatedEvent;
+  | UserCreatedEvent
+  | PassTransferredEvent;
 
 /** The data an event of subject S carries. */
 export type EventData<S extends Subjects> = Extract<Event, { subject: S }>['data'];

@@ -10,6 +10,7 @@ export enum Subjects {
   EventUpdated = 'event:updated',
   EventCancelled = 'event:cancelled',
   UserCreated = 'user:created',
+  PassTransferred = 'pass:transferred',
 }
 
 /** Durable names / queue groups: one per consuming service, shared by its replicas. */

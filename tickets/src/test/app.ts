@@ -2,7 +2,9 @@ import { allInPrice, buyerFee, DEFAULT_FEES, EventCategory, EventData, EventStat
 import { InMemoryBus, newId, signin, TEST_JWT_KEY } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
+import { Pass } from '../data/pass';
 import { Ticket, TicketDoc } from '../data/ticket';
+import { PassKeys } from '../domain/pass-codes';
 
 /**
  * The service as tests drive it: the app (plain-http cookies, the test JWT
@@ -11,8 +13,13 @@ import { Ticket, TicketDoc } from '../data/ticket';
  */
 export function testService() {
   const bus = new InMemoryBus();
-  const relay = new OutboxRelay(bus, [Ticket]);
-  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false, fees: DEFAULT_FEES }, bus, relay.readiness);
+  const relay = new OutboxRelay(bus, [Ticket, Pass]);
+  const passKeys = testPassKeys();
+  const app = buildApp(
+    { JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false, fees: DEFAULT_FEES, passKeys, ADMIN_EMAILS: [ADMIN_EMAIL] },
+    bus,
+    relay.readiness,
+  );
   /** Publishes what is staged, then returns the data published on a subject. */
   const published = async <S extends Subjects>(subject: S): Promise<EventData<S>[]> => {
     await relay.flush();
@@ -30,8 +37,14 @@ export function testService() {
     bus.clear();
     return { ...created, orderId: order.id };
   };
-  return { app, bus, relay, published, reservedTicket };
+  return { app, bus, relay, published, reservedTicket, passKeys };
 }
+
+/** The admin of the tests' app (ADMIN_EMAILS). */
+export const ADMIN_EMAIL = 'gatekeeper@example.com';
+
+/** The pass keys of the tests' app: the current key signs, the retired one still verifies. */
+export const testPassKeys = () => new PassKeys({ JWT_KEY: TEST_JWT_KEY, PASS_KEYS: 'p2:current-pass-secret,p1:retired-pass-secret' });
 
 /** Creates a ticket through the API; returns its JSON and its owner's cookie. */
 export async function createTicket(
