@@ -121,3 +121,42 @@ export const eventData = (
   organizerId: newId(),
   ...overrides,
 });
+
+/**
+ * A paid order of `quantity` seats of a listing (section A, row 12) for an
+ * event, through the service's own listeners: event:created, the listing
+ * via the API, order:created naming the buyer, payment:created. The test
+ * file subscribes EventCreatedListener, OrderCreatedListener and
+ * PaymentCreatedListener. Returns who is who, with their cookies.
+ */
+export async function paidOrder(
+  { app, bus }: { app: Parameters<typeof request>[0]; bus: InMemoryBus },
+  { quantity = 2, withEvent = true }: { quantity?: number; withEvent?: boolean } = {},
+) {
+  const organizerId = newId();
+  const event = eventData({ organizerId });
+  if (withEvent && !(await bus.deliver(Subjects.EventCreated, event))) throw new Error('event:created was not acked');
+  const sellerId = newId();
+  const sellerCookie = signin({ id: sellerId, email: 'seller@example.com' });
+  const listing = await request(app)
+    .post('/api/tickets')
+    .set('Cookie', sellerCookie)
+    .send({ title: 'Summer Tour', price: 25, quantity: Math.max(quantity, 4), section: 'A', row: '12', ...(withEvent ? { eventId: event.id } : {}) })
+    .expect(201);
+  const buyerId = newId();
+  const order = { ...orderCreatedData(listing.body as { id: string; price: number }), userId: buyerId, quantity };
+  if (!(await bus.deliver(Subjects.OrderCreated, order))) throw new Error('order:created was not acked');
+  if (!(await bus.deliver(Subjects.PaymentCreated, { id: newId(), orderId: order.id, stripeId: 'pi_test' }))) throw new Error('payment:created was not acked');
+  return {
+    orderId: order.id,
+    ticketId: (listing.body as { id: string }).id,
+    eventId: withEvent ? event.id : undefined,
+    event,
+    buyerId,
+    buyerCookie: signin({ id: buyerId, email: 'buyer@example.com' }),
+    organizerId,
+    organizerCookie: signin({ id: organizerId, email: 'organizer@example.com' }),
+    sellerId,
+    sellerCookie,
+  };
+}
