@@ -79,6 +79,7 @@ export default function PassesPage({ passes, events, loadError }: Props) {
 function PassCard({ pass, event, onSent }: { pass: Pass; event?: LiveEvent; onSent: () => void }) {
   const name = event?.name ?? pass.title;
   const seat = seatLabel(pass.seat);
+  const [sentTo, setSentTo] = useState<string | null>(null);
   return (
     <li className={`card pass pass-${pass.status}`} aria-label={`${name}, ${seat}`}>
       <div className="pass-body">
@@ -97,19 +98,36 @@ function PassCard({ pass, event, onSent }: { pass: Pass; event?: LiveEvent; onSe
         {pass.status === 'valid' ? (
           <div className="pass-code">
             <PassQrCode code={pass.code} label={`QR code of the pass for ${name}, ${seat}`} />
+            <p className="pass-code-text">
+              <span className="visually-hidden">Code: </span>
+              {pass.code}
+            </p>
           </div>
         ) : null}
       </div>
-      {pass.status === 'valid' && <SendToFriend passId={pass.id} seat={seat} onSent={onSent} />}
+      {sentTo && (
+        <p className="success no-print" role="status">
+          Sent to {sentTo}: the pass is theirs now.
+        </p>
+      )}
+      {pass.status === 'valid' && (
+        <SendToFriend
+          passId={pass.id}
+          seat={seat}
+          onSent={(email) => {
+            setSentTo(email);
+            onSent();
+          }}
+        />
+      )}
     </li>
   );
 }
 
 /** "Send to a friend": the pass goes to another registered user by email; this code stops working at once. */
-function SendToFriend({ passId, seat, onSent }: { passId: string; seat: string; onSent: () => void }) {
+function SendToFriend({ passId, seat, onSent }: { passId: string; seat: string; onSent: (email: string) => void }) {
   const [open, setOpen] = useState(false);
   const [email, setEmail] = useState('');
-  const [sentTo, setSentTo] = useState<string | null>(null);
   const { run, pending, errors } = useRequest();
   const fieldErrors = errors.filter((e) => e.field === 'email').map((e) => e.message);
   const otherErrors = errors.filter((e) => e.field !== 'email');
@@ -118,20 +136,10 @@ function SendToFriend({ passId, seat, onSent }: { passId: string; seat: string; 
     e.preventDefault();
     void run(
       (client) => client.post<{ id: string }>(`/api/passes/${passId}/transfer`, { email }),
-      () => {
-        setSentTo(email);
-        onSent();
-      },
+      () => onSent(email.trim()),
     );
   };
 
-  if (sentTo) {
-    return (
-      <p className="success no-print" role="status">
-        Sent to {sentTo}: the pass is theirs now.
-      </p>
-    );
-  }
   if (!open) {
     return (
       <button type="button" className="btn btn-link no-print" onClick={() => setOpen(true)} aria-label={`Send ${seat} to a friend`}>
