@@ -3,7 +3,7 @@ import { EventStatus, Subjects } from '@ticketing/common';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Pass, PassStatus } from '../../data/pass';
 import { PassKeys } from '../../domain/pass-codes';
-import { ADMIN_EMAIL, paidOrder, testPassKeys, testService } from '../../test/app';
+import { ADMIN_EMAIL, eventData, orderCreatedData, paidOrder, testPassKeys, testService } from '../../test/app';
 import { EventCancelledListener, EventCreatedListener } from '../listeners/event-listeners';
 import { OrderCreatedListener } from '../listeners/order-created-listener';
 import { PaymentRefundedListener, UserCreatedListener } from '../listeners/pass-listeners';
@@ -192,6 +192,20 @@ describe('POST /api/passes/:id/transfer', () => {
     const received = (await Promise.all(friends.map((f) => passesOf(f.cookie)))).flat();
     expect(received).toHaveLength(1);
     expect(await Pass.countDocuments({ orderId: order.orderId, 'seat.number': pass.seat.number, status: 'valid' })).toBe(1);
+  });
+
+  it('issues void passes for a payment that lands after its event was cancelled', async () => {
+    const organizerId = newId();
+    const event = eventData({ organizerId });
+    expect(await bus.deliver(Subjects.EventCreated, event)).toBe(true);
+    const listing = await request(app).post('/api/tickets').set('Cookie', signin()).send({ title: 'Late', price: 25, quantity: 2, eventId: event.id }).expect(201);
+    const buyerId = newId();
+    const order = { ...orderCreatedData(listing.body), userId: buyerId, quantity: 2 };
+    expect(await bus.deliver(Subjects.OrderCreated, order)).toBe(true);
+    expect(await bus.deliver(Subjects.EventCancelled, { ...event, version: 1, status: EventStatus.Cancelled })).toBe(true);
+    expect(await bus.deliver(Subjects.PaymentCreated, { id: newId(), orderId: order.id, stripeId: 'pi_late' })).toBe(true);
+    const passes = await passesOf(signin({ id: buyerId }));
+    expect(passes.map((p) => p.status)).toEqual(['void', 'void']);
   });
 
   it('voids a transferred pass too when its order is refunded', async () => {
