@@ -9,6 +9,21 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 export const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'screenshots');
 
+/** The client's pages of one event, one listing, one order. */
+export const EVENT_PAGE = /^\/events\/[0-9a-f]{24}$/;
+export const TICKET_PAGE = /^\/tickets\/[0-9a-f]{24}$/;
+export const ORDER_PAGE = /^\/orders\/[0-9a-f]{24}$/;
+
+/** The text a person reads in an element: its content with white space folded. */
+export const textOf = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+/** What a person types into a date-and-time field for `days` days from today at `time` (`HH:MM`, their own clock). */
+export function typedDateTime(days: number, time: string): string {
+  const day = new Date(Date.now() + days * 86_400_000);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  return `${day.getFullYear()}-${p2(day.getMonth() + 1)}-${p2(day.getDate())}T${time}`;
+}
+
 export function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (bash scripts/infra.sh install chromium, or apt-get install chromium)`);
@@ -137,6 +152,45 @@ export class Person {
     await this.page.getByLabel('Email', { exact: true }).fill(email);
     await this.page.getByLabel('Password', { exact: true }).fill(password);
     await this.button(button).click();
+  }
+
+  /**
+   * Clicks a button that should take the person to another page and waits
+   * for it; if the page shows an error instead, fails with that error's text.
+   */
+  async clickThrough(button: Locator, to: string | RegExp): Promise<void> {
+    await button.click();
+    const errors = this.page.locator('[role="alert"], .field-error');
+    const outcome = await Promise.race([
+      this.page.waitForURL((u) => matchPath(u.pathname, to), { timeout: 30000 }).then(() => 'arrived' as const),
+      errors.first().waitFor({ timeout: 30000 }).then(() => 'error' as const),
+    ]);
+    if (outcome === 'error') {
+      const text = (await errors.allTextContents()).join(' | ');
+      throw new Error(`${this.name} clicked "${await button.textContent()}" at ${this.path()} and got an error instead of ${to}: ${text}`);
+    }
+  }
+
+  /** Signs up from the home page's header link with this person's email and password, and is back home signed in. */
+  async signUp(): Promise<void> {
+    await this.goto('/');
+    await this.follow('Sign Up', '/auth/signup');
+    await this.submitCredentials('Sign Up');
+    await this.page.waitForURL((u) => u.pathname === '/');
+    await this.waitSignedIn();
+  }
+
+  /** Schedules a concert through the new-event form (`startsAt` as typed, see typedDateTime); returns the event page's path. */
+  async scheduleEvent(event: { name: string; venue: string; city: string; startsAt: string }): Promise<string> {
+    await this.goto('/events/new');
+    const form = this.page.locator('form');
+    await form.getByLabel('Name', { exact: true }).fill(event.name);
+    await form.getByLabel('Venue', { exact: true }).fill(event.venue);
+    await form.getByLabel('City', { exact: true }).fill(event.city);
+    await form.getByLabel('Date and time', { exact: true }).fill(event.startsAt);
+    await form.getByLabel('Category', { exact: true }).selectOption('concert');
+    await this.clickThrough(this.button('Create Event'), EVENT_PAGE);
+    return this.path();
   }
 
   /** Waits until the header says this person is signed in (the Sign Out link is there). */

@@ -11,23 +11,11 @@
 // (numbered from 100).
 //
 // Env: E2E_BROWSER_EVENT_BUS (stan | jetstream, default stan), ports in ./system.ts.
-import type { Browser, Locator } from 'playwright-core';
-import { Camera, launchBrowser, matchPath, Person, SCREENSHOT_DIR } from './browser';
-import { checkPage } from './checks';
-import { startBrowserTestSystem, type BrowserTestSystem } from './system';
+import { ORDER_PAGE, Person, textOf, TICKET_PAGE, typedDateTime } from './browser';
+import { browserSuite, print } from './suite';
+import { EVENT_BUS } from './system';
 
 jest.setTimeout(180000);
-
-const EVENT_BUS = process.env.E2E_BROWSER_EVENT_BUS || 'stan';
-const START_TIMEOUT_MS = 15 * 60 * 1000; // a first `next build` on a busy 2-core machine
-const EVENT_PAGE = /^\/events\/[0-9a-f]{24}$/;
-const TICKET_PAGE = /^\/tickets\/[0-9a-f]{24}$/;
-const ORDER_PAGE = /^\/orders\/[0-9a-f]{24}$/;
-const WIDTHS = { desktop: { width: 1280, height: 800 }, phone: { width: 375, height: 740 } } as const;
-
-const print = (line: string) => process.stdout.write(`${line}\n`);
-const p2 = (n: number) => String(n).padStart(2, '0');
-const text = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   const stamp = Date.now().toString(36);
@@ -35,62 +23,15 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   // At the default fees (10% + $0.50): $25 → $3.00 fee, $28.00 all-in; $40 → $4.50, $44.50; $38 → $4.30, $42.30.
   const pairs = { title: `Floor pairs ${stamp}`, price: '25', section: '101', row: 'F' };
   const dearer = { title: `Balcony ${stamp}`, price: '40', section: 'B2', row: 'A' };
-  const day = new Date(Date.now() + 30 * 86_400_000);
-  const typedStart = `${day.getFullYear()}-${p2(day.getMonth() + 1)}-${p2(day.getDate())}T20:00`;
 
-  let sys: BrowserTestSystem | undefined;
-  let browser: Browser | undefined;
-  let camera: Camera;
-  const people: Person[] = [];
+  // Pictures 100–121 (122 on: payouts.test.ts).
+  const suite = browserSuite({ stamp, pictures: 'marketplace', first: 100, count: 22, expirationWindowSeconds: 120 });
+  const { step, check, open } = suite;
   let seller: Person;
   let buyer: Person;
   let eventPath = '';
   let pairsPath = '';
   let orderPath = '';
-  const failed: string[] = [];
-
-  /** Steps build on each other: after a failure the later ones are not attempted. */
-  const step = (fn: () => Promise<void>) => async () => {
-    if (failed.length) throw new Error(`not attempted: an earlier step failed (${failed[0]})`);
-    try {
-      await fn();
-    } catch (err) {
-      failed.push(expect.getState().currentTestName || 'a step');
-      for (const p of people) print(`[browser] ${p.name} was at ${p.page.url()} → ${await p.shot('FAILED').catch(() => '(no screenshot)')}`);
-      const problems = people.flatMap((p) => p.problems);
-      if (problems.length) print(`[browser] page errors:\n${problems.map((x) => `  ${x.who} ${x.url}: ${x.text}`).join('\n')}`);
-      print(`\n[browser] last service log lines:\n${sys ? sys.recentLogs() : '(system not started)'}\n`);
-      throw err;
-    }
-  };
-
-  const check = (me: Person, what: string) => checkPage(me.page, camera, 'marketplace', what, WIDTHS);
-
-  const open = async (name: string) => {
-    const person = await Person.open(browser!, sys!.url, camera, name, stamp);
-    await person.page.setViewportSize(WIDTHS.desktop);
-    people.push(person);
-    return person;
-  };
-
-  /** Clicks and waits for the page it leads to; an error shown instead fails with its text. */
-  async function clickThrough(person: Person, button: Locator, to: string | RegExp): Promise<void> {
-    await button.click();
-    const errors = person.page.locator('[role="alert"], .field-error');
-    const outcome = await Promise.race([
-      person.page.waitForURL((u) => matchPath(u.pathname, to), { timeout: 30000 }).then(() => 'arrived' as const),
-      errors.first().waitFor({ timeout: 30000 }).then(() => 'error' as const),
-    ]);
-    if (outcome === 'error') throw new Error(`${person.name} at ${person.path()} got an error instead of ${to}: ${(await errors.allTextContents()).join(' | ')}`);
-  }
-
-  async function signUp(person: Person): Promise<void> {
-    await person.goto('/');
-    await person.follow('Sign Up', '/auth/signup');
-    await person.submitCredentials('Sign Up');
-    await person.page.waitForURL((u) => u.pathname === '/');
-    await person.waitSignedIn();
-  }
 
   /** The listing form, filled in (the event is already chosen). */
   async function fillListing(listing: { title: string; price: string; section: string; row: string }, quantity: string, split: string) {
@@ -104,33 +45,14 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   }
 
   beforeAll(async () => {
-    camera = new Camera(SCREENSHOT_DIR, { first: 100, count: 22 }); // 122 on: payouts.test.ts
-    sys = await startBrowserTestSystem({ eventBus: EVENT_BUS, expirationWindowSeconds: 120 });
-    browser = await launchBrowser();
     seller = await open('seller');
-    print(`[browser] chromium ${browser.version()}; screenshots in ${camera.dir}`);
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const p of people) await p.close();
-    await browser?.close().catch(() => undefined);
-    await sys?.stop();
-    if (camera) print(`[browser] ${camera.taken.length} screenshots:\n${camera.taken.map((f) => `  ${f}`).join('\n')}`);
-  }, 120000);
+  });
 
   it(
     'a seller schedules an event; its page has no listings yet and offers to sell tickets for it',
     step(async () => {
-      await signUp(seller);
-      await seller.goto('/events/new');
-      const form = seller.page.locator('form');
-      await form.getByLabel('Name', { exact: true }).fill(eventName);
-      await form.getByLabel('Venue', { exact: true }).fill('Harbour Hall');
-      await form.getByLabel('City', { exact: true }).fill('Lisbon');
-      await form.getByLabel('Date and time', { exact: true }).fill(typedStart);
-      await form.getByLabel('Category', { exact: true }).selectOption('concert');
-      await clickThrough(seller, seller.button('Create Event'), EVENT_PAGE);
-      eventPath = seller.path();
+      await seller.signUp();
+      eventPath = await seller.scheduleEvent({ name: eventName, venue: 'Harbour Hall', city: 'Lisbon', startsAt: typedDateTime(30, '20:00') });
       await seller.heading(eventName).waitFor();
       await seller.page.getByText('No tickets are listed for this event yet.').waitFor();
       await check(seller, 'event-no-listings');
@@ -153,10 +75,10 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
         ['Never leave one seat alone', 'exactly one seat is not left over'],
         ['All together', 'every remaining seat'],
       ]) {
-        expect(await text(splits.locator('.choice').filter({ has: seller.page.getByRole('radio', { name: rule, exact: true }) }).locator('.choice-hint'))).toContain(explained);
+        expect(await textOf(splits.locator('.choice').filter({ has: seller.page.getByRole('radio', { name: rule, exact: true }) }).locator('.choice-hint'))).toContain(explained);
       }
       await fillListing(pairs, '3', 'In pairs');
-      expect(await text(seller.page.locator('.fee-preview'))).toBe('Buyers pay $28.00 each, incl. fees ($25.00 + $3.00 fee).');
+      expect(await textOf(seller.page.locator('.fee-preview'))).toBe('Buyers pay $28.00 each, incl. fees ($25.00 + $3.00 fee).');
       await check(seller, 'listing-new');
 
       await seller.button('Create Ticket').click();
@@ -165,13 +87,13 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
       await check(seller, 'listing-new-errors');
 
       await seller.page.getByLabel('Number of tickets', { exact: true }).selectOption('4');
-      await clickThrough(seller, seller.button('Create Ticket'), TICKET_PAGE);
+      await seller.clickThrough(seller.button('Create Ticket'), TICKET_PAGE);
       pairsPath = seller.path();
       await seller.heading(pairs.title).waitFor();
-      expect(await text(seller.page.locator('.ticket-price .all-in'))).toBe('$28.00 each, incl. fees');
-      expect(await text(seller.page.locator('.ticket-price .price-before-fees'))).toBe('$25.00 + $3.00 fee');
-      expect(await text(seller.page.locator('.seats-available'))).toBe('4 of 4 tickets');
-      expect(await text(seller.page.locator('.ticket-event a'))).toBe(eventName);
+      expect(await textOf(seller.page.locator('.ticket-price .all-in'))).toBe('$28.00 each, incl. fees');
+      expect(await textOf(seller.page.locator('.ticket-price .price-before-fees'))).toBe('$25.00 + $3.00 fee');
+      expect(await textOf(seller.page.locator('.seats-available'))).toBe('4 of 4 tickets');
+      expect(await textOf(seller.page.locator('.ticket-event a'))).toBe(eventName);
       // The owner edits; only others purchase.
       await seller.button('Save').waitFor();
       expect(await seller.button('Purchase').count()).toBe(0);
@@ -184,8 +106,8 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
     step(async () => {
       await seller.goto(`/tickets/new?eventId=${eventPath.split('/').pop()}`);
       await fillListing(dearer, '2', 'Any number');
-      expect(await text(seller.page.locator('.fee-preview'))).toBe('Buyers pay $44.50 each, incl. fees ($40.00 + $4.50 fee).');
-      await clickThrough(seller, seller.button('Create Ticket'), TICKET_PAGE);
+      expect(await textOf(seller.page.locator('.fee-preview'))).toBe('Buyers pay $44.50 each, incl. fees ($40.00 + $4.50 fee).');
+      await seller.clickThrough(seller.button('Create Ticket'), TICKET_PAGE);
       await seller.heading(dearer.title).waitFor();
 
       // The owner's edit starts from the listing as it is, its event included.
@@ -193,11 +115,11 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
       expect(await seller.page.getByLabel('Number of tickets', { exact: true }).inputValue()).toBe('2');
       expect(await seller.page.getByLabel('Section (optional)', { exact: true }).inputValue()).toBe(dearer.section);
       await seller.page.getByLabel('Price (USD)', { exact: true }).fill('38');
-      expect(await text(seller.page.locator('.fee-preview'))).toBe('Buyers pay $42.30 each, incl. fees ($38.00 + $4.30 fee).');
+      expect(await textOf(seller.page.locator('.fee-preview'))).toBe('Buyers pay $42.30 each, incl. fees ($38.00 + $4.30 fee).');
       await seller.button('Save').click();
       await seller.page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
-      expect(await text(seller.page.locator('.ticket-price .all-in'))).toBe('$42.30 each, incl. fees');
-      expect(await text(seller.page.locator('.ticket-price .price-before-fees'))).toBe('$38.00 + $4.30 fee');
+      expect(await textOf(seller.page.locator('.ticket-price .all-in'))).toBe('$42.30 each, incl. fees');
+      expect(await textOf(seller.page.locator('.ticket-price .price-before-fees'))).toBe('$38.00 + $4.30 fee');
     }),
   );
 
@@ -205,7 +127,7 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
     'a buyer sees the event’s listings cheapest first, all-in price first',
     step(async () => {
       buyer = await open('buyer');
-      await signUp(buyer);
+      await buyer.signUp();
       await buyer.follow('Events', '/events');
       await buyer.page.getByRole('search', { name: 'Events' }).getByLabel('Search', { exact: true }).fill(stamp);
       await buyer.button('Search').click();
@@ -215,10 +137,10 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
       const rows = buyer.page.locator('.event-listings li.row');
       await buyer.reloadUntil('both listings on the event page', async () => (await rows.count()) === 2);
       expect(await rows.locator('.row-title').allTextContents()).toEqual([pairs.title, dearer.title]);
-      expect(await text(rows.nth(0).locator('.all-in'))).toBe('$28.00 each, incl. fees');
-      expect(await text(rows.nth(0).locator('.price-before-fees'))).toBe('$25.00 + $3.00 fee');
-      expect(await text(rows.nth(0).locator('.row-sub'))).toBe('Section 101 · Row F · 4 tickets available');
-      expect(await text(rows.nth(1).locator('.all-in'))).toBe('$42.30 each, incl. fees');
+      expect(await textOf(rows.nth(0).locator('.all-in'))).toBe('$28.00 each, incl. fees');
+      expect(await textOf(rows.nth(0).locator('.price-before-fees'))).toBe('$25.00 + $3.00 fee');
+      expect(await textOf(rows.nth(0).locator('.row-sub'))).toBe('Section 101 · Row F · 4 tickets available');
+      expect(await textOf(rows.nth(1).locator('.all-in'))).toBe('$42.30 each, incl. fees');
       await check(buyer, 'event-listings');
     }),
   );
@@ -229,13 +151,13 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
       await buyer.page.getByRole('link', { name: pairs.title, exact: true }).click();
       await buyer.page.waitForURL((u) => u.pathname === pairsPath);
       await buyer.heading(pairs.title).waitFor();
-      expect(await text(buyer.page.locator('.ticket-price .all-in'))).toBe('$28.00 each, incl. fees');
+      expect(await textOf(buyer.page.locator('.ticket-price .all-in'))).toBe('$28.00 each, incl. fees');
       const quantity = buyer.page.getByLabel('Quantity', { exact: true });
       expect(await quantity.locator('option').allTextContents()).toEqual(['2', '4']);
       await buyer.page.getByText('The seller sells these two at a time.').waitFor();
-      expect(await text(buyer.page.locator('.purchase-total'))).toBe('Total $56.00 for 2 tickets, incl. fees');
+      expect(await textOf(buyer.page.locator('.purchase-total'))).toBe('Total $56.00 for 2 tickets, incl. fees');
       await quantity.selectOption('4');
-      expect(await text(buyer.page.locator('.purchase-total'))).toBe('Total $112.00 for 4 tickets, incl. fees');
+      expect(await textOf(buyer.page.locator('.purchase-total'))).toBe('Total $112.00 for 4 tickets, incl. fees');
       await quantity.selectOption('2');
       await check(buyer, 'listing-buyer');
     }),
@@ -244,12 +166,12 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   it(
     'buys 2: the order shows the breakdown (2 × $25.00, $3.00 fee each, total $56.00) before paying',
     step(async () => {
-      await clickThrough(buyer, buyer.button('Purchase'), ORDER_PAGE);
+      await buyer.clickThrough(buyer.button('Purchase'), ORDER_PAGE);
       orderPath = buyer.path();
       await buyer.heading(pairs.title).waitFor();
       await buyer.page.getByRole('timer').waitFor();
-      expect(await text(buyer.page.locator('.price-total'))).toBe('$56.00');
-      expect(await text(buyer.page.locator('.order-total-sub'))).toBe('2 tickets × $28.00 each, incl. fees');
+      expect(await textOf(buyer.page.locator('.price-total'))).toBe('$56.00');
+      expect(await textOf(buyer.page.locator('.order-total-sub'))).toBe('2 tickets × $28.00 each, incl. fees');
       const breakdown = buyer.page.getByRole('table', { name: 'How the total adds up' });
       const cells = async (name: string) => (await breakdown.getByRole('row', { name: new RegExp(`^${name}`) }).locator('th, td').allTextContents()).map((c) => c.trim());
       expect(await cells('Tickets')).toEqual(['Tickets', '2 × $25.00', '$50.00']);
@@ -263,19 +185,19 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
   it(
     'pays with the test card; My Orders shows the order complete with its total',
     step(async () => {
-      await clickThrough(buyer, buyer.button('Pay with test card'), '/orders');
+      await buyer.clickThrough(buyer.button('Pay with test card'), '/orders');
       await buyer.heading('My Orders').waitFor();
       const row = buyer.row(pairs.title);
-      const reloads = await buyer.reloadUntil(`${pairs.title} complete`, async () => (await row.count()) === 1 && (await text(row.locator('.status'))) === 'complete');
+      const reloads = await buyer.reloadUntil(`${pairs.title} complete`, async () => (await row.count()) === 1 && (await textOf(row.locator('.status'))) === 'complete');
       if (reloads) print(`[browser] My Orders showed the paid order as complete after ${reloads} reload(s)`);
-      expect(await text(row.locator('.order-row-total'))).toBe('$56.00 total');
-      expect(await text(row.locator('.row-sub'))).toBe('2 tickets');
+      expect(await textOf(row.locator('.order-row-total'))).toBe('$56.00 total');
+      expect(await textOf(row.locator('.row-sub'))).toBe('2 tickets');
       await check(buyer, 'orders');
 
       await row.getByRole('link').click();
       await buyer.page.waitForURL((u) => u.pathname === orderPath);
       await buyer.page.getByText('Paid. These tickets are yours.').waitFor();
-      expect(await text(buyer.page.locator('.price-total'))).toBe('$56.00');
+      expect(await textOf(buyer.page.locator('.price-total'))).toBe('$56.00');
       expect(await buyer.button('Pay with test card').count()).toBe(0);
       await check(buyer, 'order-paid');
     }),
@@ -285,17 +207,17 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
     'the listing has 2 seats left, offered only as the pair; the home page shows all-in prices first',
     step(async () => {
       await buyer.goto(pairsPath);
-      await buyer.reloadUntil('2 seats left', async () => (await text(buyer.page.locator('.seats-available'))) === '2 of 4 tickets');
+      await buyer.reloadUntil('2 seats left', async () => (await textOf(buyer.page.locator('.seats-available'))) === '2 of 4 tickets');
       // Two left in pairs: only both, so no choice to make.
       expect(await buyer.page.getByLabel('Quantity', { exact: true }).count()).toBe(0);
-      expect(await text(buyer.page.locator('.quantity-fixed'))).toBe('Quantity 2 tickets');
+      expect(await textOf(buyer.page.locator('.quantity-fixed'))).toBe('Quantity 2 tickets');
 
       await buyer.goto(`/?q=${encodeURIComponent(stamp)}`);
       const row = buyer.row(pairs.title);
       await row.waitFor();
-      expect(await text(row.locator('.all-in'))).toBe('$28.00 each, incl. fees');
-      expect(await text(row.locator('.row-sub'))).toBe('Section 101 · Row F · 2 tickets available');
-      expect(await text(buyer.row(dearer.title).locator('.all-in'))).toBe('$42.30 each, incl. fees');
+      expect(await textOf(row.locator('.all-in'))).toBe('$28.00 each, incl. fees');
+      expect(await textOf(row.locator('.row-sub'))).toBe('Section 101 · Row F · 2 tickets available');
+      expect(await textOf(buyer.row(dearer.title).locator('.all-in'))).toBe('$42.30 each, incl. fees');
       await check(buyer, 'home');
     }),
   );
@@ -305,14 +227,14 @@ describe(`the marketplace in the browser (${EVENT_BUS})`, () => {
     step(async () => {
       await seller.follow('My Tickets', '/tickets/mine');
       const row = seller.row(pairs.title);
-      await seller.reloadUntil('2 sold', async () => (await row.count()) === 1 && (await text(row.locator('.row-sub'))).includes('2 sold'));
-      expect(await text(row.locator('.row-sub'))).toBe('Section 101 · Row F · 2 of 4 available · 2 sold');
-      expect(await text(row.locator('.price-before-fees'))).toBe('buyers pay $28.00');
+      await seller.reloadUntil('2 sold', async () => (await row.count()) === 1 && (await textOf(row.locator('.row-sub'))).includes('2 sold'));
+      expect(await textOf(row.locator('.row-sub'))).toBe('Section 101 · Row F · 2 of 4 available · 2 sold');
+      expect(await textOf(row.locator('.price-before-fees'))).toBe('buyers pay $28.00');
       await check(seller, 'my-tickets');
     }),
   );
 
   it('no page threw or logged an error', () => {
-    expect(people.flatMap((p) => p.problems)).toEqual([]);
+    expect(suite.people.flatMap((p) => p.problems)).toEqual([]);
   });
 });

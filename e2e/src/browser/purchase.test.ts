@@ -10,20 +10,15 @@
 //
 // Env: E2E_BROWSER_EVENT_BUS (stan | jetstream, default stan),
 // E2E_BROWSER_EXPIRATION_SECONDS (default 20), ports in ./system.ts.
-import type { Browser, Locator } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { hasSpan, PURCHASE_CROSSINGS, summarize, traceIdOf, waitForTrace } from '../support/zipkin';
-import { Camera, launchBrowser, matchPath, Person } from './browser';
-import { startBrowserTestSystem, type BrowserTestSystem } from './system';
+import { Camera, launchBrowser, ORDER_PAGE, Person, TICKET_PAGE } from './browser';
+import { EVENT_BUS, START_TIMEOUT_MS, startBrowserTestSystem, type BrowserTestSystem } from './system';
 
 jest.setTimeout(180000);
 
 // Long enough to pay on a busy machine, short enough to watch it run out.
 const WINDOW_SECONDS = Number(process.env.E2E_BROWSER_EXPIRATION_SECONDS || 20);
-const EVENT_BUS = process.env.E2E_BROWSER_EVENT_BUS || 'stan';
-const START_TIMEOUT_MS = 15 * 60 * 1000; // a first `next build` on a busy 2-core machine
-
-const TICKET_PAGE = /^\/tickets\/[0-9a-f]{24}$/;
-const ORDER_PAGE = /^\/orders\/[0-9a-f]{24}$/;
 const COUNTDOWN = /^Time left to pay: (\d+) seconds$/;
 
 /** What the functions run inside the page use (e2e's tsconfig has no DOM types). */
@@ -90,23 +85,6 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
     }
   };
 
-  /**
-   * Clicks a button that should take the person to another page and waits
-   * for it; if the page shows an error instead, fails with that error's text.
-   */
-  async function clickThrough(person: Person, button: Locator, to: string | RegExp): Promise<void> {
-    await button.click();
-    const errors = person.page.locator('[role="alert"], .field-error');
-    const outcome = await Promise.race([
-      person.page.waitForURL((u) => matchPath(u.pathname, to), { timeout: 30000 }).then(() => 'arrived' as const),
-      errors.first().waitFor({ timeout: 30000 }).then(() => 'error' as const),
-    ]);
-    if (outcome === 'error') {
-      const text = (await errors.allTextContents()).join(' | ');
-      throw new Error(`${person.name} clicked "${await button.textContent()}" at ${person.path()} and got an error instead of ${to}: ${text}`);
-    }
-  }
-
   async function countdown(person: Person): Promise<number> {
     const text = ((await person.page.getByRole('timer').textContent()) || '').trim();
     const m = COUNTDOWN.exec(text);
@@ -126,7 +104,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
     await seller.heading('Sell a ticket').waitFor();
     await seller.page.getByLabel('Title', { exact: true }).fill(ticket.title);
     await seller.page.getByLabel('Price (USD)', { exact: true }).fill(ticket.price);
-    await clickThrough(seller, seller.button('Create Ticket'), TICKET_PAGE);
+    await seller.clickThrough(seller.button('Create Ticket'), TICKET_PAGE);
     await seller.heading(ticket.title).waitFor();
     const shown = async (selector: string) => ((await seller.page.locator(`.ticket-price ${selector}`).textContent()) ?? '').replace(/\s+/g, ' ').trim();
     expect(await shown('.all-in')).toBe(ticket.shown);
@@ -204,7 +182,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
       await seller.shot('signup-invalid-email');
 
       await seller.page.getByLabel('Email', { exact: true }).fill(seller.email);
-      await clickThrough(seller, seller.button('Sign Up'), '/');
+      await seller.clickThrough(seller.button('Sign Up'), '/');
       await seller.waitSignedIn();
       await seller.heading('Tickets for sale').waitFor();
       await seller.shot('home-signed-in');
@@ -266,7 +244,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
     'Purchase opens the order with a countdown that goes down',
     step('pay', async () => {
       const placed = buyer.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/orders');
-      await clickThrough(buyer, buyer.button('Purchase'), ORDER_PAGE);
+      await buyer.clickThrough(buyer.button('Purchase'), ORDER_PAGE);
       purchaseTraceId = traceIdOf(await (await placed).allHeaders());
       concertOrderPath = buyer.path();
       await buyer.heading(concert.title).waitFor();
@@ -295,7 +273,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
   it(
     'Pay with test card leads to My Orders, where the order is complete',
     step('pay', async () => {
-      await clickThrough(buyer, buyer.button('Pay with test card'), '/orders');
+      await buyer.clickThrough(buyer.button('Pay with test card'), '/orders');
       await buyer.heading('My Orders').waitFor();
       // The order completes when the payment event reaches the orders service.
       const reloads = await buyer.reloadUntil(`${concert.title} complete`, async () => (await statusOf(buyer, concert.title)) === 'complete');
@@ -378,7 +356,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
       await buyer.page.waitForURL((u) => u.pathname === matineePath);
       await buyer.button('Purchase').waitFor();
       await buyer.shot('second-ticket');
-      await clickThrough(buyer, buyer.button('Purchase'), ORDER_PAGE);
+      await buyer.clickThrough(buyer.button('Purchase'), ORDER_PAGE);
       matineeOrderPath = buyer.path();
       await buyer.page.getByRole('timer').waitFor();
       // Marks this document: still there later = the page was never reloaded.

@@ -5,6 +5,9 @@ import { EventBusName, REPO, startTestSystem, TestSystem } from '../support/test
 export { REPO };
 export type BrowserTestSystem = TestSystem;
 
+export const EVENT_BUS = process.env.E2E_BROWSER_EVENT_BUS || 'stan';
+export const START_TIMEOUT_MS = 15 * 60 * 1000; // a first `next build` on a busy 2-core machine
+
 export const startBrowserTestSystem = (opts: { eventBus: string; expirationWindowSeconds: number; tracing?: boolean }): Promise<TestSystem> =>
   startTestSystem({
     name: 'browser',

@@ -9,9 +9,8 @@
 // events arrive; they are not expected to agree mid-flight). Prints its counts.
 import { MongoClient } from 'mongodb';
 import path from 'path';
-import { startTestSystem, TestSystem } from '../support/test-system';
-import { LOCAL_DIR, TRANSPORTS } from './harness';
-import { ApiResponse, User } from './user';
+import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
+import { ApiResponse, sleep, User } from './user';
 
 const USERS = Number(process.env.E2E_CONVERGENCE_USERS || 30);
 const RUSH_BUYERS = Number(process.env.E2E_CONVERGENCE_RUSH_BUYERS || 40);
@@ -37,7 +36,6 @@ interface OrderJson {
   ticket: { id: string; title: string; price: number };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]): T | undefined => (xs.length ? xs[Math.floor(Math.random() * xs.length)] : undefined);
 
 /** Every answer of the load, by request kind and status; 5xx answers kept for the report. */
@@ -68,26 +66,14 @@ describe.each(TRANSPORTS)('convergence under concurrent load on %s', (eventBus) 
   const stamp = `conv-${eventBus}-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    sys = await startTestSystem({
-      name: 'system',
-      eventBus,
-      expirationWindowSeconds: WINDOW_SECONDS,
-      localDir: LOCAL_DIR,
-      gatewayPort: Number(process.env.E2E_GATEWAY_PORT || 18080),
-      portBase: Number(process.env.E2E_PORT_BASE || 13000),
-      infraPortOffset: Number(process.env.E2E_INFRA_PORT_OFFSET || 10),
+    sys = await startSystemUnderTest(eventBus, WINDOW_SECONDS, {
       client: false, // API only: the load goes through the gateway to the services
       // The abuse limits (their own tests cover them) would turn most of this
       // load away: users here let many holds lapse and order, on purpose,
       // faster than a person does. The hold limit (3 unpaid) stays as shipped.
-      env: {
-        LAPSED_HOLDS_BEFORE_WAIT: '100000',
-        ORDERS_PER_USER_PER_MINUTE: '100000',
-        PAYMENTS_PER_USER_PER_MINUTE: '100000',
-        SIGNUP_PER_IP_PER_MINUTE: '100000',
-      },
+      env: { ...RATE_LIMITS_LIFTED, LAPSED_HOLDS_BEFORE_WAIT: '100000' },
     });
-    origin = `http://localhost:${sys.url.split(':').pop()}`;
+    origin = gatewayOrigin(sys);
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {

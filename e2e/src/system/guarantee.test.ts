@@ -9,9 +9,8 @@
 // - cancelling again changes nothing.
 // Prints the time from the cancel's 200 to the last refund recorded.
 import { MongoClient } from 'mongodb';
-import { startTestSystem, TestSystem } from '../support/test-system';
-import { LOCAL_DIR, TRANSPORTS } from './harness';
-import { ApiResponse, eventually, show, User } from './user';
+import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
+import { buySeats, eventually, listSeats, payOrder, recordServerErrors, scheduleEvent, show, signUpBuyers, sleep, User } from './user';
 
 // The holds must outlive the test: only the cancellation may end them.
 const WINDOW_SECONDS = 600;
@@ -32,7 +31,6 @@ interface PaymentRecord {
   updatedAt: Date;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(TRANSPORTS)('the buyer guarantee on %s', (eventBus) => {
   let sys: TestSystem;
@@ -42,18 +40,8 @@ describe.each(TRANSPORTS)('the buyer guarantee on %s', (eventBus) => {
   const serverErrors: string[] = [];
 
   beforeAll(async () => {
-    sys = await startTestSystem({
-      name: 'system',
-      eventBus,
-      expirationWindowSeconds: WINDOW_SECONDS,
-      localDir: LOCAL_DIR,
-      gatewayPort: Number(process.env.E2E_GATEWAY_PORT || 18080),
-      portBase: Number(process.env.E2E_PORT_BASE || 13000),
-      infraPortOffset: Number(process.env.E2E_INFRA_PORT_OFFSET || 10),
-      client: false,
-      env: { SIGNUP_PER_IP_PER_MINUTE: '100000', ORDERS_PER_USER_PER_MINUTE: '100000', PAYMENTS_PER_USER_PER_MINUTE: '100000' },
-    });
-    origin = `http://localhost:${sys.url.split(':').pop()}`;
+    sys = await startSystemUnderTest(eventBus, WINDOW_SECONDS, { client: false, env: RATE_LIMITS_LIFTED });
+    origin = gatewayOrigin(sys);
     mongo = new MongoClient(sys.mongoUri('payments'));
     await mongo.connect();
   }, START_TIMEOUT_MS);
@@ -63,54 +51,24 @@ describe.each(TRANSPORTS)('the buyer guarantee on %s', (eventBus) => {
     if (sys) await sys.stop();
   }, 60000);
 
-  const record = (what: string, res: ApiResponse) => {
-    if (res.status >= 500) serverErrors.push(`${what} → ${show(res)}`);
-    return res;
-  };
+  const record = recordServerErrors(serverErrors);
   const payments = () => mongo.db(new URL(sys.mongoUri('payments')).pathname.slice(1)).collection<PaymentRecord>('payments');
-
-  /** Retries only while a replica has not heard of what the request names yet (404). */
-  const untilKnown = async (what: string, send: () => Promise<ApiResponse>) => {
-    for (let i = 0; ; i += 1) {
-      const res = record(what, await send());
-      if (res.status !== 404 || i === 50) return res;
-      await sleep(100);
-    }
-  };
 
   it(`refunds ${PAID} paid orders, cancels ${HOLDS} holds, never keeps a payment made during the cancellation; again changes nothing`, async () => {
     const organizer = new User(origin, `organizer-${stamp}@example.com`);
     expect((await organizer.signUp()).status).toBe(201);
-    const event = await organizer.post('/api/events', {
-      name: `Called off ${stamp}`,
-      venue: 'Arena',
-      city: 'Springfield',
-      startsAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
-      category: 'concert',
-    });
-    expect(event.status).toBe(201);
-    const eventId: string = event.body.id;
-    const listings = await Promise.all(
-      [10, 10].map((quantity) =>
-        eventually(`a listing of ${quantity} seats`, async () => {
-          const res = record('list', await organizer.post('/api/tickets', { title: `Seats ${stamp}`, price: 25, eventId, quantity }));
-          if (res.status === 201) return res.body as { id: string };
-          if (res.status === 400 && res.body.errors?.[0]?.message === 'Event not found') return undefined;
-          throw new Error(show(res));
-        }),
-      ),
-    );
+    const eventId = await scheduleEvent(organizer, { name: `Called off ${stamp}`, startsAt: new Date(Date.now() + 7 * 24 * 3600 * 1000) });
+    const listings = await Promise.all([10, 10].map((quantity) => listSeats(organizer, { title: `Seats ${stamp}`, price: 25, eventId, quantity }, record)));
 
-    const buyers = Array.from({ length: PAID + HOLDS + 1 }, (_, i) => new User(origin, `b${i}-${stamp}@example.com`));
-    for (const b of buyers) expect((await b.signUp()).status).toBe(201);
+    const buyers = await signUpBuyers(origin, PAID + HOLDS + 1, (i) => `b${i}-${stamp}@example.com`);
     const orders = await Promise.all(
       buyers.map(async (b, i) => {
-        const res = await untilKnown('order', () => b.post('/api/orders', { ticketId: listings[i % 2].id, quantity: 1 }));
+        const res = await buySeats(b, listings[i % 2].id, 1, { record, retries: 50 });
         expect([res.status, res.body?.status]).toEqual([201, 'created']);
         return res.body.id as string;
       }),
     );
-    const pay = (i: number) => untilKnown('pay', () => buyers[i].post('/api/payments', { token: 'tok_visa', orderId: orders[i] }));
+    const pay = (i: number) => payOrder(buyers[i], orders[i], { record, retries: 50 });
     const paid = await Promise.all(Array.from({ length: PAID }, (_, i) => pay(i)));
     expect(paid.map((r) => r.status)).toEqual(Array(PAID).fill(201));
     // Orders has completed them (payment:created arrived): what the guarantee refunds is a paid order.

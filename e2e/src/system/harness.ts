@@ -17,10 +17,17 @@ const INFRA_PORT_OFFSET = Number(process.env.E2E_INFRA_PORT_OFFSET || 10);
 /** The system's stripe-mock: what Stripe.js would talk to from the buyer's browser. */
 export const STRIPE_MOCK_URL = `http://127.0.0.1:${12111 + INFRA_PORT_OFFSET}`;
 
+/** The per-minute limits a crowd of users at one address runs into (the abuse tests cover them), lifted. */
+export const RATE_LIMITS_LIFTED = {
+  SIGNUP_PER_IP_PER_MINUTE: '100000',
+  ORDERS_PER_USER_PER_MINUTE: '100000',
+  PAYMENTS_PER_USER_PER_MINUTE: '100000',
+};
+
 export const startSystemUnderTest = (
   eventBus: EventBusName,
   expirationWindowSeconds: number,
-  options: { tracing?: boolean; client?: boolean } = {},
+  options: { tracing?: boolean; client?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestSystem> =>
   startTestSystem({
     name: 'system',
@@ -33,4 +40,8 @@ export const startSystemUnderTest = (
     // E2E_CLIENT=0: API only (no `next build`).
     client: options.client === false || process.env.E2E_CLIENT === '0' ? false : 'auto',
     tracing: options.tracing,
+    env: options.env,
   });
+
+/** The gateway as a browser on this machine addresses it. */
+export const gatewayOrigin = (sys: TestSystem) => `http://localhost:${sys.url.split(':').pop()}`;

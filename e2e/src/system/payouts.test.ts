@@ -12,9 +12,8 @@
 // by the payments suite (domain/payouts*.test.ts); here the whole flow runs.
 import { readFileSync } from 'fs';
 import path from 'path';
-import { startTestSystem, TestSystem } from '../support/test-system';
-import { LOCAL_DIR, TRANSPORTS } from './harness';
-import { ApiResponse, eventually, show, User } from './user';
+import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
+import { eventually, listSeats, recordServerErrors, scheduleEvent, show, sleep, User } from './user';
 
 const START_TIMEOUT_MS = 10 * 60 * 1000;
 const HOLD_SECONDS = 2;
@@ -33,7 +32,6 @@ interface PayoutJson {
   transferId?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(TRANSPORTS)('seller payouts on %s', (eventBus) => {
   let sys: TestSystem;
@@ -44,25 +42,16 @@ describe.each(TRANSPORTS)('seller payouts on %s', (eventBus) => {
   let accountId: string;
 
   beforeAll(async () => {
-    sys = await startTestSystem({
-      name: 'system',
-      eventBus,
-      expirationWindowSeconds: 120,
-      localDir: LOCAL_DIR,
-      gatewayPort: Number(process.env.E2E_GATEWAY_PORT || 18080),
-      portBase: Number(process.env.E2E_PORT_BASE || 13000),
-      infraPortOffset: Number(process.env.E2E_INFRA_PORT_OFFSET || 10),
+    sys = await startSystemUnderTest(eventBus, 120, {
       client: false,
       env: {
-        SIGNUP_PER_IP_PER_MINUTE: '100000',
-        ORDERS_PER_USER_PER_MINUTE: '100000',
-        PAYMENTS_PER_USER_PER_MINUTE: '100000',
+        ...RATE_LIMITS_LIFTED,
         PAYOUT_HOLD_SECONDS: String(HOLD_SECONDS),
         PAYOUT_RELEASE_INTERVAL_MS: String(RELEASE_INTERVAL_MS),
         PAYOUT_CLAIM_LEASE_MS: String(CLAIM_LEASE_MS),
       },
     });
-    origin = `http://localhost:${sys.url.split(':').pop()}`;
+    origin = gatewayOrigin(sys);
     seller = new User(origin, `seller-${stamp}@example.com`);
     expect((await seller.signUp()).status).toBe(201);
   }, START_TIMEOUT_MS);
@@ -71,23 +60,14 @@ describe.each(TRANSPORTS)('seller payouts on %s', (eventBus) => {
     if (sys) await sys.stop();
   }, 60000);
 
-  const record = (what: string, res: ApiResponse) => {
-    if (res.status >= 500) serverErrors.push(`${what} → ${show(res)}`);
-    return res;
-  };
+  const record = recordServerErrors(serverErrors);
 
   /** An event of the seller's starting LEAD_MS from now, and a listing of `quantity` seats of it at $25. */
   const eventWithListing = async (quantity: number) => {
     const startsAt = new Date(Date.now() + LEAD_MS);
-    const event = record('event', await seller.post('/api/events', { name: `Payday ${stamp}`, venue: 'Arena', city: 'Springfield', startsAt: startsAt.toISOString(), category: 'concert' }));
-    expect(event.status).toBe(201);
-    const listing = await eventually('a listing of the event', async () => {
-      const res = record('list', await seller.post('/api/tickets', { title: `Seats ${stamp}`, price: 25, eventId: event.body.id, quantity }));
-      if (res.status === 201) return res.body as { id: string };
-      if (res.status === 400 && res.body.errors?.[0]?.message === 'Event not found') return undefined; // event:created on its way
-      throw new Error(show(res));
-    });
-    return { startsAt, eventId: event.body.id as string, ticketId: listing.id };
+    const eventId = await scheduleEvent(seller, { name: `Payday ${stamp}`, startsAt }, record);
+    const listing = await listSeats(seller, { title: `Seats ${stamp}`, price: 25, eventId, quantity }, record);
+    return { startsAt, eventId, ticketId: listing.id };
   };
 
   /** A buyer orders `quantity` seats (retrying while orders has not heard of the listing) and pays. */

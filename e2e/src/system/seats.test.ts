@@ -10,9 +10,8 @@
 // "Agree" is checked within a bounded time (the services converge once their
 // events arrive). Prints its counts.
 import { MongoClient, ObjectId } from 'mongodb';
-import { startTestSystem, TestSystem } from '../support/test-system';
-import { LOCAL_DIR, TRANSPORTS } from './harness';
-import { ApiResponse, eventually, show, User } from './user';
+import { gatewayOrigin, RATE_LIMITS_LIFTED, startSystemUnderTest, TestSystem, TRANSPORTS } from './harness';
+import { buySeats, eventually, listSeats, payOrder, recordServerErrors, scheduleEvent, signUpBuyers, sleep, User } from './user';
 
 // Long enough that the lock outlives the first agreement check on a loaded machine.
 const WINDOW_SECONDS = 15;
@@ -39,7 +38,6 @@ interface OrderJson {
   ticket: { id: string };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(TRANSPORTS)('the on-sale rush for seats on %s', (eventBus) => {
   let sys: TestSystem;
@@ -51,32 +49,14 @@ describe.each(TRANSPORTS)('the on-sale rush for seats on %s', (eventBus) => {
   let eventId: string;
 
   beforeAll(async () => {
-    sys = await startTestSystem({
-      name: 'system',
-      eventBus,
-      expirationWindowSeconds: WINDOW_SECONDS,
-      localDir: LOCAL_DIR,
-      gatewayPort: Number(process.env.E2E_GATEWAY_PORT || 18080),
-      portBase: Number(process.env.E2E_PORT_BASE || 13000),
-      infraPortOffset: Number(process.env.E2E_INFRA_PORT_OFFSET || 10),
-      client: false,
-      // 70 buyers sign up from one address; the hold limit stays as shipped.
-      env: { SIGNUP_PER_IP_PER_MINUTE: '100000', ORDERS_PER_USER_PER_MINUTE: '100000', PAYMENTS_PER_USER_PER_MINUTE: '100000' },
-    });
-    origin = `http://localhost:${sys.url.split(':').pop()}`;
+    // 70 buyers sign up from one address; the hold limit stays as shipped.
+    sys = await startSystemUnderTest(eventBus, WINDOW_SECONDS, { client: false, env: RATE_LIMITS_LIFTED });
+    origin = gatewayOrigin(sys);
     mongo = new MongoClient(sys.mongoUri('orders'));
     await mongo.connect();
     seller = new User(origin, `seller-${stamp}@example.com`);
     expect((await seller.signUp()).status).toBe(201);
-    const event = await seller.post('/api/events', {
-      name: `Rush ${stamp}`,
-      venue: 'Arena',
-      city: 'Springfield',
-      startsAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
-      category: 'concert',
-    });
-    expect(event.status).toBe(201);
-    eventId = event.body.id;
+    eventId = await scheduleEvent(seller, { name: `Rush ${stamp}`, startsAt: new Date(Date.now() + 7 * 24 * 3600 * 1000) });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -84,35 +64,16 @@ describe.each(TRANSPORTS)('the on-sale rush for seats on %s', (eventBus) => {
     if (sys) await sys.stop();
   }, 60000);
 
-  const record = (what: string, res: ApiResponse) => {
-    if (res.status >= 500) serverErrors.push(`${what} → ${show(res)}`);
-    return res;
-  };
+  const record = recordServerErrors(serverErrors);
 
   /** Lists `quantity` seats of the event, once the tickets service has heard of the event. */
-  const list = (quantity: number) =>
-    eventually(`a listing of ${quantity} seats`, async () => {
-      const res = record('list', await seller.post('/api/tickets', { title: `Seats ${stamp}`, price: 25, eventId, quantity, section: '101', row: 'F' }));
-      if (res.status === 201) return res.body as ListingJson;
-      if (res.status === 400 && res.body.errors?.[0]?.message === 'Event not found') return undefined; // event:created on its way
-      throw new Error(show(res));
-    });
+  const list = (quantity: number) => listSeats<ListingJson>(seller, { title: `Seats ${stamp}`, price: 25, eventId, quantity, section: '101', row: 'F' }, record);
 
   /** Signed-up buyers, `n` of them. */
-  const buyers = async (n: number, tag: string) => {
-    const users = Array.from({ length: n }, (_, i) => new User(origin, `${tag}${i}-${stamp}@example.com`));
-    for (const u of users) expect((await u.signUp()).status).toBe(201);
-    return users;
-  };
+  const buyers = (n: number, tag: string) => signUpBuyers(origin, n, (i) => `${tag}${i}-${stamp}@example.com`);
 
   /** Orders, retrying only while orders has not heard of the listing yet (404). */
-  const order = async (buyer: User, ticketId: string, quantity: number) => {
-    for (let i = 0; ; i += 1) {
-      const res = record('order', await buyer.post('/api/orders', { ticketId, quantity }));
-      if (res.status !== 404 || i === 30) return res;
-      await sleep(100);
-    }
-  };
+  const order = (buyer: User, ticketId: string, quantity: number) => buySeats(buyer, ticketId, quantity, { record, retries: 30 });
 
   /** Until the listing is in orders' replica (an order for it is no longer a 404). */
   const replicated = (ticketId: string) =>
@@ -178,13 +139,7 @@ describe.each(TRANSPORTS)('the on-sale rush for seats on %s', (eventBus) => {
 
     // Four pay, three cancel, three let the lock lapse: all at once.
     const ids = [...orderOwners.keys()];
-    const pay = async (orderId: string) => {
-      for (let i = 0; ; i += 1) {
-        const res = record('pay', await orderOwners.get(orderId)!.post('/api/payments', { token: 'tok_visa', orderId }));
-        if (res.status !== 404 || i === 30) return res;
-        await sleep(100);
-      }
-    };
+    const pay = (orderId: string) => payOrder(orderOwners.get(orderId)!, orderId, { record, retries: 30 });
     const fates = await Promise.all([
       ...ids.slice(0, 4).map(async (id) => (await pay(id)).status),
       ...ids.slice(4, 7).map(async (id) => record('cancel', await orderOwners.get(id)!.delete(`/api/orders/${id}`)).status),

@@ -113,3 +113,60 @@ export async function eventually<T>(
 
 /** A response summary for assertion messages. */
 export const show = (res: ApiResponse) => `${res.status} ${typeof res.body === 'string' ? res.body.slice(0, 300) : JSON.stringify(res.body)}`;
+
+/** Sees every answer of a test's requests: keeps the 5xx ones (`what → answer`) for the test to expect none, and passes the answer on. */
+export type Recorder = (what: string, res: ApiResponse) => ApiResponse;
+
+export const recordServerErrors =
+  (serverErrors: string[]): Recorder =>
+  (what, res) => {
+    if (res.status >= 500) serverErrors.push(`${what} → ${show(res)}`);
+    return res;
+  };
+
+const passOn: Recorder = (_what, res) => res;
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Signs up `count` new users, one after the other, the i-th as `email(i)`. */
+export async function signUpBuyers(origin: string, count: number, email: (i: number) => string): Promise<User[]> {
+  const users = Array.from({ length: count }, (_, i) => new User(origin, email(i)));
+  for (const u of users) expect((await u.signUp()).status).toBe(201);
+  return users;
+}
+
+/** The organizer schedules an event at the Arena in Springfield (a concert); returns its id. */
+export async function scheduleEvent(organizer: User, event: { name: string; startsAt: Date }, record: Recorder = passOn): Promise<string> {
+  const res = record('event', await organizer.post('/api/events', { name: event.name, venue: 'Arena', city: 'Springfield', startsAt: event.startsAt.toISOString(), category: 'concert' }));
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+/** Lists seats of an event, once the tickets service has heard of the event. */
+export const listSeats = <T = { id: string }>(
+  seller: User,
+  listing: { title: string; price: number; eventId: string; quantity: number; section?: string; row?: string },
+  record: Recorder = passOn,
+): Promise<T> =>
+  eventually(`a listing of ${listing.quantity} seats`, async () => {
+    const res = record('list', await seller.post('/api/tickets', listing));
+    if (res.status === 201) return res.body as T;
+    if (res.status === 400 && res.body.errors?.[0]?.message === 'Event not found') return undefined; // event:created on its way
+    throw new Error(show(res));
+  });
+
+/** Sends again every 100 ms, at most `retries` more times, while a replica has not heard of what the request names yet (404). */
+async function untilKnown(send: () => Promise<ApiResponse>, retries: number): Promise<ApiResponse> {
+  for (let i = 0; ; i += 1) {
+    const res = await send();
+    if (res.status !== 404 || i === retries) return res;
+    await sleep(100);
+  }
+}
+
+/** The buyer orders `quantity` seats of a listing (retrying while orders has not heard of it); the last answer. */
+export const buySeats = (buyer: User, ticketId: string, quantity: number, { record = passOn, retries }: { record?: Recorder; retries: number }) =>
+  untilKnown(async () => record('order', await buyer.post('/api/orders', { ticketId, quantity })), retries);
+
+/** The buyer pays an order with the test card (retrying while payments has not heard of it); the last answer. */
+export const payOrder = (buyer: User, orderId: string, { record = passOn, retries }: { record?: Recorder; retries: number }) =>
+  untilKnown(async () => record('pay', await buyer.post('/api/payments', { token: 'tok_visa', orderId })), retries);
