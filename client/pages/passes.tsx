@@ -142,7 +142,7 @@ function SendToFriend({ passId, seat, onSent }: { passId: string; seat: string; 
 
   if (!open) {
     return (
-      <button type="button" className="btn btn-link no-print" onClick={() => setOpen(true)} aria-label={`Send ${seat} to a friend`}>
+      <button type="button" className="btn btn-link no-print" onClick={() => setOpen(true)} aria-label={`Send to a friend: ${seat}`}>
         Send to a friend
       </button>
     );

@@ -158,7 +158,7 @@ describe(`passes in the browser (${EVENT_BUS})`, () => {
       await signUp(friend);
       const card = passCards(buyer).first();
       const oldCode = (await text(card.locator('.pass-code-text'))).replace(/^Code: /, '');
-      await card.getByRole('button', { name: 'Send Section C · Row 4 · Seat 1 to a friend' }).click();
+      await card.getByRole('button', { name: 'Send to a friend: Section C · Row 4 · Seat 1' }).click();
       await card.getByLabel("Your friend's email", { exact: true }).fill(friend.email);
       // The friend is known to tickets once auth's user:created arrives: until then the form says so.
       const deadline = Date.now() + 20000;
