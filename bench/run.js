@@ -60,6 +60,7 @@ const SCENARIOS = {
   'list@10k': 'GET /api/tickets with 10,000 tickets stored (seeded on the driver, tickets restarted), beside the same query on the driver',
   'list-event@10k': 'GET /api/tickets?eventId=…&sort=price: one event\'s 200 listings among 10,000, cheapest first, beside the same query on the driver',
   'show@10k': 'GET /api/tickets/:id with 10,000 tickets stored, beside findOne by _id on the driver',
+  scan: 'the gate: one organizer scanning 1,000 distinct passes (BENCH_SCAN_PASSES; 50 paid orders of 20 seats), 20 at a time: scans/s, p50/p99, and the time from each payment to its 20 passes',
   'cancel-event': 'the buyer guarantee: an event with 12, then 200 paid orders (BENCH_CANCEL_ORDERS) is cancelled; time from the cancel’s 200 to every payment refunded (stripeRefundId) and every order refunded',
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
@@ -735,6 +736,7 @@ async function main() {
       });
     }
     if (want('rush')) R.rush = await rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId });
+    if (want('scan')) R.scan = await scanScenario({ api, log, sys, database, ordersDb, ticketsDb, seller, buyer, ObjectId });
     if (want('cancel-event')) {
       R.cancelEvent = [];
       for (const n of (process.env.BENCH_CANCEL_ORDERS || '12,200').split(',').map(Number)) {
@@ -1239,6 +1241,86 @@ async function cancelEventScenario({ api, log, ordersDb, paymentsDb, seller, buy
   });
   const r = { orders, refundedMs: round(refundedMs, 0), ordersRefundedMs: round(ordersRefundedMs, 0) };
   log(`cancel-event: ${JSON.stringify(r)}`);
+  return r;
+}
+
+/**
+ * The gate: the seller (the event's organizer) lists BENCH_SCAN_PASSES seats
+ * as listings of 20, the buyer orders and pays for each listing whole (10
+ * orders at a time), and the time from each payment's 201 to its 20 passes
+ * stored is measured. Then the organizer scans every pass once, 20 requests
+ * in flight: scans/s, p50/p99, every answer a 200 (an admission).
+ */
+async function scanScenario({ api, log, sys, database, ordersDb, ticketsDb, seller, buyer, ObjectId }) {
+  const SEATS = 20;
+  const total = Number(process.env.BENCH_SCAN_PASSES || 1000);
+  const listingsCount = Math.ceil(total / SEATS);
+  const event = await api.call('POST', '/api/events', {
+    cookie: seller.cookie,
+    body: { name: `Gate ${Date.now()}`, venue: 'Arena', city: 'Bench', startsAt: new Date(Date.now() + 30 * 86400e3).toISOString(), category: 'concert' },
+  });
+  if (event.status !== 201) throw new Error(`event: ${event.status} ${JSON.stringify(event.body)}`);
+  log(`scan: ${listingsCount} paid orders of ${SEATS} seats of one event ...`);
+  const listings = await inBatches(listingsCount, 10, async (i) => {
+    for (let attempt = 0; ; attempt += 1) {
+      const r = await api.call('POST', '/api/tickets', { cookie: seller.cookie, body: { title: `gate ${i}`, price: 30, eventId: event.body.id, quantity: SEATS, section: `S${i}`, row: 'A' } });
+      if (r.status === 201) return r.body.id;
+      if (attempt > 100 || r.status !== 400) throw new Error(`listing: ${r.status} ${JSON.stringify(r.body)}`);
+      await sleep(50);
+    }
+  });
+  await waitForIds(ordersDb.collection('tickets'), listings.map((id) => new ObjectId(id)), 60000, log);
+  const passes = ticketsDb.collection('passes');
+  const issueMs = await inBatches(listingsCount, 10, async (i) => {
+    const placed = await api.call('POST', '/api/orders', { cookie: buyer.cookie, body: { ticketId: listings[i], quantity: SEATS } });
+    if (placed.status !== 201) throw new Error(`order: ${placed.status} ${JSON.stringify(placed.body)}`);
+    for (const giveUpAt = performance.now() + 10000; ; ) {
+      const paid = await api.call('POST', '/api/payments', { cookie: buyer.cookie, body: { token: 'tok_visa', orderId: placed.body.id } });
+      if (paid.status === 201) break;
+      if (paid.status !== 404 || performance.now() > giveUpAt) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
+      await sleep(100);
+    }
+    const t0 = performance.now();
+    for (;;) {
+      if ((await passes.countDocuments({ orderId: placed.body.id })) === SEATS) return performance.now() - t0;
+      if (performance.now() - t0 > 60000) throw new Error(`scan: no ${SEATS} passes for order ${placed.body.id} after 60 s`);
+      await sleep(20);
+    }
+  });
+  const codes = (await passes.find({ eventId: event.body.id }, { projection: { code: 1 } }).toArray()).map((p) => p.code).slice(0, total);
+  log(`scan: ${codes.length} passes issued; payment → ${SEATS} passes ${JSON.stringify(summary(issueMs))} ms; scanning ...`);
+  const measured = sys.processes.filter((p) => p.name !== 'client');
+  const cpuBefore = serviceCpuMs(measured);
+  const dbCpuBefore = serviceCpuMs(database());
+  const latencies = [];
+  const statuses = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < codes.length) {
+        const code = codes[next++];
+        const t0 = performance.now();
+        const r = await api.call('POST', '/api/passes/scan', { cookie: seller.cookie, body: { code } });
+        latencies.push(performance.now() - t0);
+        statuses[r.status] = (statuses[r.status] || 0) + 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const lat = summary(latencies);
+  const r = {
+    passes: codes.length,
+    inFlight: 20,
+    scansPerSecond: round(codes.length / seconds, 1),
+    p50: lat.p50,
+    p99: lat.p99,
+    statuses,
+    paymentToPassesMs: summary(issueMs),
+    serviceCpuMsPerScan: round((serviceCpuMs(measured) - cpuBefore) / codes.length, 2),
+    databaseCpuMsPerScan: round((serviceCpuMs(database()) - dbCpuBefore) / codes.length, 2),
+  };
+  log(`scan: ${JSON.stringify(r)}`);
   return r;
 }
 

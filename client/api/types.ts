@@ -122,3 +122,18 @@ export interface Watch {
   /** Dollars, all-in. */
   maxPrice: number;
 }
+
+export type PassStatus = 'valid' | 'used' | 'void' | (string & {});
+
+/** A pass for one seat: GET /api/passes. `code` is what its QR code shows at the gate. */
+export interface Pass {
+  id: string;
+  orderId: string;
+  ticketId: string;
+  eventId?: string | null;
+  holderId: string;
+  title: string;
+  seat: { section?: string | null; row?: string | null; number: number };
+  code: string;
+  status: PassStatus;
+}

@@ -19,6 +19,7 @@ const signedInLinks = [
   { label: 'Sell Tickets', href: '/tickets/new' },
   { label: 'My Tickets', href: '/tickets/mine' },
   { label: 'My Orders', href: '/orders' },
+  { label: 'My Passes', href: '/passes' },
   { label: 'Payouts', href: '/payouts' },
   { label: 'Sign Out', href: '/auth/signout' },
 ];

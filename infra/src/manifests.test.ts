@@ -53,6 +53,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/payouts/?(.*)', 'payments-srv'],
   ['/api/events/?(.*)', 'events-srv'],
   ['/api/notifications/?(.*)', 'notifications-srv'],
+  ['/api/passes/?(.*)', 'tickets-srv'],
   ['/api/docs/?(.*)', 'client-srv'],
   ['/?(.*)', 'client-srv'],
 ];
@@ -582,7 +583,7 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
           return r && `${r.service}:3000`;
         };
         const urls = ['/api/users/signup', '/api/users/currentuser', '/api/users', '/api/tickets', '/api/tickets/5f0c', '/api/tickets/mine',
-          '/api/orders', '/api/orders/5f0c', '/api/payments', '/api/events', '/api/events/5f0c/cancel', '/api/notifications', '/api/notifications/watches/5f0c', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
+          '/api/orders', '/api/orders/5f0c', '/api/payments', '/api/events', '/api/events/5f0c/cancel', '/api/passes', '/api/passes/scan', '/api/passes/5f0c/transfer', '/api/notifications', '/api/notifications/watches/5f0c', '/', '/tickets/new', '/orders/5f0c', '/auth/signin', '/_next/static/a.js', '/healthz', '/api/docs', '/api/docs/openapi.yaml'];
         expect(urls.map((u) => [u, viaRoute(u)])).toEqual(urls.map((u) => [u, viaIngress(u)]));
         expect(new Set(urls.map(viaRoute)).size).toBe(7);
       });

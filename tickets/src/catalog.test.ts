@@ -1,9 +1,10 @@
 import { InMemoryBus, publicationsOf, subscriptionsOf } from '@ticketing/common/testing';
+import { testPassKeys } from './test/app';
 import { listenersOf } from './entry-points/listeners';
 
 it('subscribes to exactly what the event catalog lists for tickets, with its queue group', () => {
   const bus = new InMemoryBus();
-  const { subscribed, listed } = subscriptionsOf('tickets', listenersOf(bus));
+  const { subscribed, listed } = subscriptionsOf('tickets', listenersOf(bus, testPassKeys()));
   expect(subscribed).toEqual(listed);
   expect(subscribed.length).toBeGreaterThan(0);
 });

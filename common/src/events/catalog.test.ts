@@ -32,6 +32,7 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.EventCancelled]: eventExample(2, EventStatus.Cancelled),
   [Subjects.UserCreated]: { id: id(8), email: 'fan@example.com' },
   [Subjects.PayoutPaid]: { id: id(9), sellerId: id(2), orderId: id(3), amount: 4000 },
+  [Subjects.PassTransferred]: { id: id(9), fromPassId: id(10), fromUserId: id(4), toUserId: id(8), ticketId: id(1), orderId: id(3) },
 };
 
 describe('the event catalog', () => {

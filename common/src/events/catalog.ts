@@ -148,6 +148,7 @@ const entries = {
     subscribers: [
       { service: 'orders', queueGroup: QueueGroups.Orders, does: 'moves the order from complete to refunded' },
       { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the buyer the order was refunded' },
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: "voids the order's passes" },
     ],
     /** The payment refunded, its order, Stripe's refund id and the amount refunded in integer cents. */
     data: z.object({ id, orderId: id, stripeRefundId: z.string().min(1), amount: z.number().int().min(0) }),
@@ -188,7 +189,10 @@ const entries = {
   [Subjects.UserCreated]: {
     description: 'Someone signed up: their id and email, so that a service can name a user by email without calling auth',
     publisher: 'auth',
-    subscribers: [{ service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'keeps the address its emails go to' }],
+    subscribers: [
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'adds it to its replica of users (a pass is transferred to an email)' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'keeps the address its emails go to' },
+    ],
     data: z.object({ id, email: z.string().email() }),
   },
   [Subjects.PayoutPaid]: {
@@ -197,6 +201,13 @@ const entries = {
     subscribers: [{ service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the seller they were paid' }],
     /** The payout, its seller, its order and the amount transferred in integer cents. */
     data: z.object({ id, sellerId: z.string().min(1), orderId: id, amount: z.number().int().min(0) }),
+  },
+  [Subjects.PassTransferred]: {
+    description: "A pass's holder sent it to another user: the old code is void, the recipient holds a new pass for the seat",
+    publisher: 'tickets',
+    subscribers: [],
+    /** The recipient's new pass, the pass it replaces, who sent and who received it, the listing, the order and the event (if any). */
+    data: z.object({ id, fromPassId: id, fromUserId: z.string().min(1), toUserId: z.string().min(1), ticketId: id, orderId: id, eventId: id.optional() }),
   },
 } satisfies Record<Subjects, CatalogEntry>;
 

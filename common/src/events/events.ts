@@ -18,6 +18,7 @@ export type EventUpdatedEvent = EventOf<Subjects.EventUpdated>;
 export type EventCancelledEvent = EventOf<Subjects.EventCancelled>;
 export type UserCreatedEvent = EventOf<Subjects.UserCreated>;
 export type PayoutPaidEvent = EventOf<Subjects.PayoutPaid>;
+export type PassTransferredEvent = EventOf<Subjects.PassTransferred>;
 
 export type Event =
   | TicketCreatedEvent
@@ -31,7 +32,8 @@ export type Event =
   | EventUpdatedEvent
   | EventCancelledEvent
   | UserCreatedEvent
-  | PayoutPaidEvent;
+  | PayoutPaidEvent
+  | PassTransferredEvent;
 
 /** The data an event of subject S carries. */
 export type EventData<S extends Subjects> = Extract<Event, { subject: S }>['data'];

@@ -11,6 +11,7 @@ export enum Subjects {
   EventCancelled = 'event:cancelled',
   UserCreated = 'user:created',
   PayoutPaid = 'payout:paid',
+  PassTransferred = 'pass:transferred',
 }
 
 /** Durable names / queue groups: one per consuming service, shared by its replicas. */

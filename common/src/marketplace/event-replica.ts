@@ -15,6 +15,8 @@ export interface EventReplicaDoc {
   name: string;
   startsAt: Date;
   status: EventStatus;
+  /** Who may admit at its gate (tickets' passes); absent from replicas stored before it was kept. */
+  organizerId?: string;
   /** The events service's version: a message older than the stored one changes nothing. */
   version: number;
 }
@@ -26,6 +28,7 @@ export function eventReplicaSchema(): mongoose.Schema<EventReplicaDoc> {
       name: { type: String, required: true },
       startsAt: { type: Date, required: true },
       status: { type: String, required: true, enum: Object.values(EventStatus) },
+      organizerId: { type: String },
       version: { type: Number, required: true },
     },
     { versionKey: false },
@@ -40,7 +43,7 @@ type EventMessage = EventData<Subjects.EventCreated | Subjects.EventUpdated | Su
  * and messages may arrive in any order; a redelivery changes nothing.
  */
 export async function applyEventToReplica(model: mongoose.Model<EventReplicaDoc>, data: EventMessage): Promise<void> {
-  const fields = { name: data.name, startsAt: new Date(data.startsAt), status: data.status, version: data.version };
+  const fields = { name: data.name, startsAt: new Date(data.startsAt), status: data.status, organizerId: data.organizerId, version: data.version };
   // Two rounds: an insert that loses to a concurrent insert of an older version updates it on the second.
   for (let round = 0; round < 2; round += 1) {
     const newer = await model.updateOne({ _id: data.id, version: { $lt: data.version } }, { $set: fields });

@@ -12,12 +12,18 @@ export interface OrderDoc {
   /** The order's id. */
   _id: string;
   ticketId: string;
+  /** The buyer (order:created's userId): who the order's passes are issued to. Absent on orders recorded before passes. */
+  buyerId?: string;
+  /** payment:refunded arrived: the order's passes are void, and any issued later too. */
+  refunded?: boolean;
 }
 
 const orderSchema = new mongoose.Schema<OrderDoc>(
   {
     _id: { type: String, required: true },
     ticketId: { type: String, required: true },
+    buyerId: { type: String },
+    refunded: { type: Boolean },
   },
   { versionKey: false },
 );

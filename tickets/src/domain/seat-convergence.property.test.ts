@@ -14,7 +14,7 @@ import { Ticket } from '../data/ticket';
 import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
 import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
 import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
-import { priced, testService } from '../test/app';
+import { priced, testPassKeys, testService } from '../test/app';
 import { saveTicket } from './tickets';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 100);
@@ -27,7 +27,7 @@ const gate = gateDatabaseCalls([Ticket]);
 beforeAll(async () => {
   await new OrderCreatedListener(bus).listen();
   await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus).listen();
+  await new PaymentCreatedListener(bus, testPassKeys()).listen();
 });
 afterAll(() => gate.restore());
 

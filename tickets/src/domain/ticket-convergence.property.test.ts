@@ -10,7 +10,7 @@ import request from 'supertest';
 import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
 import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../data/ticket';
-import { priced, testService } from '../test/app';
+import { priced, testPassKeys, testService } from '../test/app';
 import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
 import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
 import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
@@ -33,7 +33,7 @@ const gate = gateDatabaseCalls([Ticket]);
 beforeAll(async () => {
   await new OrderCreatedListener(bus).listen();
   await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus).listen();
+  await new PaymentCreatedListener(bus, testPassKeys()).listen();
 });
 afterAll(() => gate.restore());
 

@@ -182,12 +182,14 @@ export async function editTicket(id: string, userId: string, changes: ListingInp
   return markIfEventCancelled(edited);
 }
 
-/** Records the order and the ticket it is for (see data/order.ts); a second call finds it stored. */
-async function recordOrder(orderId: string, ticketId: string): Promise<void> {
+/** Records the order, the ticket it is for and its buyer when known (see data/order.ts); a second call finds it stored. */
+async function recordOrder(orderId: string, ticketId: string, buyerId?: string): Promise<void> {
   try {
-    await Order.create({ _id: orderId, ticketId });
+    await Order.create({ _id: orderId, ticketId, ...(buyerId ? { buyerId } : {}) });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
+    // Recorded first by its order:cancelled, which names no buyer.
+    if (buyerId) await Order.updateOne({ _id: orderId, buyerId: { $exists: false } }, { $set: { buyerId } }).exec();
   }
 }
 
@@ -212,8 +214,8 @@ function dropClaim(list: TicketDoc['holds'] | TicketDoc['sales'], orderId: strin
  * and the order's cancel has still not been recorded: that cancel leaves the
  * version alone, so it is a precondition of its own in the write.
  */
-export async function reserveTicket(ticketId: string, orderId: string, quantity = 1): Promise<void> {
-  await recordOrder(orderId, ticketId);
+export async function reserveTicket(ticketId: string, orderId: string, quantity = 1, buyerId?: string): Promise<void> {
+  await recordOrder(orderId, ticketId, buyerId);
   return decideOnCurrentTicket(async () => {
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) {

@@ -2,7 +2,9 @@ import { allInPrice, buyerFee, DEFAULT_FEES, EventCategory, EventData, EventStat
 import { InMemoryBus, newId, signin, TEST_JWT_KEY } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
+import { Pass } from '../data/pass';
 import { Ticket, TicketDoc } from '../data/ticket';
+import { PassKeys } from '../domain/pass-codes';
 
 /**
  * The service as tests drive it: the app (plain-http cookies, the test JWT
@@ -11,8 +13,13 @@ import { Ticket, TicketDoc } from '../data/ticket';
  */
 export function testService() {
   const bus = new InMemoryBus();
-  const relay = new OutboxRelay(bus, [Ticket]);
-  const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false, fees: DEFAULT_FEES }, bus, relay.readiness);
+  const relay = new OutboxRelay(bus, [Ticket, Pass]);
+  const passKeys = testPassKeys();
+  const app = buildApp(
+    { JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false, fees: DEFAULT_FEES, passKeys, ADMIN_EMAILS: [ADMIN_EMAIL] },
+    bus,
+    relay.readiness,
+  );
   /** Publishes what is staged, then returns the data published on a subject. */
   const published = async <S extends Subjects>(subject: S): Promise<EventData<S>[]> => {
     await relay.flush();
@@ -30,8 +37,14 @@ export function testService() {
     bus.clear();
     return { ...created, orderId: order.id };
   };
-  return { app, bus, relay, published, reservedTicket };
+  return { app, bus, relay, published, reservedTicket, passKeys };
 }
+
+/** The admin of the tests' app (ADMIN_EMAILS). */
+export const ADMIN_EMAIL = 'gatekeeper@example.com';
+
+/** The pass keys of the tests' app: the current key signs, the retired one still verifies. */
+export const testPassKeys = () => new PassKeys({ JWT_KEY: TEST_JWT_KEY, PASS_KEYS: 'p2:current-pass-secret,p1:retired-pass-secret' });
 
 /** Creates a ticket through the API; returns its JSON and its owner's cookie. */
 export async function createTicket(
@@ -108,3 +121,42 @@ export const eventData = (
   organizerId: newId(),
   ...overrides,
 });
+
+/**
+ * A paid order of `quantity` seats of a listing (section A, row 12) for an
+ * event, through the service's own listeners: event:created, the listing
+ * via the API, order:created naming the buyer, payment:created. The test
+ * file subscribes EventCreatedListener, OrderCreatedListener and
+ * PaymentCreatedListener. Returns who is who, with their cookies.
+ */
+export async function paidOrder(
+  { app, bus }: { app: Parameters<typeof request>[0]; bus: InMemoryBus },
+  { quantity = 2, withEvent = true }: { quantity?: number; withEvent?: boolean } = {},
+) {
+  const organizerId = newId();
+  const event = eventData({ organizerId });
+  if (withEvent && !(await bus.deliver(Subjects.EventCreated, event))) throw new Error('event:created was not acked');
+  const sellerId = newId();
+  const sellerCookie = signin({ id: sellerId, email: 'seller@example.com' });
+  const listing = await request(app)
+    .post('/api/tickets')
+    .set('Cookie', sellerCookie)
+    .send({ title: 'Summer Tour', price: 25, quantity: Math.max(quantity, 4), section: 'A', row: '12', ...(withEvent ? { eventId: event.id } : {}) })
+    .expect(201);
+  const buyerId = newId();
+  const order = { ...orderCreatedData(listing.body as { id: string; price: number }), userId: buyerId, quantity };
+  if (!(await bus.deliver(Subjects.OrderCreated, order))) throw new Error('order:created was not acked');
+  if (!(await bus.deliver(Subjects.PaymentCreated, { id: newId(), orderId: order.id, stripeId: 'pi_test' }))) throw new Error('payment:created was not acked');
+  return {
+    orderId: order.id,
+    ticketId: (listing.body as { id: string }).id,
+    eventId: withEvent ? event.id : undefined,
+    event,
+    buyerId,
+    buyerCookie: signin({ id: buyerId, email: 'buyer@example.com' }),
+    organizerId,
+    organizerCookie: signin({ id: organizerId, email: 'organizer@example.com' }),
+    sellerId,
+    sellerCookie,
+  };
+}

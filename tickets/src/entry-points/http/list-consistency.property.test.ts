@@ -9,7 +9,7 @@ import request from 'supertest';
 import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
 import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { testService } from '../../test/app';
+import { testPassKeys, testService } from '../../test/app';
 import { OrderCancelledListener } from '../listeners/order-cancelled-listener';
 import { OrderCreatedListener } from '../listeners/order-created-listener';
 import { PaymentCreatedListener } from '../listeners/payment-created-listener';
@@ -22,7 +22,7 @@ const gate = gateDatabaseCalls([Ticket]);
 beforeAll(async () => {
   await new OrderCreatedListener(bus).listen();
   await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus).listen();
+  await new PaymentCreatedListener(bus, testPassKeys()).listen();
 });
 afterAll(() => gate.restore());
 

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { EventStatus, Subjects } from '@ticketing/common';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { eventData, orderCreatedData, testService } from '../../test/app';
+import { eventData, orderCreatedData, testPassKeys, testService } from '../../test/app';
 import { EventCancelledListener, EventCreatedListener } from '../listeners/event-listeners';
 import { OrderCancelledListener } from '../listeners/order-cancelled-listener';
 import { OrderCreatedListener } from '../listeners/order-created-listener';
@@ -14,9 +14,10 @@ import { PaymentCreatedListener } from '../listeners/payment-created-listener';
 useTestDatabase();
 const { app, bus, published } = testService();
 beforeAll(async () => {
-  for (const listener of [OrderCreatedListener, OrderCancelledListener, PaymentCreatedListener, EventCreatedListener, EventCancelledListener]) {
+  for (const listener of [OrderCreatedListener, OrderCancelledListener, EventCreatedListener, EventCancelledListener]) {
     await new listener(bus).listen();
   }
+  await new PaymentCreatedListener(bus, testPassKeys()).listen();
 });
 beforeEach(() => bus.clear());
 afterEach(() => jest.restoreAllMocks());

@@ -1,4 +1,5 @@
 import { EventCancelledEvent, EventCreatedEvent, EventUpdatedEvent, Listener, ListenerMessage, Subjects } from '@ticketing/common';
+import { voidPassesOfEvent } from '../../domain/passes';
 import { cancelListingsOfEvent, recordEvent } from '../../domain/tickets';
 import { queueGroup } from './queue-group';
 
@@ -24,7 +25,7 @@ export class EventUpdatedListener extends Listener<EventUpdatedEvent> {
   }
 }
 
-/** The event is off: its listings stop being offered (domain/tickets.ts: cancelListingsOfEvent). */
+/** The event is off: its listings stop being offered and its passes are void (cancelListingsOfEvent, voidPassesOfEvent). */
 export class EventCancelledListener extends Listener<EventCancelledEvent> {
   readonly subject = Subjects.EventCancelled;
   readonly queueGroupName = queueGroup;
@@ -32,6 +33,7 @@ export class EventCancelledListener extends Listener<EventCancelledEvent> {
   async onMessage(data: EventCancelledEvent['data'], msg: ListenerMessage): Promise<void> {
     await recordEvent(data);
     await cancelListingsOfEvent(data.id);
+    await voidPassesOfEvent(data.id);
     msg.ack();
   }
 }

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { EventData, Subjects } from '@ticketing/common';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { orderCreatedData, testService, ticketState } from '../../test/app';
+import { orderCreatedData, testPassKeys, testService, ticketState } from '../../test/app';
 import { OrderCancelledListener } from './order-cancelled-listener';
 import { OrderCreatedListener } from './order-created-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
@@ -14,7 +14,7 @@ const { app, bus, published } = testService();
 beforeAll(async () => {
   await new OrderCreatedListener(bus).listen();
   await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus).listen();
+  await new PaymentCreatedListener(bus, testPassKeys()).listen();
 });
 beforeEach(() => bus.clear());
 
