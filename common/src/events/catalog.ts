@@ -205,7 +205,7 @@ const entries = {
   [Subjects.PassTransferred]: {
     description: "A pass's holder sent it to another user: the old code is void, the recipient holds a new pass for the seat",
     publisher: 'tickets',
-    subscribers: [],
+    subscribers: [{ service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the recipient a pass arrived (pass-received)' }],
     /** The recipient's new pass, the pass it replaces, who sent and who received it, the listing, the order and the event (if any). */
     data: z.object({ id, fromPassId: id, fromUserId: z.string().min(1), toUserId: z.string().min(1), ticketId: id, orderId: id, eventId: id.optional() }),
   },

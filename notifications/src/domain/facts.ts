@@ -83,6 +83,15 @@ export async function payoutPaid(data: EventData<Subjects.PayoutPaid>): Promise<
   });
 }
 
+/** pass:transferred — the recipient holds a new pass for the seat (`pass-received`), once per pass. */
+export async function passReceived(data: EventData<Subjects.PassTransferred>): Promise<void> {
+  await notify(data.toUserId, NotificationKind.PassReceived, data.id, {
+    orderId: data.orderId,
+    ticketId: data.ticketId,
+    title: await titleOf(data.ticketId),
+  });
+}
+
 /**
  * ticket:created/updated — stores the listing; one with seats available at an
  * all-in price within a watch's maximum alerts that watcher (`price-alert`),

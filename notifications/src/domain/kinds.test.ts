@@ -15,9 +15,9 @@ describe('the kinds table', () => {
     }
   });
 
-  it('says what the kinds still to come (passes, the waiting list) will tell', () => {
+  it('says what a received pass and a waiting-list offer tell', () => {
     expect(KINDS[NotificationKind.PassReceived].message(full)).toBe('A ticket for Summer Tour was transferred to you. It is in your passes.');
-    expect(KINDS[NotificationKind.PassReceived].link(full)).toBe('/passes?orderId=o1');
+    expect(KINDS[NotificationKind.PassReceived].link(full)).toBe('/passes');
     expect(KINDS[NotificationKind.WaitlistOffer].message(full)).toBe(
       '3 tickets for Summer Tour are held for you from the waiting list until Tue, 01 Jun 2027 19:30:00 GMT. Order them before the offer ends.',
     );

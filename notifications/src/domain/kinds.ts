@@ -73,7 +73,7 @@ export const KINDS: Record<NotificationKind, KindText> = {
   [NotificationKind.PassReceived]: {
     subject: () => 'You received a ticket',
     message: (f) => `A ticket${of(f.title)} was transferred to you. It is in your passes.`,
-    link: (f) => (f.orderId ? `/passes?orderId=${f.orderId}` : '/passes'),
+    link: () => '/passes',
   },
   [NotificationKind.PayoutPaid]: {
     subject: () => 'You were paid',

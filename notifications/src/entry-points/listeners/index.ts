@@ -1,5 +1,5 @@
 import { Event, EventBus, EventData, FeeSettings, Listener, ListenerMessage, Subjects } from '@ticketing/common';
-import { eventCancelled, listingChanged, orderCancelled, orderPaid, orderRefunded, payoutPaid } from '../../domain/facts';
+import { eventCancelled, listingChanged, orderCancelled, orderPaid, orderRefunded, passReceived, payoutPaid } from '../../domain/facts';
 import { addOrder, addUser, applyEvent } from '../../domain/replicas';
 import { queueGroup } from './queue-group';
 
@@ -46,6 +46,7 @@ export function handlersOf(fees: FeeSettings): { [S in Subjects]?: Handler<S> } 
     [Subjects.PaymentCreated]: (data, msg) => orderPaid(data, msg.deliveryCount),
     [Subjects.PaymentRefunded]: (data, msg) => orderRefunded(data, msg.deliveryCount),
     [Subjects.PayoutPaid]: (data) => payoutPaid(data),
+    [Subjects.PassTransferred]: (data) => passReceived(data),
   };
 }
 

@@ -112,6 +112,20 @@ describe('payout:paid', () => {
   });
 });
 
+describe('pass:transferred', () => {
+  it('tells the recipient a pass arrived, once however often it comes, and nobody else', async () => {
+    const listing = listingData();
+    await bus.deliver(Subjects.TicketCreated, listing);
+    const transfer = { id: newId(), fromPassId: newId(), fromUserId: newId(), toUserId: newId(), ticketId: listing.id, orderId: newId() };
+    await bus.deliver(Subjects.PassTransferred, transfer);
+    await bus.deliver(Subjects.PassTransferred, transfer, { id: 'another-envelope' });
+    expect(await inbox(transfer.toUserId)).toEqual([
+      { kind: 'pass-received', message: 'A ticket for Summer Tour floor was transferred to you. It is in your passes.', link: '/passes' },
+    ]);
+    expect(await inbox(transfer.fromUserId)).toEqual([]);
+  });
+});
+
 describe('user:created', () => {
   it('keeps the address, however often it comes', async () => {
     const user = { id: newId(), email: 'fan@example.com' };
