@@ -31,6 +31,8 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.EventUpdated]: eventExample(1, EventStatus.Scheduled),
   [Subjects.EventCancelled]: eventExample(2, EventStatus.Cancelled),
   [Subjects.UserCreated]: { id: id(8), email: 'fan@example.com' },
+  [Subjects.WaitlistOffered]: { id: id(9), userId: id(4), ticketId: id(1), quantity: 2, offerExpiresAt: '2026-12-01T14:10:00.000Z' },
+  [Subjects.WaitlistOfferEnded]: { id: id(9), ticketId: id(1), status: 'expired' },
 };
 
 describe('the event catalog', () => {

@@ -17,6 +17,8 @@ export type EventCreatedEvent = EventOf<Subjects.EventCreated>;
 export type EventUpdatedEvent = EventOf<Subjects.EventUpdated>;
 export type EventCancelledEvent = EventOf<Subjects.EventCancelled>;
 export type UserCreatedEvent = EventOf<Subjects.UserCreated>;
+export type WaitlistOfferedEvent = EventOf<Subjects.WaitlistOffered>;
+export type WaitlistOfferEndedEvent = EventOf<Subjects.WaitlistOfferEnded>;
 
 export type Event =
   | TicketCreatedEvent
@@ -29,7 +31,9 @@ export type Event =
   | EventCreatedEvent
   | EventUpdatedEvent
   | EventCancelledEvent
-  | UserCreatedEvent;
+  | UserCreatedEvent
+  | WaitlistOfferedEvent
+  | WaitlistOfferEndedEvent;
 
 /** The data an event of subject S carries. */
 export type EventData<S extends Subjects> = Extract<Event, { subject: S }>['data'];

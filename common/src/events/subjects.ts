@@ -10,6 +10,8 @@ export enum Subjects {
   EventUpdated = 'event:updated',
   EventCancelled = 'event:cancelled',
   UserCreated = 'user:created',
+  WaitlistOffered = 'waitlist:offered',
+  WaitlistOfferEnded = 'waitlist:offer-ended',
 }
 
 /** Durable names / queue groups: one per consuming service, shared by its replicas. */

@@ -3,6 +3,7 @@ import { EventCancelledListener, EventCreatedListener, EventUpdatedListener } fr
 import { OrderCancelledListener } from './order-cancelled-listener';
 import { OrderCreatedListener } from './order-created-listener';
 import { PaymentCreatedListener } from './payment-created-listener';
+import { WaitlistOfferedListener, WaitlistOfferEndedListener } from './waitlist-listeners';
 
 /** Every listener of the tickets service (checked against the event catalog by catalog.test.ts). */
 export const listenersOf = (bus: EventBus): Listener<Event>[] => [
@@ -12,6 +13,8 @@ export const listenersOf = (bus: EventBus): Listener<Event>[] => [
   new EventCreatedListener(bus),
   new EventUpdatedListener(bus),
   new EventCancelledListener(bus),
+  new WaitlistOfferedListener(bus),
+  new WaitlistOfferEndedListener(bus),
 ];
 
 export async function startListeners(bus: EventBus): Promise<void> {
