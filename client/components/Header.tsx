@@ -18,6 +18,7 @@ const signedInLinks = [
   { label: 'Sell Tickets', href: '/tickets/new' },
   { label: 'My Tickets', href: '/tickets/mine' },
   { label: 'My Orders', href: '/orders' },
+  { label: 'Waiting List', href: '/waitlist' },
   { label: 'Payouts', href: '/payouts' },
   { label: 'Sign Out', href: '/auth/signout' },
 ];
