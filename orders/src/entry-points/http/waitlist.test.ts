@@ -1,11 +1,12 @@
 // The waiting list (SPEC "Waiting list: sold out is not the end"): every
 // status and message of its routes, and offers made the moment seats come back.
 import request from 'supertest';
-import { EventCategory, EventStatus, SplitRule, Subjects } from '@ticketing/common';
+import { DEFAULT_FEES, EventCategory, EventStatus, SplitRule, Subjects } from '@ticketing/common';
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketAttrs } from '../../data/ticket';
 import { WaitlistEntry } from '../../data/waitlist';
 import { sweepWaitlist } from '../../domain/waitlist-sweep';
+import { placeOrder } from '../../domain/orders';
 import { waitlistSettings } from '../../domain/waitlist-offers';
 import { testApp, testBus, testHolds } from '../../test/app';
 import { EventCancelledListener, EventCreatedListener } from '../listeners/event-listeners';
@@ -240,6 +241,17 @@ describe('offers', () => {
     await sweepWaitlist(new Date(later.getTime() + (waitlistSettings.offerSeconds + 1) * 1000));
     expect((await entriesOf(second.cookie))[0].status).toBe('expired');
     expect((await Ticket.findById(ticketId))!.available).toBe(1);
+  });
+
+  it('refuses the offered seats to their buyer once the offer has passed, even before the sweep ends it', async () => {
+    const { ticketId, holders } = await soldOut();
+    const first = userCookie();
+    await join(ticketId, first.cookie).expect(201);
+    await cancel(holders[0]);
+    const later = new Date(Date.now() + (waitlistSettings.offerSeconds + 1) * 1000);
+    await expect(placeOrder({ ticketId, userId: first.id, quantity: 1, windowSeconds: 900, fees: DEFAULT_FEES, now: later })).rejects.toThrow('Ticket is already reserved');
+    expect((await entriesOf(first.cookie))[0].status).toBe('offered');
+    expect((await Ticket.findById(ticketId))!.offers).toHaveLength(1);
   });
 
   it('passes the seats of a buyer who leaves during the offer to the next in line', async () => {
