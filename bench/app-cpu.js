@@ -45,6 +45,8 @@ function child(variant) {
       MONGO_URI: 'mongodb://127.0.0.1:1/unused',
       REDIS_HOST: '127.0.0.1',
       REDIS_PORT: '1',
+      NATS_URL: 'nats://127.0.0.1:1',
+      NATS_CLUSTER_ID: 'unused',
     });
     if (variant.startsWith('auth-traced')) process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = process.env.APP_CPU_SINK;
     else process.env.OTEL_SDK_DISABLED = 'true';
@@ -57,7 +59,8 @@ function child(variant) {
     const { readConfig } = require(path.join(ROOT, 'auth/dist/config.js'));
     // currentuser touches neither Redis nor MongoDB: a client that never connects.
     const redis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    server = http.createServer(buildApp(readConfig(), new RateLimits(redis)));
+    // Nor the bus (only a signup publishes): readiness is not what is measured.
+    server = http.createServer(buildApp(readConfig(), new RateLimits(redis), { isConnected: () => true }));
   } else {
     // bench/floor.js serves the floors; run it in this process.
     process.argv = [process.argv[0], path.join(__dirname, 'floor.js'), String(PORT), variant];

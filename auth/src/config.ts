@@ -1,6 +1,6 @@
-import { httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
+import { busConfig, httpConfig, loadConfig, mongoConfig, rateLimitConfig, redisConfig, sessionConfig, z } from '@ticketing/common';
 
-export const configSchema = httpConfig.merge(mongoConfig).merge(sessionConfig).merge(redisConfig).merge(rateLimitConfig);
+export const configSchema = z.intersection(httpConfig.merge(mongoConfig).merge(sessionConfig).merge(redisConfig).merge(rateLimitConfig), busConfig);
 
 export type AuthConfig = z.infer<typeof configSchema>;
 

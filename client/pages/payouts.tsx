@@ -13,15 +13,25 @@ import { fetchData, withSession, type SessionProps } from '../lib/session';
 
 interface Props extends SessionProps {
   payouts: Payout[];
+  /** The seller's Connect account, when they set one up before (null: not yet, or it could not be read). */
+  accountId: string | null;
   loadError: RequestFailure | null;
 }
 
 export const getServerSideProps = withSession({ requireAuth: true }, async ({ client }) => {
-  const { data, failure } = await fetchData(client.get<Payout[]>('/api/payouts'));
-  return { payouts: Array.isArray(data) ? data : [], loadError: failure };
+  // A 404 for the account only means "not set up yet": the page then offers to set it up.
+  const [payouts, account] = await Promise.all([
+    fetchData(client.get<Payout[]>('/api/payouts')),
+    fetchData(client.get<{ accountId: string }>('/api/payouts/account')),
+  ]);
+  return {
+    payouts: Array.isArray(payouts.data) ? payouts.data : [],
+    accountId: typeof account.data?.accountId === 'string' ? account.data.accountId : null,
+    loadError: payouts.failure,
+  };
 });
 
-export default function PayoutsPage({ payouts, loadError }: Props) {
+export default function PayoutsPage({ payouts, accountId, loadError }: Props) {
   return (
     <>
       <Head>
@@ -32,7 +42,7 @@ export default function PayoutsPage({ payouts, loadError }: Props) {
         For every ticket you sell you get its price (the buyer&apos;s fee stays with Ticketing), sent to your bank
         account a few days after the event.
       </p>
-      <PayoutAccountSetup />
+      <PayoutAccountSetup accountId={accountId} />
       <h2>Your payouts</h2>
       <ErrorAlert errors={loadError?.errors} title="Could not load your payouts" />
       {!loadError && payouts.length === 0 && (
@@ -67,8 +77,11 @@ export default function PayoutsPage({ payouts, loadError }: Props) {
   );
 }
 
-/** Sets up (or finds again) the seller's payout account; Stripe's onboarding page collects the bank details. */
-function PayoutAccountSetup() {
+/**
+ * Sets up (or finds again) the seller's payout account; Stripe's onboarding page collects the bank details.
+ * An account set up before shows at once; its onboarding link is asked for on demand (links are single-use).
+ */
+function PayoutAccountSetup({ accountId }: { accountId: string | null }) {
   const [account, setAccount] = useState<PayoutAccount | null>(null);
   const { run, pending, errors } = useRequest();
   const setUp = () => void run((client) => client.post<PayoutAccount>('/api/payouts/account'), setAccount);
@@ -84,6 +97,17 @@ function PayoutAccountSetup() {
             Add your bank details with Stripe
           </a>
         </p>
+      </section>
+    );
+  }
+  if (accountId) {
+    return (
+      <section className="card payout-account" aria-label="Payout account">
+        <p className="success">Payouts are set up: your account is {accountId}.</p>
+        <ErrorAlert errors={errors} title="Could not reach Stripe" />
+        <button type="button" className="btn btn-primary" onClick={setUp} disabled={pending} aria-busy={pending || undefined}>
+          Update your bank details with Stripe
+        </button>
       </section>
     );
   }

@@ -594,11 +594,9 @@ describe.each(VARIANTS.map((v) => [v.label, v] as [string, Variant]))('%s', (_la
         }
         // the shared limits (sign-in throttling, per-user limits, hold counts)
         if (['auth', 'orders', 'payments'].includes(svc)) expect([env.REDIS_HOST, env.REDIS_PORT]).toEqual(['limits-redis-srv', '6379']);
-        if (svc !== 'auth') {
-          expect(env.NATS_URL).toBe('nats://nats-srv:4222');
-          expect(env.NATS_CLUSTER_ID).toBe('ticketing');
-          expect(c.env.find((e: any) => e.name === 'NATS_CLIENT_ID').valueFrom.fieldRef.fieldPath).toBe('metadata.name');
-        }
+        expect(env.NATS_URL).toBe('nats://nats-srv:4222');
+        expect(env.NATS_CLUSTER_ID).toBe('ticketing');
+        expect(c.env.find((e: any) => e.name === 'NATS_CLIENT_ID').valueFrom.fieldRef.fieldPath).toBe('metadata.name');
       }
     });
   });

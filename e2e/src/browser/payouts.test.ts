@@ -130,6 +130,15 @@ describe(`payouts and refunds in the browser (${EVENT_BUS})`, () => {
       expect(await onboarding.getAttribute('href')).toMatch(/^https?:\/\//);
       expect(await seller.button('Set up payouts').count()).toBe(0);
       await check(seller, 'set-up');
+
+      // After a reload the page remembers the account and asks Stripe for a fresh link only on demand.
+      await seller.goto('/payouts');
+      await seller.page.getByText('Payouts are set up').waitFor();
+      expect(await seller.button('Set up payouts').count()).toBe(0);
+      await seller.button('Update your bank details with Stripe').click();
+      const fresh = seller.page.getByRole('link', { name: 'Add your bank details with Stripe' });
+      await fresh.waitFor();
+      expect(await fresh.getAttribute('href')).toMatch(/^https?:\/\//);
     }),
   );
 

@@ -1,6 +1,7 @@
 // Telemetry of the whole system, started as `npm start` starts it (with
-// Zipkin): one order's trace crosses orders, tickets, payments and expiration
-// through the event bus, and once paid (a request of its own, whose trace
+// Zipkin): a signup's user:created leaves auth in the signup's trace; one
+// order's trace crosses orders, tickets, payments and expiration through the
+// event bus, and once paid (a request of its own, whose trace
 // names the order's) it goes on through payment:created to orders and
 // tickets; no
 // session token or card token is in any span; every service answers
@@ -43,6 +44,20 @@ describe(`telemetry of the whole system (${eventBus})`, () => {
     const jwt = JSON.parse(Buffer.from(cookie, 'base64').toString('utf8')).jwt as string;
     return [cookie, jwt, jwt.split('.')[1], user.password];
   };
+
+  it('a signup publishes user:created: auth stages it with the user and the broker takes it, in the signup\'s trace', async () => {
+    const fan = new User(origin, `fan-${stamp}@example.com`);
+    const res = await fan.signUp();
+    expect(res.status).toBe(201);
+    const traceId = traceIdOf(res.headers);
+    const spans = await waitForTrace(zipkin, traceId, (s) => hasSpan(s, 'auth', 'send user:created'));
+    print(`[telemetry] signup trace ${traceId}: ${summarize(spans).lines.join(' · ')}`);
+    const create = spans.find((s) => s.localEndpoint?.serviceName === 'auth' && s.name === 'create user:created')!;
+    const sends = spans.filter((s) => s.localEndpoint?.serviceName === 'auth' && s.name === 'send user:created');
+    expect(sends).toHaveLength(1);
+    expect(sends[0].parentId).toBe(create.id);
+    for (const secret of secretsOf(fan)) expect(JSON.stringify(spans)).not.toContain(secret);
+  });
 
   it('one order reads as one trace: POST /api/orders → order:created → tickets, payments, expiration → ticket:updated → orders', async () => {
     const sellerUser = seller();
@@ -157,6 +172,8 @@ describe(`telemetry of the whole system (${eventBus})`, () => {
     expect(metrics.tickets).toMatch(/^outbox_oldest_entry_age_seconds\{collection="tickets"\} 0/m);
     expect(metrics.tickets).toMatch(/^event_apply_lag_seconds_count\{subject="order:created",queue_group="tickets-service"\} 1/m);
     expect(metrics.payments).toMatch(/^events_published_total\{subject="payment:created"\} 1/m);
+    // The fan, the seller and the buyer signed up (this run's own databases: no earlier users).
+    expect(metrics.auth).toMatch(/^events_published_total\{subject="user:created"\} 3$/m);
     expect(metrics.expiration).toMatch(/^job_queue_depth\{queue="order:expiration",state="delayed"\} 1/m);
     for (const name of ['events_redelivered_total', 'events_given_up_total', 'job_lateness_seconds']) expect(metrics.expiration).toContain(`# TYPE ${name} `);
 

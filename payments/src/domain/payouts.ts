@@ -74,6 +74,12 @@ export async function openSellerAccount(stripe: Stripe, userId: string, returnUr
   return { created, accountId: stored.accountId, onboardingUrl: link.url };
 }
 
+/** GET /api/payouts/account: the caller's account id, or null before they set one up (no Stripe call: a link is made on POST). */
+export async function sellerAccountOf(userId: string): Promise<string | null> {
+  const stored = await SellerAccount.findById(userId).lean();
+  return stored?.accountId ?? null;
+}
+
 /** GET /api/payouts: the seller's payouts, newest first. */
 export function payoutsOfSeller(sellerId: string): Promise<PayoutDoc[]> {
   return Payout.find({ sellerId }).sort({ createdAt: -1, _id: -1 }).exec();

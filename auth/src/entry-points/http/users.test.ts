@@ -1,13 +1,13 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { Express } from 'express';
-import { JWT_AUDIENCE, JWT_ISSUER, SessionKeys } from '@ticketing/common';
+import { JWT_AUDIENCE, JWT_ISSUER, SessionKeys, Subjects } from '@ticketing/common';
 import { TEST_JWT_KEY, useTestDatabase, useTestRedis } from '@ticketing/common/testing';
 import { scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { User } from '../../data/user';
 import { Password } from '../../domain/password';
-import { testApp } from '../../test/app';
+import { testApp, testService } from '../../test/app';
 
 useTestDatabase();
 const redis = useTestRedis();
@@ -140,6 +140,35 @@ describe('POST /api/users/signup', () => {
       .send('{"email": ')
       .expect(400);
     expect(res.body).toEqual({ errors: [{ message: 'Request body is not valid JSON' }] });
+  });
+});
+
+describe('user:created', () => {
+  it('is staged once by a signup, with the new user\'s id and email as stored', async () => {
+    const { app: service, published } = testService(redis);
+    const res = await request(service).post('/api/users/signup').send({ email: 'New.Fan@Example.com', password: PASSWORD }).expect(201);
+    expect(await published(Subjects.UserCreated)).toEqual([{ id: res.body.id, email: 'new.fan@example.com' }]);
+    // Published: nothing is left staged on the user.
+    expect(await User.countDocuments({ outboxPending: true })).toBe(0);
+  });
+
+  it('is never staged for a refused signup: bad email, weak password, an email in use, the losers of a race', async () => {
+    const { app: service, published } = testService(redis);
+    const signupTo = (email: string, password = PASSWORD) => request(service).post('/api/users/signup').send({ email, password });
+    await signupTo('not-an-email').expect(400);
+    await signupTo('weak@test.com', 'password').expect(400);
+    expect(await published(Subjects.UserCreated)).toEqual([]);
+
+    const first = await signupTo('taken@test.com').expect(201);
+    await signupTo('TAKEN@test.com').expect(400);
+    const race = await Promise.all(Array.from({ length: 6 }, () => signupTo('race@test.com')));
+    const winner = race.find((r) => r.status === 201)!;
+    expect(race.filter((r) => r.status === 201)).toHaveLength(1);
+    // Two records: the relay keeps order within one record only.
+    expect((await published(Subjects.UserCreated)).sort((a, b) => a.email.localeCompare(b.email))).toEqual([
+      { id: winner.body.id, email: 'race@test.com' },
+      { id: first.body.id, email: 'taken@test.com' },
+    ]);
   });
 });
 

@@ -22,6 +22,36 @@ const openAccount = (cookie?: string[]) => {
 const accountCreations = () => http.to('POST', '/v1/accounts');
 const links = () => http.to('POST', '/v1/account_links');
 
+describe('GET /api/payouts/account', () => {
+  const readAccount = (cookie?: string[]) => {
+    const req = request(app).get('/api/payouts/account');
+    if (cookie) req.set('Cookie', cookie);
+    return req.send();
+  };
+
+  it('answers 401 without a session', async () => {
+    expect((await readAccount()).status).toBe(401);
+  });
+
+  it('answers 404 before the seller sets up payouts, then the account POST made, without calling Stripe', async () => {
+    const cookie = signin({ id: newId() });
+    const before = await readAccount(cookie);
+    expect(before.status).toBe(404);
+    expect(before.body).toEqual({ errors: [{ message: 'Not Found' }] });
+    const opened = await openAccount(cookie);
+    http.reset();
+    const after = await readAccount(cookie);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual({ accountId: opened.body.accountId });
+    expect(http.requests).toHaveLength(0);
+  });
+
+  it("does not show another seller's account", async () => {
+    await openAccount(signin({ id: newId() }));
+    expect((await readAccount(signin({ id: newId() }))).status).toBe(404);
+  });
+});
+
 describe('POST /api/payouts/account', () => {
   it('answers 401 without a session', async () => {
     const res = await openAccount();
