@@ -61,7 +61,7 @@ const SCENARIOS = {
   'list-event@10k': 'GET /api/tickets?eventId=…&sort=price: one event\'s 200 listings among 10,000, cheapest first, beside the same query on the driver',
   'show@10k': 'GET /api/tickets/:id with 10,000 tickets stored, beside findOne by _id on the driver',
   'cancel-event': 'the buyer guarantee: an event with 12, then 200 paid orders (BENCH_CANCEL_ORDERS) is cancelled; time from the cancel’s 200 to every payment refunded (stripeRefundId) and every order refunded',
-  waitlist: 'the waiting list: 200 buyers (BENCH_WAITLIST_BUYERS) wait for one seat each of 5 listings of 20 held seats; 100 seats come back in bursts of 20 (one listing's 2 orders of 10 cancelled at once, every second): offers/s and the time from a cancel to each of its offers (p50/p99)',
+  waitlist: 'the waiting list: 200 buyers (BENCH_WAITLIST_BUYERS) wait for one seat each of 5 listings of 20 held seats; 100 seats come back in bursts of 20 (the 2 orders of 10 of one listing cancelled at once, every second): offers/s and the time from a cancel to each of its offers (p50/p99)',
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
 };

@@ -255,11 +255,11 @@ export async function takeOfferedSeats(ticketId: Id, entryId: Id, orderId: mongo
 }
 
 /** Offers made before `cutoff`: each listing's id and the entry its seats are offered to. */
-export async function offersMadeBefore(cutoff: Date): Promise<Array<{ ticketId: mongoose.Types.ObjectId; entryId: mongoose.Types.ObjectId }>> {
+export async function offersMadeBefore(cutoff: Date): Promise<Array<{ ticketId: mongoose.Types.ObjectId; entryId: mongoose.Types.ObjectId; offeredAt: Date }>> {
   const tickets = await Ticket.find({ 'offers.offeredAt': { $lt: cutoff } }, { offers: 1 })
     .lean<Array<{ _id: mongoose.Types.ObjectId; offers: Offer[] }>>()
     .exec();
-  return tickets.flatMap((t) => t.offers.filter((o) => o.offeredAt < cutoff).map((o) => ({ ticketId: t._id, entryId: o.entryId })));
+  return tickets.flatMap((t) => t.offers.filter((o) => o.offeredAt < cutoff).map((o) => ({ ticketId: t._id, entryId: o.entryId, offeredAt: o.offeredAt })));
 }
 
 /** Holds not final yet that were taken before `cutoff`: each listing's id and the order holding seats there. */

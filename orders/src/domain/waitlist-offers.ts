@@ -47,7 +47,7 @@ async function serveOnce(ticketId: Id, now: Date): Promise<{ offered: number; wi
   return { offered, withdrawn: false };
 }
 
-type OfferOutcome = 'offered' | 'no-seats' | 'withdrawn' | 'gone';
+export type OfferOutcome = 'offered' | 'no-seats' | 'withdrawn' | 'gone';
 
 /**
  * Offers the entry its seats: first the listing (seats taken for the entry,
@@ -57,7 +57,7 @@ type OfferOutcome = 'offered' | 'no-seats' | 'withdrawn' | 'gone';
  * of a waiting entry: the next serve finds the offer there and writes the
  * entry; the sweep withdraws it if nobody does.
  */
-async function offerTo(entry: WaitlistEntryDoc, now: Date): Promise<OfferOutcome> {
+export async function offerTo(entry: WaitlistEntryDoc, now: Date): Promise<OfferOutcome> {
   const taken = await offerSeats(entry.ticketId, entry._id, entry.quantity, now);
   if (!taken && !(await offerOf(entry.ticketId, entry._id))) return 'no-seats';
   const offerExpiresAt = new Date(now.getTime() + waitlistSettings.offerSeconds * 1000);
