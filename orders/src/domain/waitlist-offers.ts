@@ -54,8 +54,8 @@ export type OfferOutcome = 'offered' | 'no-seats' | 'withdrawn' | 'gone';
  * once), then the entry, waiting → offered with waitlist:offered staged in
  * the same write. If the entry is no longer waiting (its buyer left) the
  * seats are withdrawn again. A crash between the two writes leaves an offer
- * of a waiting entry: the next serve finds the offer there and writes the
- * entry; the sweep withdraws it if nobody does.
+ * of a waiting entry: the next serve, or the sweep, finds the offer there
+ * and writes the entry.
  */
 export async function offerTo(entry: WaitlistEntryDoc, now: Date): Promise<OfferOutcome> {
   const taken = await offerSeats(entry.ticketId, entry._id, entry.quantity, now);
