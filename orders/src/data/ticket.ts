@@ -210,9 +210,17 @@ export async function markSeatsSold(ticketId: Id, orderId: Id): Promise<void> {
  * if this entry has no offer here yet, so two servers of one listing never
  * offer it twice. Null when it did not match.
  */
-export function offerSeats(ticketId: Id, entryId: mongoose.Types.ObjectId, quantity: number, now: Date): Promise<TicketDoc | null> {
+export function offerSeats(
+  ticketId: Id,
+  entryId: mongoose.Types.ObjectId,
+  quantity: number,
+  now: Date,
+  /** When given: only while exactly this many seats are free (what earlier entries were found not to fit). */
+  whileAvailable?: number,
+): Promise<TicketDoc | null> {
+  const exact = whileAvailable === undefined ? {} : { available: whileAvailable };
   return Ticket.findOneAndUpdate(
-    { _id: ticketId, cancelled: { $ne: true }, 'offers.entryId': { $ne: entryId }, ...seatsTakeable(quantity) },
+    { _id: ticketId, cancelled: { $ne: true }, 'offers.entryId': { $ne: entryId }, ...exact, ...seatsTakeable(quantity) },
     { $inc: { available: -quantity }, $push: { offers: { entryId, quantity, offeredAt: now } } },
     { new: true },
   ).exec();

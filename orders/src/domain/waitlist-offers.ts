@@ -34,15 +34,30 @@ export async function serveWaitlist(ticketId: Id, now = new Date()): Promise<num
   return offered;
 }
 
+/**
+ * One pass down the line. Once an entry has been skipped (the free seats did
+ * not fit it), a later entry is offered seats only while exactly as many are
+ * free as the skipped ones were found not to fit; seats coming back
+ * meanwhile start the pass again from the head, so nobody is served before
+ * an earlier entry the seats now fit.
+ */
 async function serveOnce(ticketId: Id, now: Date): Promise<{ offered: number; withdrawn: boolean }> {
   let offered = 0;
+  let skippedAt: number | undefined;
   for (const entry of await waitingEntriesOf(ticketId)) {
     const ticket = await Ticket.findById(ticketId, { available: 1, split: 1, cancelled: 1 }).lean<TicketDoc>();
     if (!ticket || ticket.cancelled || ticket.available <= 0) break;
-    if (!seatsFit(ticket, entry.quantity)) continue;
-    const outcome = await offerTo(entry, now);
-    if (outcome === 'offered') offered += 1;
-    if (outcome === 'withdrawn') return { offered, withdrawn: true };
+    if (skippedAt !== undefined && ticket.available > skippedAt) return { offered, withdrawn: true };
+    if (!seatsFit(ticket, entry.quantity)) {
+      skippedAt = ticket.available;
+      continue;
+    }
+    const outcome = await offerTo(entry, now, skippedAt === undefined ? undefined : ticket.available);
+    if (outcome === 'offered') {
+      offered += 1;
+      if (skippedAt !== undefined) skippedAt = ticket.available - entry.quantity;
+    }
+    if (outcome === 'withdrawn' || (outcome === 'no-seats' && skippedAt !== undefined)) return { offered, withdrawn: true };
   }
   return { offered, withdrawn: false };
 }
@@ -57,8 +72,8 @@ export type OfferOutcome = 'offered' | 'no-seats' | 'withdrawn' | 'gone';
  * of a waiting entry: the next serve, or the sweep, finds the offer there
  * and writes the entry.
  */
-export async function offerTo(entry: WaitlistEntryDoc, now: Date): Promise<OfferOutcome> {
-  const taken = await offerSeats(entry.ticketId, entry._id, entry.quantity, now);
+export async function offerTo(entry: WaitlistEntryDoc, now: Date, whileAvailable?: number): Promise<OfferOutcome> {
+  const taken = await offerSeats(entry.ticketId, entry._id, entry.quantity, now, whileAvailable);
   if (!taken && !(await offerOf(entry.ticketId, entry._id))) return 'no-seats';
   const offerExpiresAt = new Date(now.getTime() + waitlistSettings.offerSeconds * 1000);
   entry.set({ status: WaitlistStatus.Offered, offerExpiresAt });
