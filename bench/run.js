@@ -62,6 +62,7 @@ const SCENARIOS = {
   'show@10k': 'GET /api/tickets/:id with 10,000 tickets stored, beside findOne by _id on the driver',
   scan: 'the gate: one organizer scanning 1,000 distinct passes (BENCH_SCAN_PASSES; 50 paid orders of 20 seats), 20 at a time: scans/s, p50/p99, and the time from each payment to its 20 passes',
   'cancel-event': 'the buyer guarantee: an event with 12, then 200 paid orders (BENCH_CANCEL_ORDERS) is cancelled; time from the cancel’s 200 to every payment refunded (stripeRefundId) and every order refunded',
+  waitlist: 'the waiting list: 200 buyers (BENCH_WAITLIST_BUYERS) wait for one seat each of 5 listings of 20 held seats; 100 seats come back in bursts of 20 (the 2 orders of 10 of one listing cancelled at once, every second): offers/s and the time from a cancel to each of its offers (p50/p99)',
   'db-floor': 'the database alone: insertOne, findOne by _id',
   restart: 'a second start of the system to ready',
 };
@@ -743,6 +744,7 @@ async function main() {
         R.cancelEvent.push(await cancelEventScenario({ api, log, ordersDb, paymentsDb, seller, buyer, ObjectId, orders: n }));
       }
     }
+    if (want('waitlist')) R.waitlist = await waitlistScenario({ api, log, ordersDb, seller, ObjectId });
     // --------------------------------------------------- event scenarios --
     const replica = ordersDb.collection('tickets');
     /** ticket created (its 201) → the ticket is in orders' replica (orders accepts an order for it). */
@@ -1322,6 +1324,72 @@ async function scanScenario({ api, log, sys, database, ordersDb, ticketsDb, sell
   };
   log(`scan: ${JSON.stringify(r)}`);
   return r;
+}
+
+/**
+ * The waiting list, timed (docs/waitlist.md): 5 listings of 20 seats (the
+ * most one listing has), each held by 2 orders of 10; `buyers` users join
+ * the lists for one seat each, spread evenly (200: 40 per listing); then one
+ * listing's two orders are cancelled at once every second: 100 seats back in
+ * bursts of 20. Each offer's time is read from its entry (`offerExpiresAt` −
+ * WAITLIST_OFFER_SECONDS): from its burst's cancel requests to each offer,
+ * p50/p99; offers/s from the first cancel to the last offer.
+ */
+async function waitlistScenario({ api, log, ordersDb, seller, ObjectId }) {
+  const buyers = Number(process.env.BENCH_WAITLIST_BUYERS || 200);
+  const offerSeconds = Number(process.env.WAITLIST_OFFER_SECONDS || 600);
+  const LISTINGS = 5;
+  log(`waitlist: ${buyers} buyers wait for ${LISTINGS} listings of 20 held seats; one listing's seats come back every second ...`);
+  const listings = await inBatches(LISTINGS, LISTINGS, (i) => api.createTicket(seller, `waitlist ${i} ${Date.now()}`, 25, { quantity: 20 }));
+  await waitForIds(ordersDb.collection('tickets'), listings.map((l) => new ObjectId(l.id)), 60000, log);
+  const holder = await api.signup(`wl-holder-${Date.now()}@bench.dev`);
+  const holds = await inBatches(LISTINGS * 2, 10, async (i) => {
+    const r = await api.call('POST', '/api/orders', { cookie: holder.cookie, body: { ticketId: listings[i % LISTINGS].id, quantity: 10 } });
+    if (r.status !== 201) throw new Error(`hold: ${r.status} ${JSON.stringify(r.body)}`);
+    return { listing: i % LISTINGS, orderId: r.body.id };
+  });
+  const waiters = await inBatches(buyers, 10, (i) => api.signup(`wl-waiter${i}-${Date.now()}@bench.dev`));
+  await inBatches(buyers, 10, async (i) => {
+    const r = await api.call('POST', '/api/waitlist', { cookie: waiters[i].cookie, body: { ticketId: listings[i % LISTINGS].id, quantity: 1 } });
+    if (r.status !== 201) throw new Error(`join: ${r.status} ${JSON.stringify(r.body)}`);
+  });
+  const entries = ordersDb.collection('waitlistentries');
+  const bursts = [];
+  let errors = 0;
+  for (let l = 0; l < LISTINGS; l += 1) {
+    const at = Date.now();
+    const answers = await Promise.all(holds.filter((h) => h.listing === l).map((h) => api.call('DELETE', `/api/orders/${h.orderId}`, { cookie: holder.cookie })));
+    errors += answers.filter((a) => a.status !== 204).length;
+    bursts.push({ ticketId: new ObjectId(listings[l].id), at });
+    await sleep(1000);
+  }
+  const offeredOf = (b) => entries.find({ ticketId: b.ticketId, offerExpiresAt: { $exists: true } }).toArray();
+  await waitFor(async () => (await Promise.all(bursts.map(offeredOf))).every((es) => es.length >= 20), 60000);
+  const latencies = [];
+  const times = [];
+  for (const b of bursts) {
+    for (const e of await offeredOf(b)) {
+      const t = e.offerExpiresAt.getTime() - offerSeconds * 1000;
+      times.push(t);
+      latencies.push(t - b.at);
+    }
+  }
+  const r = {
+    buyers,
+    seatsBack: LISTINGS * 20,
+    offers: times.length,
+    offersPerSecond: round(times.length / Math.max(0.001, (Math.max(...times) - bursts[0].at) / 1000), 1),
+    cancelToOffer: summary(latencies),
+    stillWaiting: await entries.countDocuments({ ticketId: { $in: bursts.map((b) => b.ticketId) }, status: 'waiting' }),
+    errors,
+  };
+  log(`waitlist: ${JSON.stringify(r)}`);
+  return r;
+}
+
+async function waitFor(done, timeoutMs) {
+  for (const giveUpAt = performance.now() + timeoutMs; performance.now() < giveUpAt; await sleep(50)) if (await done()) return true;
+  return false;
 }
 
 async function waitQuiet(mongo, eventBus, ports, timeoutMs, log) {

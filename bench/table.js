@@ -117,6 +117,13 @@ function markdown(run) {
     lines.push('|---|---:|---:|---:|');
     for (const c of R.cancelEvent) lines.push(`| buyer guarantee | ${fmt(c.orders)} | ${fmt(c.refundedMs)} | ${fmt(c.ordersRefundedMs)} |`);
   }
+  if (R.waitlist) {
+    const w = R.waitlist;
+    lines.push('');
+    lines.push('| Waiting list | buyers waiting | seats back (bursts of 20) | offers | offers/s | cancel → offer p50 / p99 ms | still waiting | errors |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(`| 5 listings × 20 seats | ${fmt(w.buyers)} | ${fmt(w.seatsBack)} | ${fmt(w.offers)} | ${fmt(w.offersPerSecond, 1)} | ${fmt(w.cancelToOffer.p50, 1)} / ${fmt(w.cancelToOffer.p99, 1)} | ${fmt(w.stillWaiting)} | ${w.errors} |`);
+  }
   if (R.sustained && R.sustained.length) {
     lines.push('');
     lines.push('| Sustained writes (closed loop) | seconds | writes/s | PUT p50 / p99 ms | failed | events published/s | outbox backlog max / final | probe lag p50 / p99 ms (n, lost) |');

@@ -137,3 +137,17 @@ export interface Pass {
   code: string;
   status: PassStatus;
 }
+
+export type WaitlistStatus = 'waiting' | 'offered' | 'expired' | 'done' | 'left' | (string & {});
+
+/** A place on a sold-out listing's waiting list: GET /api/waitlist. */
+export interface WaitlistEntry {
+  id: string;
+  ticketId: string;
+  quantity: number;
+  status: WaitlistStatus;
+  /** While waiting: its 1-based place in the listing's line. */
+  position?: number;
+  /** Once offered: until when the seats are held for this buyer alone. */
+  offerExpiresAt?: string;
+}

@@ -20,6 +20,7 @@ const signedInLinks = [
   { label: 'My Tickets', href: '/tickets/mine' },
   { label: 'My Orders', href: '/orders' },
   { label: 'My Passes', href: '/passes' },
+  { label: 'Waiting List', href: '/waitlist' },
   { label: 'Payouts', href: '/payouts' },
   { label: 'Sign Out', href: '/auth/signout' },
 ];

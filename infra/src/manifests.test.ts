@@ -49,6 +49,7 @@ const ROUTES: Array<[string, string]> = [
   ['/api/users/?(.*)', 'auth-srv'],
   ['/api/tickets/?(.*)', 'tickets-srv'],
   ['/api/orders/?(.*)', 'orders-srv'],
+  ['/api/waitlist/?(.*)', 'orders-srv'],
   ['/api/payments/?(.*)', 'payments-srv'],
   ['/api/payouts/?(.*)', 'payments-srv'],
   ['/api/events/?(.*)', 'events-srv'],

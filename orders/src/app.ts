@@ -4,6 +4,7 @@ import { deleteOrderRouter } from './entry-points/http/delete';
 import { listOrdersRouter } from './entry-points/http/list';
 import { newOrderRouter } from './entry-points/http/new';
 import { showOrderRouter } from './entry-points/http/show';
+import { waitlistRouter } from './entry-points/http/waitlist';
 import { HoldLimit, HoldLimitSettings } from './domain/hold-limit';
 
 export type OrdersAppConfig = SessionConfig &
@@ -32,6 +33,7 @@ export const buildApp = (config: OrdersAppConfig, bus: EventBus, { limits, holds
       newOrderRouter({ windowSeconds: config.EXPIRATION_WINDOW_SECONDS, holds, fees: config.fees }),
       showOrderRouter,
       deleteOrderRouter(holds),
+      waitlistRouter,
     ],
     readiness: { mongo: isMongoConnected, bus: () => bus.isConnected(), ...(outbox ? { outbox } : {}) },
     session: { jwtKey: config.JWT_KEY, jwtKeys: config.JWT_KEYS, secureCookie: config.COOKIE_SECURE, ttlSeconds: config.JWT_TTL_SECONDS },

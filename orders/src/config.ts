@@ -14,6 +14,10 @@ export const ordersConfig = z.object({
   LAPSED_HOLDS_BEFORE_WAIT: z.coerce.number().int().positive().default(5),
   LAPSED_HOLDS_WINDOW_SECONDS: z.coerce.number().int().positive().default(86400),
   LAPSED_HOLDS_WAIT_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** How long an offer to a waiting buyer holds its seats for them alone (docs/waitlist.md). */
+  WAITLIST_OFFER_SECONDS: z.coerce.number().int().positive().default(600),
+  /** How often the waiting-list sweep ends offers whose time passed (and repairs what a crash left half done). */
+  WAITLIST_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
 });
 
 export const configSchema = z.intersection(

@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/router';
 import { useState } from 'react';
 import type { RequestFailure } from '../../api/errors';
-import type { CurrentUser, LiveEvent, Order, Ticket } from '../../api/types';
+import type { CurrentUser, LiveEvent, Order, Ticket, WaitlistEntry } from '../../api/types';
 import AllInPrice from '../../components/AllInPrice';
 import ErrorAlert from '../../components/ErrorAlert';
 import LocalTime from '../../components/LocalTime';
@@ -22,6 +22,7 @@ import {
   type Listing,
 } from '../../lib/marketplace';
 import { signinUrl } from '../../lib/redirect';
+import { waitlistQuantities } from '../../lib/waitlist';
 import { fetchData, withSession, type SessionProps } from '../../lib/session';
 
 interface Props extends SessionProps {
@@ -241,6 +242,55 @@ function PurchasePanel({ ticketId, listing, reserved, currentUser }: PurchasePro
         Purchase
       </button>
       {!currentUser && <p className="muted">You will be asked to sign in first.</p>}
+      {quantities.length === 0 && <WaitlistJoin ticketId={ticketId} listing={listing} currentUser={currentUser} />}
+    </div>
+  );
+}
+
+/** Sold out: wait in line for a quantity; seats that come back are offered in join order (docs/waitlist.md). */
+function WaitlistJoin({ ticketId, listing, currentUser }: { ticketId: string; listing: Listing; currentUser: CurrentUser | null }) {
+  const router = useRouter();
+  const { run, pending, errors } = useRequest();
+  const quantities = waitlistQuantities(listing.split, listing.quantity);
+  const [chosen, setChosen] = useState(String(quantities[0] ?? 1));
+
+  const join = () => {
+    if (!currentUser) {
+      void router.push(signinUrl(`/tickets/${ticketId}`));
+      return;
+    }
+    void run(
+      (client) => client.post<WaitlistEntry>('/api/waitlist', { ticketId, quantity: Number(chosen) }),
+      () => router.push('/waitlist'),
+    );
+  };
+
+  return (
+    <div className="waitlist-join">
+      <h2>Sold out? Wait in line</h2>
+      <p className="muted">
+        When seats come back they are offered to the waiting list in the order people joined, and held for you alone for
+        a few minutes.
+      </p>
+      {quantities.length > 1 && (
+        <SelectField
+          idPrefix="waitlist"
+          name="quantity"
+          label="Tickets wanted"
+          options={quantities.map((n) => ({ value: String(n), label: String(n) }))}
+          value={chosen}
+          onChange={(e) => setChosen(e.target.value)}
+        />
+      )}
+      {listing.allInPrice !== null && (
+        <p className="purchase-total">
+          <strong className="price">{formatPrice(listing.allInPrice)}</strong> each, incl. fees
+        </p>
+      )}
+      <ErrorAlert errors={errors} />
+      <button type="button" className="btn btn-primary" onClick={join} disabled={pending} aria-busy={pending || undefined}>
+        Join the waiting list
+      </button>
     </div>
   );
 }

@@ -33,6 +33,8 @@ const examples: { [S in Subjects]: unknown } = {
   [Subjects.UserCreated]: { id: id(8), email: 'fan@example.com' },
   [Subjects.PayoutPaid]: { id: id(9), sellerId: id(2), orderId: id(3), amount: 4000 },
   [Subjects.PassTransferred]: { id: id(9), fromPassId: id(10), fromUserId: id(4), toUserId: id(8), ticketId: id(1), orderId: id(3) },
+  [Subjects.WaitlistOffered]: { id: id(9), userId: id(4), ticketId: id(1), quantity: 2, offerExpiresAt: '2026-12-01T14:10:00.000Z' },
+  [Subjects.WaitlistOfferEnded]: { id: id(9), ticketId: id(1), status: 'expired' },
 };
 
 describe('the event catalog', () => {

@@ -209,6 +209,22 @@ const entries = {
     /** The recipient's new pass, the pass it replaces, who sent and who received it, the listing, the order and the event (if any). */
     data: z.object({ id, fromPassId: id, fromUserId: z.string().min(1), toUserId: z.string().min(1), ticketId: id, orderId: id, eventId: id.optional() }),
   },
+  [Subjects.WaitlistOffered]: {
+    description: 'Seats came back and were offered to a waiting buyer alone until offerExpiresAt (docs/waitlist.md)',
+    publisher: 'orders',
+    subscribers: [
+      { service: 'tickets', queueGroup: QueueGroups.Tickets, does: 'holds the offered seats under the entry id, out of available' },
+      { service: 'notifications', queueGroup: QueueGroups.Notifications, does: 'tells the buyer seats are held for them (waitlist-offer)' },
+    ],
+    /** The waiting-list entry, its buyer, the listing, the seats offered and when the offer ends. */
+    data: z.object({ id, userId: z.string().min(1), ticketId: id, quantity: seats, offerExpiresAt: z.string().datetime({ offset: true }) }),
+  },
+  [Subjects.WaitlistOfferEnded]: {
+    description: 'An offer ended: ordered by its buyer (done), its time passed (expired) or its buyer left (left)',
+    publisher: 'orders',
+    subscribers: [{ service: 'tickets', queueGroup: QueueGroups.Tickets, does: "releases the offer's held seats (an order holds them anew with order:created)" }],
+    data: z.object({ id, ticketId: id, status: z.enum(['done', 'expired', 'left']) }),
+  },
 } satisfies Record<Subjects, CatalogEntry>;
 
 export const eventCatalog: { readonly [S in Subjects]: CatalogEntry<(typeof entries)[S]['data']> } = entries as never;

@@ -19,6 +19,8 @@ export type EventCancelledEvent = EventOf<Subjects.EventCancelled>;
 export type UserCreatedEvent = EventOf<Subjects.UserCreated>;
 export type PayoutPaidEvent = EventOf<Subjects.PayoutPaid>;
 export type PassTransferredEvent = EventOf<Subjects.PassTransferred>;
+export type WaitlistOfferedEvent = EventOf<Subjects.WaitlistOffered>;
+export type WaitlistOfferEndedEvent = EventOf<Subjects.WaitlistOfferEnded>;
 
 export type Event =
   | TicketCreatedEvent
@@ -33,7 +35,9 @@ export type Event =
   | EventCancelledEvent
   | UserCreatedEvent
   | PayoutPaidEvent
-  | PassTransferredEvent;
+  | PassTransferredEvent
+  | WaitlistOfferedEvent
+  | WaitlistOfferEndedEvent;
 
 /** The data an event of subject S carries. */
 export type EventData<S extends Subjects> = Extract<Event, { subject: S }>['data'];

@@ -12,6 +12,8 @@ export enum Subjects {
   UserCreated = 'user:created',
   PayoutPaid = 'payout:paid',
   PassTransferred = 'pass:transferred',
+  WaitlistOffered = 'waitlist:offered',
+  WaitlistOfferEnded = 'waitlist:offer-ended',
 }
 
 /** Durable names / queue groups: one per consuming service, shared by its replicas. */

@@ -92,6 +92,16 @@ export async function passReceived(data: EventData<Subjects.PassTransferred>): P
   });
 }
 
+/** waitlist:offered — seats are held for a waiting buyer until the offer ends (`waitlist-offer`), once per offer. */
+export async function waitlistOffer(data: EventData<Subjects.WaitlistOffered>): Promise<void> {
+  await notify(data.userId, NotificationKind.WaitlistOffer, data.id, {
+    ticketId: data.ticketId,
+    title: await titleOf(data.ticketId),
+    quantity: data.quantity,
+    until: data.offerExpiresAt,
+  });
+}
+
 /**
  * ticket:created/updated — stores the listing; one with seats available at an
  * all-in price within a watch's maximum alerts that watcher (`price-alert`),

@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { SplitRule } from '@ticketing/common';
 import { useTestDatabase } from '@ticketing/common/testing';
-import { Ticket, upgradeVersion1Replicas } from './ticket';
+import { offerSeats, takeOfferedSeats, Ticket, upgradeVersion1Replicas, withdrawOffer } from './ticket';
 
 useTestDatabase();
 
@@ -33,5 +33,46 @@ describe('upgradeVersion1Replicas', () => {
     expect(await view(sold)).toEqual({ ...base, available: 0, holds: [], sales: [{ orderId: buyer, quantity: 1, takenAt }] });
     // A replica that has its counter is left as it is.
     expect(await view(current)).toMatchObject({ quantity: 4, available: 4 });
+  });
+});
+
+describe('offers on the seat counter (docs/waitlist.md)', () => {
+  const listing = async (quantity: number, available: number) => {
+    const id = oid();
+    await Ticket.build({ id: String(id), title: 'Gig', price: 20, userId: 'seller', version: 0, quantity }).save();
+    await Ticket.updateOne({ _id: id }, { $set: { available } });
+    return id;
+  };
+  const counter = async (id: mongoose.Types.ObjectId) => {
+    const t = (await Ticket.findById(id).lean())!;
+    return { available: t.available, offers: t.offers.map((o) => `${String(o.entryId)}×${o.quantity}`), holds: t.holds.map((h) => `${String(h.orderId)}×${h.quantity}`) };
+  };
+
+  it('offers an entry its seats once, however many servers try at the same moment', async () => {
+    const id = await listing(4, 3);
+    const entry = oid();
+    const now = new Date();
+    const tries = await Promise.all([1, 2, 3].map(() => offerSeats(id, entry, 2, now)));
+    expect(tries.filter(Boolean)).toHaveLength(1);
+    expect(await counter(id)).toEqual({ available: 1, offers: [`${String(entry)}×2`], holds: [] });
+  });
+
+  it('gives an offer back once, however often it is withdrawn at the same moment', async () => {
+    const id = await listing(4, 2);
+    const entry = oid();
+    await offerSeats(id, entry, 2, new Date());
+    const back = await Promise.all([1, 2, 3].map(() => withdrawOffer(id, entry)));
+    expect(back.filter(Boolean)).toHaveLength(1);
+    expect(await counter(id)).toEqual({ available: 2, offers: [], holds: [] });
+  });
+
+  it('turns an offer into an order or gives it back, never both', async () => {
+    const id = await listing(3, 3);
+    const entry = oid();
+    const order = oid();
+    await offerSeats(id, entry, 3, new Date());
+    const [taken, back] = await Promise.all([takeOfferedSeats(id, entry, order, 2, new Date()), withdrawOffer(id, entry)]);
+    expect(Boolean(taken) !== back).toBe(true);
+    expect(await counter(id)).toEqual(taken ? { available: 1, offers: [], holds: [`${String(order)}×2`] } : { available: 3, offers: [], holds: [] });
   });
 });

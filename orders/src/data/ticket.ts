@@ -9,10 +9,10 @@ import { SplitRule } from '@ticketing/common';
  *
  * The reservation state is this service's own, kept as a counter: `available`
  * seats, and the orders holding the others (`holds`, not paid yet) or having
- * bought them (`sales`, final). Every change of it is one conditional write
- * of this record (data/seats.ts), which keeps
- * `available + Σ holds.quantity + Σ sales.quantity = quantity`; it is the
- * authority on whether a new order may take seats.
+ * bought them (`sales`, final), or offered to a waiting buyer (`offers`,
+ * docs/waitlist.md). Every change of it is one conditional write of this
+ * record, which keeps `available + Σ holds + Σ offers + Σ sales = quantity`;
+ * it is the authority on whether a new order may take seats.
  */
 export interface TicketAttrs {
   id: string;
@@ -37,6 +37,13 @@ export interface Hold {
   takenAt: Date;
 }
 
+/** Seats offered to one waiting-list entry alone until it orders them, leaves or its offer expires. Moves whole, like a hold. */
+export interface Offer {
+  entryId: mongoose.Types.ObjectId;
+  quantity: number;
+  offeredAt: Date;
+}
+
 export interface TicketDoc extends mongoose.Document {
   title: string;
   price: number;
@@ -54,6 +61,8 @@ export interface TicketDoc extends mongoose.Document {
   holds: Hold[];
   /** Paid orders' seats: final, the sweep skips them. */
   sales: Hold[];
+  /** Seats offered to waiting buyers (docs/waitlist.md): neither available nor held. */
+  offers: Offer[];
 }
 
 interface TicketModel extends mongoose.Model<TicketDoc> {
@@ -66,6 +75,15 @@ const holdSchema = new mongoose.Schema<Hold>(
     orderId: { type: mongoose.Schema.Types.ObjectId, required: true },
     quantity: { type: Number, required: true, min: 1 },
     takenAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const offerSchema = new mongoose.Schema<Offer>(
+  {
+    entryId: { type: mongoose.Schema.Types.ObjectId, required: true },
+    quantity: { type: Number, required: true, min: 1 },
+    offeredAt: { type: Date, required: true },
   },
   { _id: false },
 );
@@ -85,6 +103,7 @@ const ticketSchema = new mongoose.Schema<TicketDoc, TicketModel>(
     available: { type: Number, required: true, default: 1 },
     holds: { type: [holdSchema], default: [] },
     sales: { type: [holdSchema], default: [] },
+    offers: { type: [offerSchema], default: [] },
   },
   {
     versionKey: false,
@@ -100,6 +119,8 @@ const ticketSchema = new mongoose.Schema<TicketDoc, TicketModel>(
 ticketSchema.index({ 'holds.takenAt': 1 });
 // An event's cancellation finds its listings by it.
 ticketSchema.index({ eventId: 1 });
+// The waiting-list sweep finds offers a crash left without their entry's write.
+ticketSchema.index({ 'offers.offeredAt': 1 });
 
 /** The replica's fields a ticket message sets (version 1: one seat, split any, fee by this service's settings). */
 export function listingFields(attrs: Omit<TicketAttrs, 'id'>) {
@@ -118,7 +139,7 @@ export function listingFields(attrs: Omit<TicketAttrs, 'id'>) {
 
 ticketSchema.statics.build = ({ id, ...attrs }: TicketAttrs) => {
   const fields = listingFields(attrs);
-  return new Ticket({ _id: id, ...fields, available: fields.quantity, holds: [], sales: [] });
+  return new Ticket({ _id: id, ...fields, available: fields.quantity, holds: [], sales: [], offers: [] });
 };
 
 export const Ticket = mongoose.model<TicketDoc, TicketModel>('Ticket', ticketSchema);
@@ -181,6 +202,72 @@ export async function markSeatsSold(ticketId: Id, orderId: Id): Promise<void> {
   const hold = await holdOf(ticketId, orderId);
   if (!hold) return;
   await Ticket.updateOne({ _id: ticketId, 'holds.orderId': hold.orderId }, { $pullAll: { holds: [hold] }, $push: { sales: hold } });
+}
+
+/**
+ * Offers `quantity` seats to a waiting-list entry: the same conditional write
+ * as an order's take (enough seats, the split rule, not cancelled), and only
+ * if this entry has no offer here yet, so two servers of one listing never
+ * offer it twice. Null when it did not match.
+ */
+export function offerSeats(
+  ticketId: Id,
+  entryId: mongoose.Types.ObjectId,
+  quantity: number,
+  now: Date,
+  /** When given: only while exactly this many seats are free (what earlier entries were found not to fit). */
+  whileAvailable?: number,
+): Promise<TicketDoc | null> {
+  const exact = whileAvailable === undefined ? {} : { available: whileAvailable };
+  return Ticket.findOneAndUpdate(
+    { _id: ticketId, cancelled: { $ne: true }, 'offers.entryId': { $ne: entryId }, ...exact, ...seatsTakeable(quantity) },
+    { $inc: { available: -quantity }, $push: { offers: { entryId, quantity, offeredAt: now } } },
+    { new: true },
+  ).exec();
+}
+
+/** The entry's offer on the listing, if its seats are still offered. */
+export async function offerOf(ticketId: Id, entryId: Id): Promise<Offer | undefined> {
+  const ticket = await Ticket.findById(ticketId, { offers: 1 }).lean<{ offers?: Offer[] }>();
+  return ticket?.offers?.find((o) => String(o.entryId) === String(entryId));
+}
+
+/**
+ * Gives an offer's seats back to `available`, exactly once: conditional on
+ * the offer still being there, removed in the same write. True when seats
+ * came back.
+ */
+export async function withdrawOffer(ticketId: Id, entryId: Id): Promise<boolean> {
+  const offer = await offerOf(ticketId, entryId);
+  if (!offer) return false;
+  const result = await Ticket.updateOne(
+    { _id: ticketId, 'offers.entryId': offer.entryId },
+    { $pullAll: { offers: [offer] }, $inc: { available: offer.quantity } },
+  );
+  return result.modifiedCount === 1;
+}
+
+/**
+ * The offered buyer orders `quantity` (at most the offer's) of its seats: in
+ * one write the offer becomes the order's hold and what the order leaves of
+ * it goes back to `available`. Null when the offer is no longer there.
+ */
+export async function takeOfferedSeats(ticketId: Id, entryId: Id, orderId: mongoose.Types.ObjectId, quantity: number, now: Date): Promise<TicketDoc | null> {
+  const offer = await offerOf(ticketId, entryId);
+  if (!offer || offer.quantity < quantity) return null;
+  return Ticket.findOneAndUpdate(
+    { _id: ticketId, 'offers.entryId': offer.entryId },
+    { $pullAll: { offers: [offer] }, $push: { holds: { orderId, quantity, takenAt: now } }, $inc: { available: offer.quantity - quantity } },
+    { new: true },
+  ).exec();
+}
+
+/** Offers made before `cutoff`: each listing's id and the entry its seats are offered to. */
+export async function offersMadeBefore(cutoff: Date): Promise<Array<{ ticketId: mongoose.Types.ObjectId; entryId: mongoose.Types.ObjectId; offeredAt: Date }>> {
+  const tickets = await Ticket.find({ 'offers.offeredAt': { $lt: cutoff } }, { offers: 1 })
+    .lean<Array<{ _id: mongoose.Types.ObjectId; offers: Offer[] }>>()
+    .exec();
+  return tickets.flatMap((t) => t.offers.filter((o) => o.offeredAt < cutoff).map((o) => ({ ticketId: t._id, entryId: o.entryId, offeredAt: o.offeredAt })));
 }
 
 /** Holds not final yet that were taken before `cutoff`: each listing's id and the order holding seats there. */

@@ -22,6 +22,7 @@ import { EventReplica } from '../data/event';
 import { Order, OrderDoc } from '../data/order';
 import { giveBackSeats, markSeatsSold, takeSeats, Ticket, TicketDoc } from '../data/ticket';
 import { HoldLimit, holdEnded } from './hold-limit';
+import { serveWaitlist, takeOffer } from './waitlist-offers';
 
 type Id = string | mongoose.Types.ObjectId;
 
@@ -57,7 +58,7 @@ export function refusalOf(ticket: Pick<TicketDoc, 'cancelled' | 'available' | 's
 }
 
 /** A listing whose event was cancelled or has started sells nothing more (an event not replicated yet was checked by tickets when listed). */
-async function assertOnSale(ticket: TicketDoc, now: Date): Promise<void> {
+export async function assertOnSale(ticket: TicketDoc, now: Date): Promise<void> {
   if (ticket.cancelled) throw new BadRequestError(EVENT_NOT_ON_SALE_MESSAGE);
   if (!ticket.eventId) return;
   const event = await EventReplica.findById(ticket.eventId).lean();
@@ -101,7 +102,9 @@ export async function placeOrder({ ticketId, userId, quantity = 1, windowSeconds
   await assertOnSale(ticket, now);
 
   const orderId = new mongoose.Types.ObjectId();
-  const reserved = await reserveSeats(ticket, orderId, quantity, now);
+  // A buyer the waiting list offered seats to orders those (docs/waitlist.md); anyone else takes available ones.
+  const fromOffer = await takeOffer(ticket._id, userId, orderId, quantity, now);
+  const reserved = fromOffer ?? (await reserveSeats(ticket, orderId, quantity, now));
   const unitPrice = reserved.price;
   const fee = reserved.fee ?? buyerFee(unitPrice, fees);
   const total = orderTotal(quantity, unitPrice, fee);
@@ -137,6 +140,8 @@ export async function placeOrder({ ticketId, userId, quantity = 1, windowSeconds
     throw err;
   }
   await undoIfEventCancelled(order, reserved);
+  // Seats of an offer the order did not take went back to available: on to the next in line.
+  if (fromOffer && fromOffer.available > 0) await serveWaitlist(reserved._id, now);
   return order;
 }
 
@@ -157,8 +162,11 @@ async function undoIfEventCancelled(order: OrderDoc, ticket: TicketDoc): Promise
 }
 
 /** Gives the order's seats back only if it still holds them: exactly once, and never seats another order holds or a paid one. */
-export function releaseTicket(ticketId: Id, orderId: Id): Promise<boolean> {
-  return giveBackSeats(ticketId, orderId);
+export async function releaseTicket(ticketId: Id, orderId: Id): Promise<boolean> {
+  const back = await giveBackSeats(ticketId, orderId);
+  // Also when nothing came back now: a retry after a crash between the two still offers what came back then.
+  await serveWaitlist(ticketId);
+  return back;
 }
 
 /** `complete`: paid (complete or refunded), never cancelled. */

@@ -1,12 +1,13 @@
 import { EventData, isDuplicateKey, NotYetError, Subjects } from '@ticketing/common';
 import { listingFields, Ticket } from '../data/ticket';
+import { serveWaitlist } from './waitlist-offers';
 
 /** ticket:created — adds the listing to the replica, every seat available; a redelivery finds it there and changes nothing. */
 export async function addTicket({ id, ...data }: EventData<Subjects.TicketCreated>): Promise<void> {
   const fields = listingFields(data);
   try {
     // Insert-if-absent: never overwrites a replica that later updates or reservations already moved on.
-    await Ticket.updateOne({ _id: id }, { $setOnInsert: { ...fields, available: fields.quantity, holds: [], sales: [] } }, { upsert: true });
+    await Ticket.updateOne({ _id: id }, { $setOnInsert: { ...fields, available: fields.quantity, holds: [], sales: [], offers: [] } }, { upsert: true });
   } catch (err) {
     // Two deliveries racing: the other one inserted it.
     if (!isDuplicateKey(err)) throw err;
@@ -33,7 +34,11 @@ export async function updateTicket({ id, ...data }: EventData<Subjects.TicketUpd
       { _id: id, version: current.version },
       { $set: fields, $inc: { available: fields.quantity - current.quantity } },
     );
-    if (applied.matchedCount === 1) return;
+    if (applied.matchedCount === 1) {
+      // Seats the seller added go to the waiting list first (docs/waitlist.md).
+      if (fields.quantity > current.quantity) await serveWaitlist(id);
+      return;
+    }
   }
   const now = current && current.version === data.version - 1 ? await Ticket.findById(id, { version: 1 }).lean<{ version: number }>() : current;
   if (!now || now.version < data.version) {

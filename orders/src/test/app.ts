@@ -2,6 +2,7 @@ import { DEFAULT_FEES, EventBus, feeConfig, OutboxRelay, rateLimitConfig, RateLi
 import { InMemoryBus, newId, TEST_JWT_KEY, useTestRedis } from '@ticketing/common/testing';
 import { buildApp, OrdersAppConfig } from '../app';
 import { Order } from '../data/order';
+import { WaitlistEntry } from '../data/waitlist';
 import { Ticket, TicketAttrs, TicketDoc } from '../data/ticket';
 import { HoldLimit, HoldLimitSettings } from '../domain/hold-limit';
 import { placeOrder } from '../domain/orders';
@@ -55,7 +56,7 @@ export const testApp = (
 /** An in-memory bus and a relay over the orders outbox: `await relay.flush()` publishes what was staged. */
 export function testBus(): { bus: InMemoryBus; relay: OutboxRelay } {
   const bus = new InMemoryBus();
-  return { bus, relay: new OutboxRelay(bus, [Order]) };
+  return { bus, relay: new OutboxRelay(bus, [Order, WaitlistEntry]) };
 }
 
 /** A ticket in the replica, as ticket:created would have put it there. */

@@ -1,5 +1,5 @@
 import { Event, EventBus, EventData, FeeSettings, Listener, ListenerMessage, Subjects } from '@ticketing/common';
-import { eventCancelled, listingChanged, orderCancelled, orderPaid, orderRefunded, passReceived, payoutPaid } from '../../domain/facts';
+import { eventCancelled, listingChanged, orderCancelled, orderPaid, orderRefunded, passReceived, payoutPaid, waitlistOffer } from '../../domain/facts';
 import { addOrder, addUser, applyEvent } from '../../domain/replicas';
 import { queueGroup } from './queue-group';
 
@@ -47,6 +47,7 @@ export function handlersOf(fees: FeeSettings): { [S in Subjects]?: Handler<S> } 
     [Subjects.PaymentRefunded]: (data, msg) => orderRefunded(data, msg.deliveryCount),
     [Subjects.PayoutPaid]: (data) => payoutPaid(data),
     [Subjects.PassTransferred]: (data) => passReceived(data),
+    [Subjects.WaitlistOffered]: (data) => waitlistOffer(data),
   };
 }
 

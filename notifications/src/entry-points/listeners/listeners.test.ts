@@ -126,6 +126,23 @@ describe('pass:transferred', () => {
   });
 });
 
+describe('waitlist:offered', () => {
+  it('tells the waiting buyer the seats are held until the offer ends, once per offer', async () => {
+    const listing = listingData();
+    await bus.deliver(Subjects.TicketCreated, listing);
+    const offer = { id: newId(), userId: newId(), ticketId: listing.id, quantity: 2, offerExpiresAt: '2027-06-01T19:30:00.000Z' };
+    await bus.deliver(Subjects.WaitlistOffered, offer);
+    await bus.deliver(Subjects.WaitlistOffered, offer, { id: 'another-envelope' });
+    expect(await inbox(offer.userId)).toEqual([
+      {
+        kind: 'waitlist-offer',
+        message: '2 tickets for Summer Tour floor are held for you from the waiting list until Tue, 01 Jun 2027 19:30:00 GMT. Order them before the offer ends.',
+        link: `/tickets/${listing.id}`,
+      },
+    ]);
+  });
+});
+
 describe('user:created', () => {
   it('keeps the address, however often it comes', async () => {
     const user = { id: newId(), email: 'fan@example.com' };
