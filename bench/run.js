@@ -481,6 +481,7 @@ async function main() {
     const ticketsDb = mongo.db('tickets');
     const ordersDb = mongo.db('orders');
     const paymentsDb = mongo.db('payments');
+    const notificationsDb = mongo.db('notifications');
     const gw = `http://127.0.0.1:${gatewayPort}`;
     const api = new Api(gw);
     const auth = sys.processes.find((p) => p.name === 'auth');
@@ -735,6 +736,7 @@ async function main() {
           },
         ],
       });
+      R.payEmail = await paymentToEmail({ paymentsDb, notificationsDb, orderIds, log });
     }
     if (want('rush')) R.rush = await rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId });
     if (want('scan')) R.scan = await scanScenario({ api, log, sys, database, ordersDb, ticketsDb, seller, buyer, ObjectId });
@@ -1384,6 +1386,28 @@ async function waitlistScenario({ api, log, ordersDb, seller, ObjectId }) {
     errors,
   };
   log(`waitlist: ${JSON.stringify(r)}`);
+  return r;
+}
+
+/**
+ * The `pay` scenario's payments, each to its buyer's `order-paid` email:
+ * from the payment's success write (payments) to the moment the SMTP server
+ * accepted the email (notifications' emailSentAt), same clock, same machine.
+ */
+async function paymentToEmail({ paymentsDb, notificationsDb, orderIds, log }) {
+  const sent = () => notificationsDb.collection('notifications').find({ kind: 'order-paid', key: { $in: orderIds }, emailSentAt: { $exists: true } }).toArray();
+  const t0 = performance.now();
+  let emails = [];
+  while (performance.now() - t0 < 60000) {
+    emails = await sent();
+    if (emails.length >= orderIds.length) break;
+    await sleep(250);
+  }
+  const payments = await paymentsDb.collection('payments').find({ orderId: { $in: orderIds }, status: 'succeeded' }).toArray();
+  const paidAt = new Map(payments.map((p) => [p.orderId, new Date(p.updatedAt).getTime()]));
+  const samples = emails.filter((e) => paidAt.has(e.key)).map((e) => new Date(e.emailSentAt).getTime() - paidAt.get(e.key));
+  const r = { payments: orderIds.length, emails: emails.length, ...summary(samples) };
+  log(`pay → email: ${JSON.stringify(r)}`);
   return r;
 }
 

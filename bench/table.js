@@ -117,6 +117,13 @@ function markdown(run) {
     lines.push('|---|---:|---:|---:|');
     for (const c of R.cancelEvent) lines.push(`| buyer guarantee | ${fmt(c.orders)} | ${fmt(c.refundedMs)} | ${fmt(c.ordersRefundedMs)} |`);
   }
+  if (R.payEmail) {
+    const e = R.payEmail;
+    lines.push('');
+    lines.push('| Payment → its email (during `pay`) | payments | emails sent | p50 / p99 / max ms |');
+    lines.push('|---|---:|---:|---:|');
+    lines.push(`| success write → SMTP accepted | ${fmt(e.payments)} | ${fmt(e.emails)} | ${fmt(e.p50, 0)} / ${fmt(e.p99, 0)} / ${fmt(e.max, 0)} |`);
+  }
   if (R.waitlist) {
     const w = R.waitlist;
     lines.push('');
