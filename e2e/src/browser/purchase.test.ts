@@ -297,7 +297,7 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
       const spans = await waitForTrace(zipkin, purchaseTraceId, (s) => PURCHASE_CROSSINGS.every(([svc, name]) => hasSpan(s, svc, name)));
       const summary = summarize(spans);
       print(`[browser] purchase trace ${purchaseTraceId}: ${summary.spans} spans, services ${summary.services.join(', ')}, ${summary.totalMs.toFixed(1)} ms`);
-      expect(summary.services).toEqual(['expiration', 'orders', 'payments', 'tickets']);
+      expect(summary.services).toEqual(['expiration', 'notifications', 'orders', 'payments', 'tickets']);
 
       // Someone at Zipkin's UI: its own browser context (no shop cookies), the
       // trace's page. Zipkin heads it with the counts and shows one row per

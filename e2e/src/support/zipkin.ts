@@ -69,13 +69,14 @@ export const ORDER_CROSSINGS: ReadonlyArray<readonly [string, string]> = [
  * What the order's trace crosses once it is paid: paying is a request of its
  * own, but payments stages payment:created in the order's trace (the context
  * kept on its replica by order:created): payments → payment:created → orders,
- * tickets.
+ * tickets, notifications (the buyer's order-paid, the seller's ticket-sold).
  */
 export const PAYMENT_CROSSINGS: ReadonlyArray<readonly [string, string]> = [
   ['payments', 'create payment:created'],
   ['payments', 'send payment:created'],
   ['orders', 'process payment:created'],
   ['tickets', 'process payment:created'],
+  ['notifications', 'process payment:created'],
 ];
 
 /** A paid purchase's trace: the order's crossings and the payment's. */

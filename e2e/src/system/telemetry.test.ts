@@ -131,7 +131,7 @@ describe(`telemetry of the whole system (${eventBus})`, () => {
     const purchase = await waitForTrace(zipkin, orderTraceId, (s) => PURCHASE_CROSSINGS.every(([svc, name]) => hasSpan(s, svc, name)));
     const summary = summarize(purchase);
     print(`[telemetry] order trace ${orderTraceId} once paid: ${summary.spans} spans, services ${summary.services.join(', ')}, ${summary.totalMs.toFixed(1)} ms\n  ${summary.lines.join('\n  ')}`);
-    expect(summary.services).toEqual(['expiration', 'orders', 'payments', 'tickets']);
+    expect(summary.services).toEqual(['expiration', 'notifications', 'orders', 'payments', 'tickets']);
     expect(purchase.every((s) => s.traceId === orderTraceId)).toBe(true);
     expect(purchase.filter((s) => !s.parentId)).toHaveLength(1);
     const byId = new Map(purchase.map((s) => [s.id, s]));
@@ -153,8 +153,9 @@ describe(`telemetry of the whole system (${eventBus})`, () => {
   });
 
   it('every service answers GET /metrics with its series; the gateway does not expose them', async () => {
-    // The purchase above reached every API service but events: one search does.
+    // The purchase above reached every API service but events and notifications: a search and an inbox without a session do.
     expect((await fetch(`${origin}/api/events`)).status).toBe(200);
+    expect((await fetch(`${origin}/api/notifications`)).status).toBe(401);
     const metrics: Record<string, string> = {};
     for (const p of sys.system.processes) {
       const res = await fetch(`http://127.0.0.1:${p.port}/metrics`);
