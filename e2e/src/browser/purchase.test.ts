@@ -302,8 +302,8 @@ describe(`buying a ticket in the browser (${EVENT_BUS})`, () => {
       // Someone at Zipkin's UI: its own browser context (no shop cookies), the
       // trace's page. Zipkin heads it with the counts and shows one row per
       // span, "<service>: <span name>"; the viewport is tall enough for all
-      // (Zipkin draws only the rows in view: a paid purchase has ~70).
-      const context = await browser!.newContext({ viewport: { width: 1400, height: 3200 } });
+      // (Zipkin draws only the rows in view: a paid purchase has ~100 with notifications).
+      const context = await browser!.newContext({ viewport: { width: 1400, height: 8000 } });
       try {
         const page = await context.newPage();
         await page.goto(`${zipkin}traces/${purchaseTraceId}`, { waitUntil: 'load' });
