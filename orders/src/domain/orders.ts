@@ -103,7 +103,9 @@ export async function placeOrder({ ticketId, userId, quantity = 1, windowSeconds
 
   const orderId = new mongoose.Types.ObjectId();
   // A buyer the waiting list offered seats to orders those (docs/waitlist.md); anyone else takes available ones.
-  const fromOffer = await takeOffer(ticket._id, userId, orderId, quantity, now);
+  // An offer's seats are on the listing before its entry is offered and until after it ends, so a listing read
+  // with no offers means no offer to look up: most orders skip that round trip.
+  const fromOffer = ticket.offers.length > 0 ? await takeOffer(ticket._id, userId, orderId, quantity, now) : null;
   const reserved = fromOffer ?? (await reserveSeats(ticket, orderId, quantity, now));
   const unitPrice = reserved.price;
   const fee = reserved.fee ?? buyerFee(unitPrice, fees);
