@@ -4,6 +4,7 @@ export * from './config';
 export * from './errors';
 export * from './events';
 export * from './http';
+export * from './jobs';
 export * from './logger';
 export * from './marketplace';
 export * from './middlewares';

@@ -193,6 +193,34 @@ export class Person {
     return this.path();
   }
 
+  /**
+   * Lists seats through the new-listing form, for the event at `eventPath`
+   * when given (section and row only when given); returns the listing page's path.
+   */
+  async listTicket(listing: { title: string; quantity: string; price: string; section?: string; row?: string }, eventPath?: string): Promise<string> {
+    await this.goto(eventPath ? `/tickets/new?eventId=${eventPath.split('/').pop()}` : '/tickets/new');
+    await this.page.getByLabel('Title', { exact: true }).fill(listing.title);
+    await this.page.getByLabel('Number of tickets', { exact: true }).selectOption(listing.quantity);
+    await this.page.getByLabel('Price (USD)', { exact: true }).fill(listing.price);
+    if (listing.section) await this.page.getByLabel('Section (optional)', { exact: true }).fill(listing.section);
+    if (listing.row) await this.page.getByLabel('Row (optional)', { exact: true }).fill(listing.row);
+    await this.clickThrough(this.button('Create Ticket'), TICKET_PAGE);
+    return this.path();
+  }
+
+  /** Opens a listing and orders from it (`quantity` seats, else the picker as it stands); returns the order page's path. */
+  async placeOrder(ticketPath: string, quantity?: string): Promise<string> {
+    await this.goto(ticketPath);
+    if (quantity) await this.page.getByLabel('Quantity', { exact: true }).selectOption(quantity);
+    await this.clickThrough(this.button('Purchase'), ORDER_PAGE);
+    return this.path();
+  }
+
+  /** Pays for the order on the page with the test card, and is taken to My Orders. */
+  async payWithTestCard(): Promise<void> {
+    await this.clickThrough(this.button('Pay with test card'), '/orders');
+  }
+
   /** Waits until the header says this person is signed in (the Sign Out link is there). */
   async waitSignedIn(): Promise<void> {
     await this.navLink('Sign Out').waitFor();

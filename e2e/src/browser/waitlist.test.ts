@@ -9,109 +9,37 @@
 // e2e/screenshots/<nn>-waitlist-<page>-{desktop,phone}.png (numbered from 180).
 //
 // Env: E2E_BROWSER_EVENT_BUS (stan | jetstream, default stan), ports in ./system.ts.
-import type { Browser, Locator } from 'playwright-core';
-import { Camera, launchBrowser, matchPath, Person, SCREENSHOT_DIR } from './browser';
-import { checkPage } from './checks';
-import { startBrowserTestSystem, type BrowserTestSystem } from './system';
+import { ORDER_PAGE, Person, textOf } from './browser';
+import { browserSuite, print } from './suite';
+import { EVENT_BUS } from './system';
 
 jest.setTimeout(180000);
-
-const EVENT_BUS = process.env.E2E_BROWSER_EVENT_BUS || 'stan';
-const START_TIMEOUT_MS = 15 * 60 * 1000;
-const TICKET_PAGE = /^\/tickets\/[0-9a-f]{24}$/;
-const ORDER_PAGE = /^\/orders\/[0-9a-f]{24}$/;
-const WIDTHS = { desktop: { width: 1280, height: 800 }, phone: { width: 375, height: 740 } } as const;
-
-const print = (line: string) => process.stdout.write(`${line}\n`);
-const text = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 describe(`the waiting list in the browser (${EVENT_BUS})`, () => {
   const stamp = Date.now().toString(36);
   const title = `Front row ${stamp}`;
 
-  let sys: BrowserTestSystem | undefined;
-  let browser: Browser | undefined;
-  let camera: Camera;
-  const people: Person[] = [];
+  const suite = browserSuite({ stamp, pictures: 'waitlist', first: 180, count: 20, expirationWindowSeconds: 300 });
+  const { step, check, open, people } = suite;
   let seller: Person;
   let holder: Person;
   let waiter: Person;
   let ticketPath = '';
   let holdPath = '';
-  const failed: string[] = [];
-
-  const step = (fn: () => Promise<void>) => async () => {
-    if (failed.length) throw new Error(`not attempted: an earlier step failed (${failed[0]})`);
-    try {
-      await fn();
-    } catch (err) {
-      failed.push(expect.getState().currentTestName || 'a step');
-      for (const p of people) print(`[browser] ${p.name} was at ${p.page.url()} → ${await p.shot('FAILED').catch(() => '(no screenshot)')}`);
-      const problems = people.flatMap((p) => p.problems);
-      if (problems.length) print(`[browser] page errors:\n${problems.map((x) => `  ${x.who} ${x.url}: ${x.text}`).join('\n')}`);
-      print(`\n[browser] last service log lines:\n${sys ? sys.recentLogs() : '(system not started)'}\n`);
-      throw err;
-    }
-  };
-
-  const check = (me: Person, what: string) => checkPage(me.page, camera, 'waitlist', what, WIDTHS);
-
-  const open = async (name: string) => {
-    const person = await Person.open(browser!, sys!.url, camera, name, stamp);
-    await person.page.setViewportSize(WIDTHS.desktop);
-    people.push(person);
-    return person;
-  };
-
-  async function clickThrough(person: Person, button: Locator, to: string | RegExp): Promise<void> {
-    await button.click();
-    const errors = person.page.locator('[role="alert"], .field-error');
-    const outcome = await Promise.race([
-      person.page.waitForURL((u) => matchPath(u.pathname, to), { timeout: 30000 }).then(() => 'arrived' as const),
-      errors.first().waitFor({ timeout: 30000 }).then(() => 'error' as const),
-    ]);
-    if (outcome === 'error') throw new Error(`${person.name} at ${person.path()} got an error instead of ${to}: ${(await errors.allTextContents()).join(' | ')}`);
-  }
-
-  async function signUp(person: Person): Promise<void> {
-    await person.goto('/');
-    await person.follow('Sign Up', '/auth/signup');
-    await person.submitCredentials('Sign Up');
-    await person.page.waitForURL((u) => u.pathname === '/');
-    await person.waitSignedIn();
-  }
 
   beforeAll(async () => {
-    camera = new Camera(SCREENSHOT_DIR, { first: 180, count: 20 });
-    sys = await startBrowserTestSystem({ eventBus: EVENT_BUS, expirationWindowSeconds: 300 });
-    browser = await launchBrowser();
     seller = await open('seller');
-    print(`[browser] chromium ${browser.version()}; screenshots in ${camera.dir}`);
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const p of people) await p.close();
-    await browser?.close().catch(() => undefined);
-    await sys?.stop();
-    if (camera) print(`[browser] ${camera.taken.length} screenshots:\n${camera.taken.map((f) => `  ${f}`).join('\n')}`);
-  }, 120000);
+  });
 
   it(
     'a seller lists one seat and a first buyer holds it',
     step(async () => {
-      await signUp(seller);
-      await seller.goto('/tickets/new');
-      await seller.page.getByLabel('Title', { exact: true }).fill(title);
-      await seller.page.getByLabel('Number of tickets', { exact: true }).selectOption('1');
-      await seller.page.getByLabel('Price (USD)', { exact: true }).fill('25');
-      await clickThrough(seller, seller.button('Create Ticket'), TICKET_PAGE);
-      ticketPath = seller.path();
+      await seller.signUp();
+      ticketPath = await seller.listTicket({ title, quantity: '1', price: '25' });
 
       holder = await open('holder');
-      await signUp(holder);
-      await holder.goto(ticketPath);
-      await clickThrough(holder, holder.button('Purchase'), ORDER_PAGE);
-      holdPath = holder.path();
+      await holder.signUp();
+      holdPath = await holder.placeOrder(ticketPath);
     }),
   );
 
@@ -119,17 +47,17 @@ describe(`the waiting list in the browser (${EVENT_BUS})`, () => {
     'a second buyer finds it sold out and joins the waiting list: number 1 in line',
     step(async () => {
       waiter = await open('waiter');
-      await signUp(waiter);
+      await waiter.signUp();
       await waiter.goto(ticketPath);
       const join = waiter.button('Join the waiting list');
       await waiter.reloadUntil('the listing sold out', async () => (await join.count()) === 1);
       // All-in first: the price with fees is what the panel shows.
-      expect(await text(waiter.page.locator('.waitlist-join .purchase-total'))).toBe('$28.00 each, incl. fees');
+      expect(await textOf(waiter.page.locator('.waitlist-join .purchase-total'))).toBe('$28.00 each, incl. fees');
       await check(waiter, 'sold-out');
-      await clickThrough(waiter, join, '/waitlist');
+      await waiter.clickThrough(join, '/waitlist');
       const row = waiter.row(title);
-      expect(await text(row.locator('.row-sub'))).toBe('1 ticket · Number 1 in line');
-      expect(await text(row.locator('.status'))).toBe('waiting');
+      expect(await textOf(row.locator('.row-sub'))).toBe('1 ticket · Number 1 in line');
+      expect(await textOf(row.locator('.status'))).toBe('waiting');
       await check(waiter, 'waiting');
     }),
   );
@@ -143,18 +71,18 @@ describe(`the waiting list in the browser (${EVENT_BUS})`, () => {
 
       await waiter.goto('/waitlist');
       const row = waiter.row(title);
-      const reloads = await waiter.reloadUntil('the offer', async () => (await text(row.locator('.status'))) === 'offered');
+      const reloads = await waiter.reloadUntil('the offer', async () => (await textOf(row.locator('.status'))) === 'offered');
       print(`[browser] the offer was on the page after ${reloads} reload(s)`);
-      expect(await text(row.locator('.waitlist-countdown'))).toMatch(/^(10:00|9:[0-5]\d)$/);
+      expect(await textOf(row.locator('.waitlist-countdown'))).toMatch(/^(10:00|9:[0-5]\d)$/);
       const buy = waiter.page.getByRole('button', { name: 'Buy your offered seats · $28.00' });
       await buy.waitFor();
       await check(waiter, 'offered');
-      await clickThrough(waiter, buy, ORDER_PAGE);
+      await waiter.clickThrough(buy, ORDER_PAGE);
       await waiter.page.getByRole('button', { name: 'Pay with test card' }).waitFor();
       await check(waiter, 'order');
 
       await waiter.goto('/waitlist');
-      expect(await text(waiter.row(title).locator('.status'))).toBe('done');
+      expect(await textOf(waiter.row(title).locator('.status'))).toBe('done');
       await check(waiter, 'done');
     }),
   );

@@ -9,37 +9,15 @@
 // acked, the records must be what a plain model says.
 import fc from 'fast-check';
 import { DEFAULT_FEES, EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
-import { TicketCreatedListener } from '../entry-points/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../entry-points/listeners/ticket-updated-listener';
+import { deliverUntilAcked, envelopeOf, newId } from '@ticketing/common/testing';
 import { Order } from '../data/order';
 import { Ticket } from '../data/ticket';
-import { testBus, testHolds } from '../test/app';
-import { OrderSweeper } from '../entry-points/jobs/order-sweeper';
-import { cancelOrder, placeOrder } from './orders';
+import { Plan, planArb, useOrderHandlers, WINDOW_SECONDS } from '../test/order-histories';
+import { placeOrder } from './orders';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 200);
-// Short, so the sweep below can run "just after every order expired" while
-// every reservation is still young enough not to be taken for an orphan.
-const WINDOW_SECONDS = 30;
 
-useTestDatabase();
-const { bus, relay } = testBus();
-const holds = testHolds();
-const gate = gateDatabaseCalls([Order, Ticket]);
-beforeAll(async () => {
-  await new TicketCreatedListener(bus).listen();
-  await new TicketUpdatedListener(bus).listen();
-  await new ExpirationCompleteListener(bus, holds).listen();
-  await new PaymentCreatedListener(bus, holds).listen();
-});
-afterAll(() => gate.restore());
-
-/** What happens to an order once placed. */
-type Plan = 'cancel' | 'expire' | 'pay' | 'pay-while-expiring' | 'pay-while-cancelling' | 'nothing';
-const planArb = fc.constantFrom<Plan>('cancel', 'expire', 'pay', 'pay-while-expiring', 'pay-while-cancelling', 'nothing');
+const { bus, interleaved, followPlan, sweepPastExpiry, publishedFor } = useOrderHandlers();
 
 const historyArb = fc.record({
   /** One buyer each, all at once, for the same ticket. */
@@ -84,39 +62,14 @@ describe('orders and the ticket replica written by listeners, routes and the swe
               if (isBadRequest(err, 'Ticket is already reserved')) return { plan, refused: true };
               throw err;
             }
-            const events: EventEnvelope[] = [];
-            const paying = plan === 'pay' || plan === 'pay-while-expiring' || plan === 'pay-while-cancelling';
-            if (paying) events.push(envelopeOf(Subjects.PaymentCreated, { id: newId(), orderId, stripeId: `ch_${orderId}` }));
-            if (plan === 'expire' || plan === 'pay-while-expiring') events.push(envelopeOf(Subjects.ExpirationComplete, { orderId }));
-            if (duplicate) events.push(...events);
-            const cancelling = plan === 'cancel' || plan === 'pay-while-cancelling';
-            const [delivery, cancelOutcome] = await Promise.all([
-              deliverUntilAcked(bus, s, events),
-              cancelling
-                ? s.schedule(Promise.resolve(), `buyer cancels ${orderId}`).then(() => cancelOrder(orderId, holds))
-                : Promise.resolve(undefined),
-            ]);
-            expect(delivery.unacked).toEqual([]);
+            const { unacked, cancelOutcome } = await followPlan(s, orderId, plan, duplicate);
+            expect(unacked).toEqual([]);
             return { plan, orderId, ...(cancelOutcome ? { cancelOutcome } : {}) };
           };
 
-          gate.start(s);
-          const work = Promise.all([
-            Promise.all(buyers.map(buy)),
-            deliverUntilAcked(bus, s, updateEvents),
-            sweep
-              ? s
-                  .schedule(Promise.resolve(), 'sweep')
-                  .then(() => new OrderSweeper({ intervalMs: 60000, graceMs: 0, holds }).sweep(new Date(Date.now() + (WINDOW_SECONDS + 1) * 1000)))
-              : Promise.resolve(undefined),
-          ]);
-          let results: Result[];
-          let updateDelivery: Awaited<typeof work>[1];
-          try {
-            [results, updateDelivery] = await s.waitFor(work);
-          } finally {
-            gate.stop();
-          }
+          const [results, updateDelivery] = await interleaved(s, () =>
+            Promise.all([Promise.all(buyers.map(buy)), deliverUntilAcked(bus, s, updateEvents), sweep ? sweepPastExpiry(s) : undefined]),
+          );
 
           // The replica: the last version's title and price.
           expect(updateDelivery.unacked).toEqual([]);
@@ -153,18 +106,10 @@ describe('orders and the ticket replica written by listeners, routes and the swe
           });
 
           // Events: order:created once per order; order:cancelled once per cancelled order, at version 1.
-          await relay.flush();
-          const created = bus
-            .publishedData(Subjects.OrderCreated)
-            .filter((d) => d.ticket.id === ticketId)
-            .map((d) => d.id)
-            .sort();
+          const published = await publishedFor(ticketId);
+          const created = published.created.map((d) => d.id).sort();
           expect(created).toEqual(placed.map((r) => r.orderId!).sort());
-          const cancelled = bus
-            .publishedData(Subjects.OrderCancelled)
-            .filter((d) => d.ticket.id === ticketId)
-            .map((d) => `${d.id}@${d.version}`)
-            .sort();
+          const cancelled = published.cancelled.map((d) => `${d.id}@${d.version}`).sort();
           expect(cancelled).toEqual(orders.filter((o) => o.status === OrderStatus.Cancelled).map((o) => `${String(o._id)}@1`).sort());
 
           // Nothing leaked: a free ticket can be taken by the next buyer.

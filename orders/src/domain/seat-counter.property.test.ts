@@ -9,35 +9,15 @@
 // orders and the sales exactly the paid ones.
 import fc from 'fast-check';
 import { DEFAULT_FEES, EventEnvelope, OrderStatus, orderTotal, SplitRule, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
-import { TicketCreatedListener } from '../entry-points/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../entry-points/listeners/ticket-updated-listener';
-import { OrderSweeper } from '../entry-points/jobs/order-sweeper';
+import { deliverUntilAcked, envelopeOf, newId } from '@ticketing/common/testing';
 import { Order } from '../data/order';
 import { Hold, Ticket } from '../data/ticket';
-import { testBus, testHolds } from '../test/app';
-import { cancelOrder, placeOrder, SPLIT_NOT_ALLOWED_MESSAGE, TICKET_RESERVED_MESSAGE } from './orders';
+import { Plan, planArb, useOrderHandlers, WINDOW_SECONDS } from '../test/order-histories';
+import { placeOrder, SPLIT_NOT_ALLOWED_MESSAGE, TICKET_RESERVED_MESSAGE } from './orders';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 150);
-// Short, so the sweep can run "just after every order expired" while every hold is still too young to be an orphan.
-const WINDOW_SECONDS = 30;
 
-useTestDatabase();
-const { bus, relay } = testBus();
-const holds = testHolds();
-const gate = gateDatabaseCalls([Order, Ticket]);
-beforeAll(async () => {
-  await new TicketCreatedListener(bus).listen();
-  await new TicketUpdatedListener(bus).listen();
-  await new ExpirationCompleteListener(bus, holds).listen();
-  await new PaymentCreatedListener(bus, holds).listen();
-});
-afterAll(() => gate.restore());
-
-type Plan = 'cancel' | 'expire' | 'pay' | 'pay-while-expiring' | 'pay-while-cancelling' | 'nothing';
-const planArb = fc.constantFrom<Plan>('cancel', 'expire', 'pay', 'pay-while-expiring', 'pay-while-cancelling', 'nothing');
+const { bus, interleaved, followPlan, sweepPastExpiry, publishedFor } = useOrderHandlers();
 
 const historyArb = fc.record({
   seats: fc.integer({ min: 1, max: 8 }),
@@ -94,37 +74,19 @@ describe('the seat counter of one listing, written by orders, cancels, expiries,
               if (isRefusal(err)) return { quantity: asked, plan };
               throw err;
             }
-            const events: EventEnvelope[] = [];
-            if (plan.startsWith('pay')) events.push(envelopeOf(Subjects.PaymentCreated, { id: newId(), orderId, stripeId: `ch_${orderId}` }));
-            if (plan === 'expire' || plan === 'pay-while-expiring') events.push(envelopeOf(Subjects.ExpirationComplete, { orderId }));
-            if (duplicate) events.push(...events);
-            const cancelling = plan === 'cancel' || plan === 'pay-while-cancelling';
-            const [delivery] = await Promise.all([
-              deliverUntilAcked(bus, s, events),
-              cancelling ? s.schedule(Promise.resolve(), `buyer cancels ${orderId}`).then(() => cancelOrder(orderId, holds)) : undefined,
-            ]);
-            expect(delivery.unacked).toEqual([]);
+            const { unacked } = await followPlan(s, orderId, plan, duplicate);
+            expect(unacked).toEqual([]);
             return { quantity: asked, plan, orderId };
           };
 
-          gate.start(s);
-          const work = Promise.all([
-            Promise.all(buyers.map(buy)),
-            deliverUntilAcked(bus, s, updates),
-            sweep
-              ? s
-                  .schedule(Promise.resolve(), 'sweep')
-                  .then(() => new OrderSweeper({ intervalMs: 60000, graceMs: 0, holds }).sweep(new Date(Date.now() + (WINDOW_SECONDS + 1) * 1000)))
-              : undefined,
-            Promise.all(Array.from({ length: observers }, (_x, i) => observe(i))),
-          ]);
-          let results: Result[];
-          let updateDelivery: Awaited<typeof work>[1];
-          try {
-            [results, updateDelivery] = await s.waitFor(work);
-          } finally {
-            gate.stop();
-          }
+          const [results, updateDelivery] = await interleaved(s, () =>
+            Promise.all([
+              Promise.all(buyers.map(buy)),
+              deliverUntilAcked(bus, s, updates),
+              sweep ? sweepPastExpiry(s) : undefined,
+              Promise.all(Array.from({ length: observers }, (_x, i) => observe(i))),
+            ]),
+          );
           expect(updateDelivery.unacked).toEqual([]);
           expect(seen).toEqual([]);
 
@@ -156,18 +118,10 @@ describe('the seat counter of one listing, written by orders, cancels, expiries,
           }
 
           // Events: order:created once per order; order:cancelled once per cancelled order, with its quantity.
-          await relay.flush();
-          const created = bus
-            .publishedData(Subjects.OrderCreated)
-            .filter((d) => d.ticket.id === ticketId)
-            .map((d) => `${d.id}×${d.quantity}`)
-            .sort();
+          const published = await publishedFor(ticketId);
+          const created = published.created.map((d) => `${d.id}×${d.quantity}`).sort();
           expect(created).toEqual(placed.map((r) => `${r.orderId}×${r.quantity}`).sort());
-          const cancelled = bus
-            .publishedData(Subjects.OrderCancelled)
-            .filter((d) => d.ticket.id === ticketId)
-            .map((d) => `${d.id}×${d.quantity}`)
-            .sort();
+          const cancelled = published.cancelled.map((d) => `${d.id}×${d.quantity}`).sort();
           expect(cancelled).toEqual(tally(OrderStatus.Cancelled));
           bus.clear();
         }),

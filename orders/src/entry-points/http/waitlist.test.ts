@@ -51,6 +51,21 @@ async function soldOut(quantity = 1, attrs: Partial<TicketAttrs> = {}, perOrder 
   return { ticketId: data.id, holders };
 }
 
+/**
+ * soldOut(seats, {}, perOrder), then one new buyer in line per entry of `asks`, in
+ * that order (the quantity asked; undefined sends none): the buyers with their entries' ids.
+ */
+async function soldOutWithLine(asks: Array<number | undefined>, seats = 1, perOrder = 1) {
+  const { ticketId, holders } = await soldOut(seats, {}, perOrder);
+  const line = [];
+  for (const quantity of asks) {
+    const buyer = userCookie();
+    const { id: entryId } = (await join(ticketId, buyer.cookie, quantity).expect(201)).body;
+    line.push({ ...buyer, entryId: entryId as string });
+  }
+  return { ticketId, holders, line };
+}
+
 const cancel = (h: { orderId: string; cookie: string[] }) => request(app).delete(`/api/orders/${h.orderId}`).set('Cookie', h.cookie).expect(204);
 
 describe('POST /api/waitlist', () => {
@@ -167,11 +182,8 @@ describe('DELETE /api/waitlist/:id', () => {
   });
 
   it('answers 204 and the entry is left; those behind it move up; leaving again changes nothing', async () => {
-    const { ticketId } = await soldOut();
-    const me = userCookie();
-    const next = userCookie();
-    const { id } = (await join(ticketId, me.cookie).expect(201)).body;
-    await join(ticketId, next.cookie).expect(201);
+    const { ticketId, line: [me, next] } = await soldOutWithLine([undefined, undefined]);
+    const id = me.entryId;
     await request(app).delete(`/api/waitlist/${id}`).set('Cookie', me.cookie).expect(204);
     expect(await entriesOf(me.cookie)).toEqual([{ id, ticketId, quantity: 1, status: 'left' }]);
     expect((await entriesOf(next.cookie))[0].position).toBe(1);
@@ -183,11 +195,8 @@ describe('DELETE /api/waitlist/:id', () => {
 
 describe('offers', () => {
   it('offers seats that come back to the first waiting entry at once; nobody else can order them; its buyer can', async () => {
-    const { ticketId, holders } = await soldOut();
-    const first = userCookie();
-    const second = userCookie();
-    const { id } = (await join(ticketId, first.cookie).expect(201)).body;
-    await join(ticketId, second.cookie).expect(201);
+    const { ticketId, holders, line: [first, second] } = await soldOutWithLine([undefined, undefined]);
+    const id = first.entryId;
     await cancel(holders[0]);
 
     const [entry] = await entriesOf(first.cookie);
@@ -209,11 +218,7 @@ describe('offers', () => {
   });
 
   it('skips an earlier entry the returning seats do not fit, and serves it once they do', async () => {
-    const { ticketId, holders } = await soldOut(3);
-    const pair = userCookie();
-    const single = userCookie();
-    await join(ticketId, pair.cookie, 2).expect(201);
-    await join(ticketId, single.cookie, 1).expect(201);
+    const { ticketId, holders, line: [pair, single] } = await soldOutWithLine([2, 1], 3);
     await cancel(holders[0]);
     expect((await entriesOf(pair.cookie))[0].status).toBe('waiting');
     expect((await entriesOf(single.cookie))[0].status).toBe('offered');
@@ -225,11 +230,7 @@ describe('offers', () => {
   });
 
   it('passes an offer whose time passed to the next in line (the sweep), and seats back to available when nobody waits', async () => {
-    const { ticketId, holders } = await soldOut();
-    const first = userCookie();
-    const second = userCookie();
-    await join(ticketId, first.cookie).expect(201);
-    await join(ticketId, second.cookie).expect(201);
+    const { ticketId, holders, line: [first, second] } = await soldOutWithLine([undefined, undefined]);
     await cancel(holders[0]);
     expect(await sweepWaitlist()).toEqual({ expired: 0, withdrawn: 0, offered: 0 });
     const later = new Date(Date.now() + (waitlistSettings.offerSeconds + 1) * 1000);
@@ -244,9 +245,7 @@ describe('offers', () => {
   });
 
   it('refuses the offered seats to their buyer once the offer has passed, even before the sweep ends it', async () => {
-    const { ticketId, holders } = await soldOut();
-    const first = userCookie();
-    await join(ticketId, first.cookie).expect(201);
+    const { ticketId, holders, line: [first] } = await soldOutWithLine([undefined]);
     await cancel(holders[0]);
     const later = new Date(Date.now() + (waitlistSettings.offerSeconds + 1) * 1000);
     await expect(placeOrder({ ticketId, userId: first.id, quantity: 1, windowSeconds: 900, fees: DEFAULT_FEES, now: later })).rejects.toThrow('Ticket is already reserved');
@@ -255,11 +254,8 @@ describe('offers', () => {
   });
 
   it('passes the seats of a buyer who leaves during the offer to the next in line', async () => {
-    const { ticketId, holders } = await soldOut();
-    const first = userCookie();
-    const second = userCookie();
-    const { id } = (await join(ticketId, first.cookie).expect(201)).body;
-    await join(ticketId, second.cookie).expect(201);
+    const { ticketId, holders, line: [first, second] } = await soldOutWithLine([undefined, undefined]);
+    const id = first.entryId;
     await cancel(holders[0]);
     await request(app).delete(`/api/waitlist/${id}`).set('Cookie', first.cookie).expect(204);
     expect((await entriesOf(first.cookie))[0].status).toBe('left');
@@ -278,11 +274,7 @@ describe('offers', () => {
   });
 
   it('lets the offered buyer order fewer seats than offered; the rest go to the next in line', async () => {
-    const { ticketId, holders } = await soldOut(2, {}, 2);
-    const first = userCookie();
-    const second = userCookie();
-    await join(ticketId, first.cookie, 2).expect(201);
-    await join(ticketId, second.cookie, 1).expect(201);
+    const { ticketId, holders, line: [first, second] } = await soldOutWithLine([2, 1], 2, 2);
     await cancel(holders[0]);
     expect((await entriesOf(first.cookie))[0].status).toBe('offered');
     expect((await entriesOf(second.cookie))[0].status).toBe('waiting');
@@ -293,9 +285,7 @@ describe('offers', () => {
   });
 
   it('orders more seats than offered like anyone else (the offer stays)', async () => {
-    const { ticketId, holders } = await soldOut(2);
-    const first = userCookie();
-    await join(ticketId, first.cookie, 1).expect(201);
+    const { ticketId, holders, line: [first] } = await soldOutWithLine([1], 2);
     await cancel(holders[0]);
     expect((await order(ticketId, first.cookie, 2).expect(400)).body).toEqual(refusal('Ticket is already reserved'));
     expect((await entriesOf(first.cookie))[0].status).toBe('offered');

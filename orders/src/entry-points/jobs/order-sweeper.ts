@@ -1,4 +1,4 @@
-import { logger } from '@ticketing/common';
+import { logger, PeriodicJob } from '@ticketing/common';
 import { HoldLimit } from '../../domain/hold-limit';
 import { SweepResult, sweepOrders } from '../../domain/order-sweep';
 
@@ -12,38 +12,22 @@ export interface OrderSweeperOptions {
 }
 
 /** Runs the order sweep (domain/order-sweep) every intervalMs, one sweep at a time. */
-export class OrderSweeper {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+export class OrderSweeper extends PeriodicJob {
   private readonly batchSize: number;
 
-  constructor(private readonly options: OrderSweeperOptions) {
-    this.batchSize = options.batchSize ?? 100;
-  }
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .then((result) => {
-          if (result.cancelled || result.released) logger.warn(result, 'order sweep repaired stale orders');
-        })
-        .catch((err) => logger.error({ err }, 'order sweep failed'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  constructor(private readonly settings: OrderSweeperOptions) {
+    super({
+      intervalMs: settings.intervalMs,
+      pass: async () => {
+        const result = await this.sweep();
+        if (result.cancelled || result.released) logger.warn(result, 'order sweep repaired stale orders');
+      },
+      failure: { level: 'error', message: 'order sweep failed' },
+    });
+    this.batchSize = settings.batchSize ?? 100;
   }
 
   sweep(now = new Date()): Promise<SweepResult> {
-    return sweepOrders(this.options.holds, { graceMs: this.options.graceMs, batchSize: this.batchSize }, now);
+    return sweepOrders(this.settings.holds, { graceMs: this.settings.graceMs, batchSize: this.batchSize }, now);
   }
 }

@@ -1,4 +1,4 @@
-import { logger } from '@ticketing/common';
+import { logger, PeriodicJob } from '@ticketing/common';
 import Stripe from 'stripe';
 import { PayoutSettings, releasePayouts } from '../../domain/payouts';
 
@@ -8,34 +8,15 @@ import { PayoutSettings, releasePayouts } from '../../domain/payouts';
  * (pending payouts by {status, releaseAt}), so it survives restarts, and any
  * number of replicas may run it: each payout is claimed before Stripe is called.
  */
-export class PayoutReleaser {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
-  constructor(
-    private readonly stripe: Stripe,
-    private readonly settings: PayoutSettings,
-    private readonly intervalMs = 30000,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = releasePayouts(this.stripe, this.settings)
-        .then(({ paid, waiting }) => {
-          if (paid > 0 || waiting > 0) logger.info({ paid, waiting }, 'payouts released');
-        })
-        .catch((err) => logger.warn({ err }, 'payout release failed; will retry'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+export class PayoutReleaser extends PeriodicJob {
+  constructor(stripe: Stripe, settings: PayoutSettings, intervalMs = 30000) {
+    super({
+      intervalMs,
+      pass: async () => {
+        const { paid, waiting } = await releasePayouts(stripe, settings);
+        if (paid > 0 || waiting > 0) logger.info({ paid, waiting }, 'payouts released');
+      },
+      failure: { level: 'warn', message: 'payout release failed; will retry' },
+    });
   }
 }
