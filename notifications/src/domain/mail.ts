@@ -75,18 +75,42 @@ export class AddressBook {
   }
 }
 
-// Wakes this process's senders when an email is staged, so it goes out now rather than at the next poll.
-const wakers = new Set<(email: OutgoingEmail) => void>();
-
-/** Calls `waker` with every email staged in this process from now on; returns the function that stops it. */
-export function onEmailStaged(waker: (email: OutgoingEmail) => void): () => void {
-  wakers.add(waker);
-  return () => wakers.delete(waker);
+/** A place at a sender of this process with room now: the email is claimed in its own insert and handed over once stored. */
+export interface SendSlot {
+  /** When the claim written in the insert was taken. */
+  claimedAt: Date;
+  /** The email is stored, claimed: send it. */
+  hand(email: OutgoingEmail): void;
+  /** It was not stored (a repeated fact, a failed write): the place is free again. */
+  release(): void;
 }
 
-/** An email was staged (its notification stored): the senders of this process may take it at once. */
+/** What a sender of this process offers: a place now, or a wake-up when an email was staged unclaimed. */
+export interface LocalSender {
+  reserve(): SendSlot | undefined;
+  wake(email: OutgoingEmail): void;
+}
+
+const senders = new Set<LocalSender>();
+
+/** Lets `sender` take the emails staged in this process from now on; returns the function that stops it. */
+export function onEmailStaged(sender: LocalSender): () => void {
+  senders.add(sender);
+  return () => senders.delete(sender);
+}
+
+/** A place at a sender of this process with room now (the email is then claimed in its insert), if any. */
+export function reserveSendSlot(): SendSlot | undefined {
+  for (const sender of senders) {
+    const slot = sender.reserve();
+    if (slot) return slot;
+  }
+  return undefined;
+}
+
+/** An email was staged unclaimed (no sender here had room): this process's senders may queue it at once. */
 export function emailStaged(email: OutgoingEmail): void {
-  for (const waker of wakers) waker(email);
+  for (const sender of senders) sender.wake(email);
 }
 
 export type SendOutcome = 'sent' | 'failed' | 'waiting' | 'taken';
@@ -108,10 +132,10 @@ async function claim(n: OutgoingEmail, settings: MailSettings, now: Date): Promi
 }
 
 /**
- * Sends one due email: claims it, sends it, and marks it sent only from its
- * own claim (a second conditional write). A failure puts it back to pending
- * with the next back-off; an address not known yet (user:created on its way)
- * waits the same way.
+ * Sends one due email: claims it (unless `claimedAt` says its insert did),
+ * sends it, and marks it sent only from its own claim (a second conditional
+ * write). A failure puts it back to pending with the next back-off; an
+ * address not known yet (user:created on its way) waits the same way.
  */
 export async function sendOne(
   transport: MailTransport,
@@ -119,11 +143,12 @@ export async function sendOne(
   settings: MailSettings,
   now = new Date(),
   addresses = new AddressBook(),
+  claimedAt?: Date,
 ): Promise<SendOutcome> {
   // The address is read beside the claim: a claim is seldom lost, and the email goes out one round trip sooner.
-  const [claimed, address] = await Promise.all([claim(n, settings, now), addresses.of(n.userId)]);
+  const [claimed, address] = await Promise.all([claimedAt ? true : claim(n, settings, now), addresses.of(n.userId)]);
   if (!claimed) return 'taken';
-  const mine = { _id: n._id, emailStatus: EmailStatus.Sending, emailClaimedAt: now };
+  const mine = { _id: n._id, emailStatus: EmailStatus.Sending, emailClaimedAt: claimedAt ?? now };
   let error: string;
   if (address !== undefined) {
     try {
@@ -146,10 +171,11 @@ export async function sendOne(
   return address !== undefined ? 'failed' : 'waiting';
 }
 
-/** What is due at `now` (pending and past its back-off, or a lapsed claim), oldest first, at most `limit`. */
-export async function dueEmails(settings: MailSettings, now: Date, limit: number): Promise<OutgoingEmail[]> {
+/** What is due at `now` (pending and past its back-off, or a lapsed claim), oldest first, at most `limit`, but for the ids `except`. */
+export async function dueEmails(settings: MailSettings, now: Date, limit: number, except: string[] = []): Promise<OutgoingEmail[]> {
   const lapsed = new Date(now.getTime() - settings.claimMs);
   return Notification.find({
+    ...(except.length ? { _id: { $nin: except } } : {}),
     $or: [
       { emailStatus: EmailStatus.Pending, emailDueAt: { $lte: now } },
       { emailStatus: EmailStatus.Sending, emailClaimedAt: { $lt: lapsed } },

@@ -85,6 +85,45 @@ describe('the mail sender', () => {
     expect(smtp.sent).toHaveLength(1);
   });
 
+  it('claims an email in its own insert when it has room: after the insert, only the mark is written', async () => {
+    let answer!: () => void;
+    const smtp = new RecordingTransport();
+    smtp.hold = () => new Promise<void>((resolve) => (answer = resolve));
+    const s = sender(smtp, { ...testMailSettings, concurrency: 1 });
+    s.start();
+    await s.runOnce();
+    const writes = jest.spyOn(Notification, 'updateOne');
+    await paid();
+    // Claimed in the insert, already at the server: nothing written since.
+    expect(await Notification.findOne().lean()).toMatchObject({ emailStatus: EmailStatus.Sending, emailClaimedAt: expect.any(Date) });
+    await waitFor(() => smtp.active === 1);
+    expect(writes).not.toHaveBeenCalled();
+    await paid(); // no room: staged pending, claimed by a write of its own once the first is sent
+    answer();
+    await waitFor(() => smtp.sent.length === 1 && smtp.active === 1);
+    answer();
+    await waitFor(() => allSent(2), 3000);
+    expect(writes).toHaveBeenCalledTimes(3);
+    writes.mockRestore();
+  });
+
+  it('an email claimed in its insert by a sender that died is taken over once the claim has lapsed', async () => {
+    const dying = new RecordingTransport();
+    dying.hold = () => new Promise<void>(() => {});
+    const s = sender(dying);
+    s.start();
+    await s.runOnce();
+    await paid();
+    await waitFor(() => dying.active === 1);
+    const smtp = new RecordingTransport();
+    expect(await sendDue(smtp, testMailSettings)).toMatchObject({ sent: 0 });
+    expect(await sendDue(smtp, testMailSettings, new Date(Date.now() + testMailSettings.claimMs + 1000))).toMatchObject({ sent: 1 });
+    expect(smtp.sent).toHaveLength(1);
+    // It never answers: stopped taking emails, not waited for.
+    senders.splice(senders.indexOf(s), 1);
+    void s.stop();
+  });
+
   it('takes no email after it stopped; it stays pending for the next sender', async () => {
     const smtp = new RecordingTransport();
     const s = sender(smtp);

@@ -1,15 +1,16 @@
 import { logger } from '@ticketing/common';
-import { AddressBook, dueEmails, MailSettings, MailTransport, noOutcomes, onEmailStaged, OutgoingEmail, sendOne } from '../../domain/mail';
+import { AddressBook, dueEmails, LocalSender, MailSettings, MailTransport, noOutcomes, onEmailStaged, OutgoingEmail, SendSlot, sendOne } from '../../domain/mail';
 
 /**
  * The email outbox's sender (domain/mail.ts does the claiming and sending):
- * `settings.concurrency` emails at the SMTP server at once, taken from a
- * queue that an email staged in this process joins at once (the wake-up) and
- * that a poll every `intervalMs` fills with what else is due (retries, lapsed
- * claims, other processes' emails, emails staged while no sender ran). The
- * queue holds at most `settings.batchSize`: the rest waits in the database.
+ * `settings.concurrency` emails at the SMTP server at once. An email staged
+ * in this process while there is room is claimed in its own insert and sent
+ * at once; else it joins a queue at once (the wake-up), which a poll every
+ * `intervalMs` also fills with what else is due (retries, lapsed claims,
+ * other processes' emails, emails staged while no sender ran). The queue
+ * holds at most `settings.batchSize`: the rest waits in the database.
  */
-export class MailSender {
+export class MailSender implements LocalSender {
   private readonly queue: OutgoingEmail[] = [];
   /** Ids queued or being sent here: a poll does not queue them twice. */
   private readonly held = new Set<string>();
@@ -31,7 +32,7 @@ export class MailSender {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unsubscribe = onEmailStaged((email) => this.offer(email));
+    this.unsubscribe = onEmailStaged(this);
     this.tick();
   }
 
@@ -57,6 +58,24 @@ export class MailSender {
     return this.sending;
   }
 
+  reserve(): SendSlot | undefined {
+    if (this.stopped || this.sending + this.queue.length >= this.settings.concurrency) return undefined;
+    this.sending += 1;
+    const claimedAt = new Date();
+    let settled = false;
+    const settle = (email?: OutgoingEmail) => {
+      if (settled) return;
+      settled = true;
+      if (email) this.held.add(String(email._id));
+      void (email ? this.send(email, claimedAt) : Promise.resolve()).finally(() => this.done(email));
+    };
+    return { claimedAt, hand: (email) => settle(email), release: () => settle() };
+  }
+
+  wake(email: OutgoingEmail): void {
+    this.offer(email);
+  }
+
   private offer(email: OutgoingEmail): void {
     const id = String(email._id);
     if (this.stopped || this.held.has(id) || this.queue.length >= this.settings.batchSize) return;
@@ -69,18 +88,21 @@ export class MailSender {
     while (!this.stopped && this.sending < this.settings.concurrency && this.queue.length > 0) {
       const email = this.queue.shift()!;
       this.sending += 1;
-      void this.send(email).finally(() => {
-        this.sending -= 1;
-        this.held.delete(String(email._id));
-        this.pump();
-        if (this.sending === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
-      });
+      void this.send(email).finally(() => this.done(email));
     }
   }
 
-  private async send(email: OutgoingEmail): Promise<void> {
+  /** A place is free again (its email sent, put back, or never stored). */
+  private done(email?: OutgoingEmail): void {
+    this.sending -= 1;
+    if (email) this.held.delete(String(email._id));
+    this.pump();
+    if (this.sending === 0 && this.queue.length === 0) for (const idle of this.idle.splice(0)) idle();
+  }
+
+  private async send(email: OutgoingEmail, claimedAt?: Date): Promise<void> {
     try {
-      this.outcomes[await sendOne(this.transport, email, this.settings, new Date(), this.addresses)] += 1;
+      this.outcomes[await sendOne(this.transport, email, this.settings, new Date(), this.addresses, claimedAt)] += 1;
     } catch (err) {
       logger.error({ err, notificationId: String(email._id) }, 'email not sent; a later poll retries');
     }
@@ -102,7 +124,7 @@ export class MailSender {
   private async pollOnce(): Promise<void> {
     try {
       const room = this.settings.batchSize - this.queue.length;
-      if (room > 0) for (const email of await dueEmails(this.settings, new Date(), room + this.held.size)) this.offer(email);
+      if (room > 0) for (const email of await dueEmails(this.settings, new Date(), room, [...this.held])) this.offer(email);
     } catch (err) {
       logger.error({ err }, 'email outbox poll failed; the next poll retries');
     }
