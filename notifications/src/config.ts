@@ -16,7 +16,7 @@ export const notificationsConfig = z.object({
   /** How long a claim on an email lasts before another sender may take it over (a sender that died mid-send). */
   MAIL_CLAIM_SECONDS: z.coerce.number().int().positive().default(120),
   /** Emails each sender has at the SMTP server at once (and its pooled SMTP connections). */
-  MAIL_CONCURRENCY: z.coerce.number().int().positive().max(100).default(8),
+  MAIL_CONCURRENCY: z.coerce.number().int().positive().max(100).default(16),
 });
 
 export const configSchema = z.intersection(

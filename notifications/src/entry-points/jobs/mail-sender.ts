@@ -36,7 +36,7 @@ export class MailSender implements LocalSender {
     this.tick();
   }
 
-  /** One poll now, and until what it queued (and what was queued before) is sent (tests). */
+  /** A started sender: one poll now, and until what it queued (and what was queued before) is sent (tests). */
   async runOnce(): Promise<void> {
     await this.poll();
     await this.drained();
