@@ -724,6 +724,8 @@ async function main() {
       const orderIds = await placeOrders(await ticketsForSale(Number(process.env.BENCH_PAYMENTS || 100), 'pay for'));
       await waitForIds(paymentsDb.collection('orders'), orderIds.map((id) => new ObjectId(id)), 60000, log);
       const next = picker(orderIds);
+      const notificationsProcs = () => sys.processes.filter((p) => p.name === 'notifications');
+      const notificationsCpuAtPay = serviceCpuMs(notificationsProcs());
       await run('pay', {
         url: `${gw}/api/payments`,
         connections: 20,
@@ -737,6 +739,16 @@ async function main() {
         ],
       });
       R.payEmail = await paymentToEmail({ paymentsDb, notificationsDb, orderIds, log });
+      // The pay row's CPU stops at the last payment; the emails may go on: notifications' CPU until its last email (buyer's and seller's), per payment.
+      const emails = { key: { $in: orderIds }, kind: { $in: ['order-paid', 'ticket-sold'] } };
+      const count = (filter) => notificationsDb.collection('notifications').countDocuments(filter);
+      await waitFor(async () => {
+        const [all, sent] = await Promise.all([count(emails), count({ ...emails, emailSentAt: { $exists: true } })]);
+        return all >= orderIds.length && sent === all;
+      }, 60000);
+      R.payEmail.allEmailsSent = await count({ ...emails, emailSentAt: { $exists: true } });
+      R.payEmail.notificationsCpuMsPerPayment = round((serviceCpuMs(notificationsProcs()) - notificationsCpuAtPay) / orderIds.length, 2);
+      log(`pay → every email: ${R.payEmail.allEmailsSent} sent; notifications CPU from the first payment to the last email ${R.payEmail.notificationsCpuMsPerPayment} ms/payment`);
     }
     if (want('rush')) R.rush = await rushScenario({ api, log, sys, database, ordersDb, seller, ObjectId });
     if (want('scan')) R.scan = await scanScenario({ api, log, sys, database, ordersDb, ticketsDb, seller, buyer, ObjectId });

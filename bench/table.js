@@ -123,6 +123,10 @@ function markdown(run) {
     lines.push('| Payment → its email (during `pay`) | payments | emails sent | p50 / p99 / max ms |');
     lines.push('|---|---:|---:|---:|');
     lines.push(`| success write → SMTP accepted | ${fmt(e.payments)} | ${fmt(e.emails)} | ${fmt(e.p50, 0)} / ${fmt(e.p99, 0)} / ${fmt(e.max, 0)} |`);
+    if (e.notificationsCpuMsPerPayment !== undefined) {
+      lines.push('');
+      lines.push(`Notifications' CPU from the first payment to the last of its ${fmt(e.allEmailsSent)} emails (buyers' and sellers'): ${fmt(e.notificationsCpuMsPerPayment, 2)} ms per payment.`);
+    }
   }
   if (R.waitlist) {
     const w = R.waitlist;

@@ -15,6 +15,8 @@ export const notificationsConfig = z.object({
   MAIL_RETRY_MAX_MS: z.coerce.number().int().positive().default(60000),
   /** How long a claim on an email lasts before another sender may take it over (a sender that died mid-send). */
   MAIL_CLAIM_SECONDS: z.coerce.number().int().positive().default(120),
+  /** Emails each sender has at the SMTP server at once (and its pooled SMTP connections). */
+  MAIL_CONCURRENCY: z.coerce.number().int().positive().max(100).default(16),
 });
 
 export const configSchema = z.intersection(

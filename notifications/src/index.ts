@@ -22,7 +22,7 @@ void runService({
     const bus = await connectBus(config, eventTelemetry);
     await startListeners(bus, config.fees);
 
-    const transport = smtpTransport(config.SMTP_URL, config.MAIL_FROM);
+    const transport = smtpTransport(config.SMTP_URL, config.MAIL_FROM, config.MAIL_CONCURRENCY);
     const sender = new MailSender(
       transport,
       {
@@ -30,6 +30,7 @@ void runService({
         backoff: { baseMs: config.MAIL_RETRY_BASE_MS, maxMs: config.MAIL_RETRY_MAX_MS, jitter: true },
         claimMs: config.MAIL_CLAIM_SECONDS * 1000,
         batchSize: 50,
+        concurrency: config.MAIL_CONCURRENCY,
       },
       config.MAIL_POLL_INTERVAL_MS,
     );

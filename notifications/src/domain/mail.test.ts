@@ -1,4 +1,4 @@
-import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { newId, useTestDatabase, waitFor } from '@ticketing/common/testing';
 import { EmailStatus, Notification } from '../data/notification';
 import { User } from '../data/user';
 import { RecordingTransport, testMailSettings } from '../test/app';
@@ -75,6 +75,35 @@ describe('the email outbox', () => {
     const smtp = new RecordingTransport();
     expect(await sendDue(smtp, testMailSettings)).toMatchObject({ sent: 0 });
     expect(await sendDue(smtp, testMailSettings, later(testMailSettings.claimMs + 1000))).toMatchObject({ sent: 1 });
+    expect(smtp.sent).toHaveLength(1);
+  });
+
+  it('sends a pass at most `concurrency` emails at once, and each of them once', async () => {
+    for (let i = 0; i < 12; i += 1) await paidNotification();
+    const smtp = new RecordingTransport();
+    smtp.delayMs = 30;
+    expect(await sendDue(smtp, { ...testMailSettings, concurrency: 3 })).toMatchObject({ sent: 12 });
+    expect(smtp.maxActive).toBe(3);
+    expect(new Set(smtp.sent.map((e) => e.messageId)).size).toBe(12);
+  });
+
+  it('takes over a sender that died mid-send, and the dead sender’s late answer changes nothing', async () => {
+    const n = await paidNotification();
+    let answer!: () => void;
+    const dying = new RecordingTransport();
+    dying.hold = () => new Promise<void>((resolve) => (answer = resolve));
+    const deadPass = sendDue(dying, testMailSettings);
+    await waitFor(() => dying.active === 1);
+    const smtp = new RecordingTransport();
+    expect(await sendDue(smtp, testMailSettings)).toMatchObject({ sent: 0, taken: 0 });
+    expect(await sendDue(smtp, testMailSettings, later(testMailSettings.claimMs + 1000))).toMatchObject({ sent: 1 });
+    const sent = (await Notification.findById(n.id))!;
+    expect(sent.emailStatus).toBe(EmailStatus.Sent);
+    // The dead sender's SMTP server refuses at last: its claim is not its own any more, so the email stays sent.
+    dying.down = true;
+    answer();
+    expect(await deadPass).toMatchObject({ failed: 1 });
+    expect((await Notification.findById(n.id))!.toObject()).toMatchObject({ emailStatus: EmailStatus.Sent, emailAttempts: 0, emailSentAt: sent.emailSentAt });
     expect(smtp.sent).toHaveLength(1);
   });
 

@@ -58,14 +58,30 @@ export const listingData = (attrs: Partial<{ id: string; version: number; price:
   quantity: attrs.quantity ?? 2,
 });
 
-/** An SMTP stand-in that records what it is handed, and can be made to fail (the server down). */
+/**
+ * An SMTP stand-in that records what it is handed, and can be made to fail
+ * (the server down), to take a while per email (`delayMs`), or to hold each
+ * email until the test lets it go (`hold`); it counts the emails at it at once.
+ */
 export class RecordingTransport implements MailTransport {
   readonly sent: Email[] = [];
   down = false;
+  delayMs = 0;
+  hold?: () => Promise<void>;
+  active = 0;
+  maxActive = 0;
   async send(email: Email): Promise<void> {
-    if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:1025');
-    this.sent.push(email);
+    this.active += 1;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    try {
+      if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      if (this.hold) await this.hold();
+      if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:1025');
+      this.sent.push(email);
+    } finally {
+      this.active -= 1;
+    }
   }
 }
 
-export const testMailSettings: MailSettings = { publicUrl: 'https://ticketing.dev', backoff: { baseMs: 1, maxMs: 4 }, claimMs: 60_000, batchSize: 50 };
+export const testMailSettings: MailSettings = { publicUrl: 'https://ticketing.dev', backoff: { baseMs: 1, maxMs: 4 }, claimMs: 60_000, batchSize: 50, concurrency: 8 };
