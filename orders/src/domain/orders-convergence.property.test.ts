@@ -9,16 +9,13 @@
 // acked, the records must be what a plain model says.
 import fc from 'fast-check';
 import { DEFAULT_FEES, EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
-import { TicketCreatedListener } from '../entry-points/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../entry-points/listeners/ticket-updated-listener';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../data/order';
 import { Ticket } from '../data/ticket';
 import { testBus, testHolds } from '../test/app';
 import { OrderSweeper } from '../entry-points/jobs/order-sweeper';
 import { cancelOrder, placeOrder } from './orders';
+import { listenersOf } from '../entry-points/listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 200);
 // Short, so the sweep below can run "just after every order expired" while
@@ -30,10 +27,7 @@ const { bus, relay } = testBus();
 const holds = testHolds();
 const gate = gateDatabaseCalls([Order, Ticket]);
 beforeAll(async () => {
-  await new TicketCreatedListener(bus).listen();
-  await new TicketUpdatedListener(bus).listen();
-  await new ExpirationCompleteListener(bus, holds).listen();
-  await new PaymentCreatedListener(bus, holds).listen();
+  await listenTo(listenersOf(bus, holds), Subjects.TicketCreated, Subjects.TicketUpdated, Subjects.ExpirationComplete, Subjects.PaymentCreated);
 });
 afterAll(() => gate.restore());
 

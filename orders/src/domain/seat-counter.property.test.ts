@@ -9,16 +9,13 @@
 // orders and the sales exactly the paid ones.
 import fc from 'fast-check';
 import { DEFAULT_FEES, EventEnvelope, OrderStatus, orderTotal, SplitRule, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
-import { TicketCreatedListener } from '../entry-points/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../entry-points/listeners/ticket-updated-listener';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { OrderSweeper } from '../entry-points/jobs/order-sweeper';
 import { Order } from '../data/order';
 import { Hold, Ticket } from '../data/ticket';
 import { testBus, testHolds } from '../test/app';
 import { cancelOrder, placeOrder, SPLIT_NOT_ALLOWED_MESSAGE, TICKET_RESERVED_MESSAGE } from './orders';
+import { listenersOf } from '../entry-points/listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 150);
 // Short, so the sweep can run "just after every order expired" while every hold is still too young to be an orphan.
@@ -29,10 +26,7 @@ const { bus, relay } = testBus();
 const holds = testHolds();
 const gate = gateDatabaseCalls([Order, Ticket]);
 beforeAll(async () => {
-  await new TicketCreatedListener(bus).listen();
-  await new TicketUpdatedListener(bus).listen();
-  await new ExpirationCompleteListener(bus, holds).listen();
-  await new PaymentCreatedListener(bus, holds).listen();
+  await listenTo(listenersOf(bus, holds), Subjects.TicketCreated, Subjects.TicketUpdated, Subjects.ExpirationComplete, Subjects.PaymentCreated);
 });
 afterAll(() => gate.restore());
 
