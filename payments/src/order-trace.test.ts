@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { eventTelemetry, EventEnvelope, OrderStatus, OutboxRelay, Subjects, traceContextOf } from '@ticketing/common';
-import { InMemoryBus, newId, signin, useInMemoryTracing, useTestDatabase, waitFor } from '@ticketing/common/testing';
+import { InMemoryBus, listenTo, newId, signin, useInMemoryTracing, useTestDatabase, waitFor } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Order } from './data/order';
 import { Payment } from './data/payment';
-import { OrderCreatedListener } from './entry-points/listeners/order-created-listener';
 import { testApp } from './test/app';
 import { createOrder } from './test/orders';
 import { requireStripeMock, testStripe } from './test/stripe';
+import { listenersOf } from './entry-points/listeners';
 
 /*
  * Paying is a request of its own, yet one purchase reads as one trace: the
@@ -27,7 +27,7 @@ const app = testApp(stripe);
 const bus = new InMemoryBus(eventTelemetry);
 const relay = new OutboxRelay(bus, [Payment]);
 
-beforeAll(() => new OrderCreatedListener(bus).listen());
+beforeAll(() => listenTo(listenersOf(bus, stripe), Subjects.OrderCreated));
 beforeEach(() => {
   bus.clear();
   exporter.reset();

@@ -1,5 +1,6 @@
 export * from './create-bus';
 export * from './event-bus';
+export * from './handlers';
 export * from './instrumentation';
 export * from './jetstream-bus';
 export * from './listener';

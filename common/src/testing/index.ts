@@ -8,3 +8,4 @@ export * from './catalog';
 export * from './audit';
 export * from './tracing';
 export { operationsOf, UNDOCUMENTED_ROUTES } from './openapi-contract';
+export * from './listeners';

@@ -13,8 +13,8 @@
  */
 import readline from 'node:readline';
 import { EventEnvelope, OrderCreatedEvent, Subjects } from '@ticketing/common';
-import { InMemoryBus } from '@ticketing/common/testing';
-import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
+import { InMemoryBus, listenTo } from '@ticketing/common/testing';
+import { listenersOf } from '../entry-points/listeners';
 import { closeExpirationQueue, ExpirationQueue } from '../data/expiration-queue';
 import { processExpirations } from '../entry-points/jobs/fire-expirations';
 import { testQueue } from './queue';
@@ -44,7 +44,7 @@ async function main() {
     queue = testQueue(prefix);
     await queue.isReady();
     processExpirations(queue, bus);
-    await new OrderCreatedListener(bus, queue).listen();
+    await listenTo(listenersOf(bus, queue), Subjects.OrderCreated);
     emit({ type: 'ready' });
   };
 

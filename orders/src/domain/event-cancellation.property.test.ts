@@ -10,17 +10,13 @@
 // add up with no hold left.
 import fc from 'fast-check';
 import { DEFAULT_FEES, EventCategory, EventEnvelope, EventStatus, EVENT_NOT_ON_SALE_MESSAGE, OrderStatus, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
-import { EventCancelledListener, EventCreatedListener } from '../entry-points/listeners/event-listeners';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
-import { PaymentRefundedListener } from '../entry-points/listeners/payment-refunded-listener';
-import { TicketCreatedListener } from '../entry-points/listeners/ticket-created-listener';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { EventReplica } from '../data/event';
 import { Order } from '../data/order';
 import { Hold, Ticket } from '../data/ticket';
 import { testBus, testHolds } from '../test/app';
 import { placeOrder, TICKET_RESERVED_MESSAGE } from './orders';
+import { listenersOf } from '../entry-points/listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 100);
 
@@ -29,12 +25,7 @@ const { bus, relay } = testBus();
 const holds = testHolds();
 const gate = gateDatabaseCalls([Order, Ticket, EventReplica]);
 beforeAll(async () => {
-  await new TicketCreatedListener(bus).listen();
-  await new EventCreatedListener(bus).listen();
-  await new EventCancelledListener(bus).listen();
-  await new ExpirationCompleteListener(bus, holds).listen();
-  await new PaymentCreatedListener(bus, holds).listen();
-  await new PaymentRefundedListener(bus).listen();
+  await listenTo(listenersOf(bus, holds), Subjects.TicketCreated, Subjects.EventCreated, Subjects.EventCancelled, Subjects.ExpirationComplete, Subjects.PaymentCreated, Subjects.PaymentRefunded);
 });
 afterAll(() => gate.restore());
 

@@ -1,12 +1,12 @@
 import request from 'supertest';
 import { OrderStatus, Subjects } from '@ticketing/common';
-import { newId, recordAuditEvents, signin, useTestDatabase } from '@ticketing/common/testing';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
+import { listenTo, newId, recordAuditEvents, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../data/order';
 import { Ticket } from '../data/ticket';
 import { createTicket, holderOf, testApp, testBus, testHolds, testRedis } from '../test/app';
 import { isLapse, TOO_MANY_LAPSED, TOO_MANY_UNPAID } from './hold-limit';
 import { completeOrder } from './orders';
+import { listenersOf } from '../entry-points/listeners';
 
 // Anti-hoarding against the real app and the real Redis. Where a test ends
 // orders outside the app (a listener, a domain call), it gives them the
@@ -98,7 +98,7 @@ describe('holds that keep lapsing unpaid (default: 5 in 24 h, then a 1-hour wait
   it('makes the user wait after the fifth lapse: 429 with Retry-After; a redelivered expiration counts once', async () => {
     const { bus } = testBus();
     const holds = testHolds();
-    await new ExpirationCompleteListener(bus, holds).listen();
+    await listenTo(listenersOf(bus, holds), Subjects.ExpirationComplete);
     const app = testApp(bus, { EXPIRATION_WINDOW_SECONDS: 1 }, undefined, holds);
     const userId = newId();
     const me = signin({ id: userId });

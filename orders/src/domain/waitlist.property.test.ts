@@ -11,9 +11,7 @@
 // `offered` entry's, and the events tell tickets each offer once.
 import fc from 'fast-check';
 import { DEFAULT_FEES, EventEnvelope, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order, OrderStatus } from '../data/order';
 import { Hold, Offer, Ticket } from '../data/ticket';
 import { WaitlistEntry, WaitlistStatus } from '../data/waitlist';
@@ -22,6 +20,7 @@ import { cancelOrder, placeOrder } from './orders';
 import { joinWaitlist } from './waitlist';
 import { leaveEntry, serveWaitlist, waitlistSettings } from './waitlist-offers';
 import { sweepWaitlist } from './waitlist-sweep';
+import { listenersOf } from '../entry-points/listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 100);
 const WINDOW_SECONDS = 900;
@@ -31,8 +30,7 @@ const { bus, relay } = testBus();
 const holds = testHolds({ MAX_ACTIVE_ORDERS_PER_USER: 1000 });
 const gate = gateDatabaseCalls([Order, Ticket, WaitlistEntry]);
 beforeAll(async () => {
-  await new ExpirationCompleteListener(bus, holds).listen();
-  await new PaymentCreatedListener(bus, holds).listen();
+  await listenTo(listenersOf(bus, holds), Subjects.ExpirationComplete, Subjects.PaymentCreated);
 });
 afterAll(() => gate.restore());
 

@@ -4,11 +4,8 @@
 // fast-check's scheduler.
 import fc from 'fast-check';
 import { EventEnvelope, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
-import { ExpirationCompleteListener } from '../entry-points/listeners/expiration-complete-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
-import { TicketCreatedListener } from '../entry-points/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../entry-points/listeners/ticket-updated-listener';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
+import { listenersOf } from '../entry-points/listeners';
 import { OrderSweeper } from '../entry-points/jobs/order-sweeper';
 import { Order } from '../data/order';
 import { Ticket } from '../data/ticket';
@@ -34,10 +31,7 @@ export function useOrderHandlers() {
   const holds = testHolds();
   const gate = gateDatabaseCalls([Order, Ticket]);
   beforeAll(async () => {
-    await new TicketCreatedListener(bus).listen();
-    await new TicketUpdatedListener(bus).listen();
-    await new ExpirationCompleteListener(bus, holds).listen();
-    await new PaymentCreatedListener(bus, holds).listen();
+    await listenTo(listenersOf(bus, holds), Subjects.TicketCreated, Subjects.TicketUpdated, Subjects.ExpirationComplete, Subjects.PaymentCreated);
   });
   afterAll(() => gate.restore());
 

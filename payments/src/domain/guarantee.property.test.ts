@@ -21,10 +21,7 @@
  */
 import fc from 'fast-check';
 import { EventCategory, EventStatus, OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
-import { gateDatabaseCalls, InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
-import { EventCancelledListener } from '../entry-points/listeners/event-cancelled-listener';
-import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
-import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
+import { gateDatabaseCalls, InMemoryBus, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { CancelledEvent } from '../data/cancelled-event';
 import { KeptPayment } from '../data/kept-payment';
 import { Order } from '../data/order';
@@ -34,6 +31,7 @@ import { createOrderIntent } from './intents';
 import { handleStripeEvent } from './webhooks';
 import { reconcile } from './reconciliation';
 import { apiError, cardDeclined, RecordedRequest, requireStripeMock, testStripe } from '../test/stripe';
+import { listenersOf } from '../entry-points/listeners';
 
 useTestDatabase();
 requireStripeMock();
@@ -45,9 +43,7 @@ const relay = new OutboxRelay(bus, [Payment]);
 const gate = gateDatabaseCalls([CancelledEvent, Order, Payment, KeptPayment]);
 
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus, stripe).listen();
-  await new EventCancelledListener(bus, stripe).listen();
+  await listenTo(listenersOf(bus, stripe), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.EventCancelled);
 });
 afterAll(() => gate.restore());
 

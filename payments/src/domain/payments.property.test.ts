@@ -15,9 +15,7 @@
  */
 import fc from 'fast-check';
 import { OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
-import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
-import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
+import { InMemoryBus, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../data/order';
 import { Payment, PaymentStatus } from '../data/payment';
 import { payOrder } from './charges';
@@ -25,6 +23,7 @@ import { createOrderIntent, recordBrowserIntent } from './intents';
 import { handleStripeEvent } from './webhooks';
 import { reconcile } from './reconciliation';
 import { cardDeclined, RecordedRequest, requireStripeMock, testStripe } from '../test/stripe';
+import { listenersOf } from '../entry-points/listeners';
 
 useTestDatabase();
 requireStripeMock();
@@ -36,8 +35,7 @@ const bus = new InMemoryBus();
 const relay = new OutboxRelay(bus, [Payment]);
 
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus, stripe).listen();
+  await listenTo(listenersOf(bus, stripe), Subjects.OrderCreated, Subjects.OrderCancelled);
 });
 
 type Card = 'good' | 'declined';

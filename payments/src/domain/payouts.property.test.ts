@@ -18,15 +18,15 @@
  */
 import fc from 'fast-check';
 import { EventStatus, OrderStatus, Subjects } from '@ticketing/common';
-import { gateDatabaseCalls, InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
+import { gateDatabaseCalls, InMemoryBus, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { CancelledEvent } from '../data/cancelled-event';
 import { Event } from '../data/event';
 import { Order } from '../data/order';
 import { Payout, PayoutStatus } from '../data/payout';
 import { SellerAccount } from '../data/seller-account';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
 import { RecordedRequest, requireStripeMock, testStripe } from '../test/stripe';
 import { cancelPayoutsOfEvent, DEFAULT_PAYOUT_SETTINGS, releasePayouts } from './payouts';
+import { listenersOf } from '../entry-points/listeners';
 
 useTestDatabase();
 requireStripeMock();
@@ -38,7 +38,7 @@ const settings = DEFAULT_PAYOUT_SETTINGS;
 let gate: ReturnType<typeof gateDatabaseCalls>;
 
 beforeAll(async () => {
-  await new PaymentCreatedListener(bus, stripe, settings).listen();
+  await listenTo(listenersOf(bus, stripe, settings), Subjects.PaymentCreated);
   // Once connected: the FerretDB adapter wraps each collection's methods when the connection opens,
   // from the prototype, and would replace a gate installed before it.
   gate = gateDatabaseCalls([Payout, SellerAccount, CancelledEvent]);

@@ -1,14 +1,11 @@
 import { EventCategory, EventStatus, OrderStatus, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
+import { InMemoryBus, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Payout, PayoutStatus } from '../data/payout';
-import { EventCreatedListener } from '../entry-points/listeners/event-created-listener';
-import { EventUpdatedListener } from '../entry-points/listeners/event-updated-listener';
-import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
 import { createSucceededPayment } from '../test/orders';
 import { createEvent, createPayout, createSellerAccount, createSellerOrder } from '../test/payouts';
 import { apiError, invalidRequest, requireStripeMock, testStripe } from '../test/stripe';
 import { cancelPayoutsOfEvent, DEFAULT_PAYOUT_SETTINGS, releasePayouts, reversalKeyFor, transferKeyFor } from './payouts';
+import { listenersOf } from '../entry-points/listeners';
 
 useTestDatabase();
 requireStripeMock();
@@ -19,10 +16,7 @@ const HOLD_MS = DEFAULT_PAYOUT_SETTINGS.holdSeconds * 1000;
 const LEASE_MS = DEFAULT_PAYOUT_SETTINGS.claimLeaseMs;
 
 beforeAll(async () => {
-  await new PaymentCreatedListener(bus, stripe).listen();
-  await new EventCreatedListener(bus).listen();
-  await new EventUpdatedListener(bus).listen();
-  await new OrderCancelledListener(bus, stripe).listen();
+  await listenTo(listenersOf(bus, stripe), Subjects.PaymentCreated, Subjects.EventCreated, Subjects.EventUpdated, Subjects.OrderCancelled);
 });
 beforeEach(() => {
   bus.clear();

@@ -7,17 +7,14 @@
 // cancelled (then none is valid).
 import fc from 'fast-check';
 import { EventStatus, Subjects, UserPayload } from '@ticketing/common';
-import { gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
+import { gateDatabaseCalls, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Event } from '../data/event';
 import { Order } from '../data/order';
 import { Pass, PassOutcome, PassStatus } from '../data/pass';
-import { EventCreatedListener } from '../entry-points/listeners/event-listeners';
-import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
-import { UserCreatedListener } from '../entry-points/listeners/pass-listeners';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
 import { paidOrder, testPassKeys, testService } from '../test/app';
 import { recordEvent } from './tickets';
 import { scanPass, transferPass, voidPassesOfEvent, voidPassesOfOrder } from './passes';
+import { listenersOf } from '../entry-points/listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 60);
 const SEATS = 2;
@@ -28,10 +25,7 @@ const service = testService();
 const { bus } = service;
 const keys = testPassKeys();
 const gate = gateDatabaseCalls([Pass, PassOutcome, Order, Event]);
-beforeAll(async () => {
-  for (const listener of [OrderCreatedListener, EventCreatedListener, UserCreatedListener]) await new listener(bus).listen();
-  await new PaymentCreatedListener(bus, keys).listen();
-});
+beforeAll(() => listenTo(listenersOf(bus, keys), Subjects.OrderCreated, Subjects.EventCreated, Subjects.UserCreated, Subjects.PaymentCreated));
 afterAll(() => gate.restore());
 
 type Op =

@@ -9,13 +9,11 @@
 // they are what the model says.
 import fc from 'fast-check';
 import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, useTestDatabase } from '@ticketing/common/testing';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../data/ticket';
-import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
-import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
 import { priced, testPassKeys, testService } from '../test/app';
 import { saveTicket } from './tickets';
+import { listenersOf } from '../entry-points/listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 100);
 /** As in ticket-convergence: far below EVENT_MAX_DELIVER, so a listener that never converges fails. */
@@ -25,9 +23,7 @@ useTestDatabase();
 const { bus, relay } = testService();
 const gate = gateDatabaseCalls([Ticket]);
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus, testPassKeys()).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.PaymentCreated);
 });
 afterAll(() => gate.restore());
 

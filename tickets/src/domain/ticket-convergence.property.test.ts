@@ -8,13 +8,11 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../data/ticket';
 import { priced, testPassKeys, testService } from '../test/app';
-import { OrderCancelledListener } from '../entry-points/listeners/order-cancelled-listener';
-import { OrderCreatedListener } from '../entry-points/listeners/order-created-listener';
-import { PaymentCreatedListener } from '../entry-points/listeners/payment-created-listener';
 import { saveTicket } from './tickets';
+import { listenersOf } from '../entry-points/listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 200);
 /**
@@ -31,9 +29,7 @@ useTestDatabase();
 const { app, bus, relay } = testService();
 const gate = gateDatabaseCalls([Ticket]);
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus, testPassKeys()).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.PaymentCreated);
 });
 afterAll(() => gate.restore());
 

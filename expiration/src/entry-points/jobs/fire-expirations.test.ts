@@ -2,8 +2,8 @@ import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { EventEnvelope, Subjects } from '@ticketing/common';
-import { InMemoryBus, waitFor } from '@ticketing/common/testing';
-import { OrderCreatedListener } from '../listeners/order-created-listener';
+import { InMemoryBus, listenTo, waitFor } from '@ticketing/common/testing';
+import { listenersOf } from '../listeners';
 import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../../test/queue';
 import { closeExpirationQueue, ExpirationQueue } from '../../data/expiration-queue';
 import { processExpirations } from './fire-expirations';
@@ -25,7 +25,7 @@ async function startExpiration(prefix: string) {
   const queue = testQueue(prefix);
   await queue.isReady();
   processExpirations(queue, bus);
-  await new OrderCreatedListener(bus, queue).listen();
+  await listenTo(listenersOf(bus, queue), Subjects.OrderCreated);
   return { bus, queue };
 }
 

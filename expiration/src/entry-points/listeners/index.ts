@@ -1,10 +1,17 @@
-import { Event, EventBus, Listener } from '@ticketing/common';
+import { Event, EventBus, Handlers, listenAll, Listener, listenersFrom, Subjects } from '@ticketing/common';
 import { ExpirationQueue } from '../../data/expiration-queue';
-import { OrderCreatedListener } from './order-created-listener';
+import { scheduleOrderExpiration } from '../../domain/expiration';
+import { queueGroup } from './queue-group';
 
-/** Every listener of the expiration service (checked against the event catalog by catalog.test.ts). */
-export const listenersOf = (bus: EventBus, queue: ExpirationQueue): Listener<Event>[] => [new OrderCreatedListener(bus, queue)];
+/** What each subject does here, one row per subject (checked against the event catalog by catalog.test.ts). */
+export const handlersOf = (queue: ExpirationQueue): Handlers => ({
+  // Acked once Redis has the order's expiration job (domain/expiration.ts).
+  [Subjects.OrderCreated]: (data) => scheduleOrderExpiration(queue, data),
+});
+
+/** Every listener of the expiration service. */
+export const listenersOf = (bus: EventBus, queue: ExpirationQueue): Listener<Event>[] => listenersFrom(bus, queueGroup, handlersOf(queue));
 
 export async function startListeners(bus: EventBus, queue: ExpirationQueue): Promise<void> {
-  for (const listener of listenersOf(bus, queue)) await listener.listen();
+  await listenAll(listenersOf(bus, queue));
 }

@@ -1,8 +1,8 @@
 import { Subjects } from '@ticketing/common';
-import { InMemoryBus, newId } from '@ticketing/common/testing';
+import { InMemoryBus, listenTo, newId } from '@ticketing/common/testing';
 import { closeExpirationQueue, ExpirationQueue } from '../../data/expiration-queue';
 import { disposeQueue, orderCreated, requireRedis, testQueue, uniquePrefix } from '../../test/queue';
-import { OrderCreatedListener } from './order-created-listener';
+import { listenersOf } from '.';
 
 beforeAll(requireRedis);
 
@@ -15,7 +15,7 @@ beforeEach(async () => {
   prefix = uniquePrefix('order-created');
   queue = testQueue(prefix);
   bus = new InMemoryBus();
-  await new OrderCreatedListener(bus, queue).listen();
+  await listenTo(listenersOf(bus, queue), Subjects.OrderCreated);
 });
 afterEach(() => disposeQueue(queue));
 

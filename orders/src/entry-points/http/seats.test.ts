@@ -4,30 +4,21 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { EventCategory, EventStatus, OrderStatus, SplitRule, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { Ticket, TicketAttrs } from '../../data/ticket';
 import { completeOrder } from '../../domain/orders';
 import { createTicket, testApp, testBus, testHolds } from '../../test/app';
-import { EventCancelledListener, EventCreatedListener, EventUpdatedListener } from '../listeners/event-listeners';
-import { TicketCreatedListener } from '../listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../listeners/ticket-updated-listener';
+import { listenersOf } from '../listeners';
 
 useTestDatabase();
 const { bus, relay } = testBus();
 const holds = testHolds();
 const app = testApp(bus, {}, undefined, holds);
 
-beforeAll(async () => {
-  for (const listener of [
-    new TicketCreatedListener(bus),
-    new TicketUpdatedListener(bus),
-    new EventCreatedListener(bus),
-    new EventUpdatedListener(bus),
-    new EventCancelledListener(bus),
-  ])
-    await listener.listen();
-});
+beforeAll(() =>
+  listenTo(listenersOf(bus, holds), Subjects.TicketCreated, Subjects.TicketUpdated, Subjects.EventCreated, Subjects.EventUpdated, Subjects.EventCancelled),
+);
 beforeEach(() => bus.clear());
 
 const QUANTITY_MESSAGE = 'Quantity must be between 1 and 20';

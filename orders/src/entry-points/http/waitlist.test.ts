@@ -2,26 +2,21 @@
 // status and message of its routes, and offers made the moment seats come back.
 import request from 'supertest';
 import { DEFAULT_FEES, EventCategory, EventStatus, SplitRule, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketAttrs } from '../../data/ticket';
 import { WaitlistEntry } from '../../data/waitlist';
 import { sweepWaitlist } from '../../domain/waitlist-sweep';
 import { placeOrder } from '../../domain/orders';
 import { waitlistSettings } from '../../domain/waitlist-offers';
 import { testApp, testBus, testHolds } from '../../test/app';
-import { EventCancelledListener, EventCreatedListener } from '../listeners/event-listeners';
-import { TicketCreatedListener } from '../listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../listeners/ticket-updated-listener';
+import { listenersOf } from '../listeners';
 
 useTestDatabase();
 const { bus, relay } = testBus();
 const holds = testHolds({ MAX_ACTIVE_ORDERS_PER_USER: 100 });
 const app = testApp(bus, { MAX_ACTIVE_ORDERS_PER_USER: 100 }, undefined, holds);
 
-beforeAll(async () => {
-  for (const listener of [new TicketCreatedListener(bus), new TicketUpdatedListener(bus), new EventCreatedListener(bus), new EventCancelledListener(bus)])
-    await listener.listen();
-});
+beforeAll(() => listenTo(listenersOf(bus, holds), Subjects.TicketCreated, Subjects.TicketUpdated, Subjects.EventCreated, Subjects.EventCancelled));
 beforeEach(() => bus.clear());
 
 const refusal = (message: string) => ({ errors: [{ message }] });

@@ -3,23 +3,20 @@
 // moves a paid one to refunded (payment-refunded-listener.ts).
 import request from 'supertest';
 import { EventCategory, EventStatus, OrderStatus, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { EventReplica } from '../../data/event';
 import { Order } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { completeOrder } from '../../domain/orders';
 import { createOrder, createTicket, testApp, testBus, testHolds } from '../../test/app';
-import { EventCancelledListener, EventCreatedListener } from './event-listeners';
-import { PaymentRefundedListener } from './payment-refunded-listener';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { bus, relay } = testBus();
 const holds = testHolds();
 const app = testApp(bus, {}, undefined, holds);
 
-beforeAll(async () => {
-  for (const listener of [new EventCreatedListener(bus), new EventCancelledListener(bus), new PaymentRefundedListener(bus)]) await listener.listen();
-});
+beforeAll(() => listenTo(listenersOf(bus, holds), Subjects.EventCreated, Subjects.EventCancelled, Subjects.PaymentRefunded));
 beforeEach(() => bus.clear());
 
 const gig = () => ({

@@ -1,16 +1,16 @@
 import { OrderStatus, Subjects } from '@ticketing/common';
-import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import mongoose from 'mongoose';
 import { Order, OrderDoc } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { cancelOrder, completeOrder } from '../../domain/orders';
 import { createOrder, createTicket, holderOf, testBus, testHolds } from '../../test/app';
-import { ExpirationCompleteListener } from './expiration-complete-listener';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { bus, relay } = testBus();
 const holds = testHolds();
-beforeAll(() => new ExpirationCompleteListener(bus, holds).listen());
+beforeAll(() => listenTo(listenersOf(bus, holds), Subjects.ExpirationComplete));
 beforeEach(() => bus.clear());
 
 /** An order as it stands when its expiration fires: created, order:created already published. */

@@ -1,17 +1,15 @@
 import { OrderStatus, Subjects } from '@ticketing/common';
-import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { cancelOrder } from '../../domain/orders';
 import { createOrder, holderOf, soldTo, testBus, testHolds } from '../../test/app';
-import { ExpirationCompleteListener } from './expiration-complete-listener';
-import { PaymentCreatedListener } from './payment-created-listener';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { bus, relay } = testBus();
 const holds = testHolds();
 beforeAll(async () => {
-  await new PaymentCreatedListener(bus, holds).listen();
-  await new ExpirationCompleteListener(bus, holds).listen();
+  await listenTo(listenersOf(bus, holds), Subjects.PaymentCreated, Subjects.ExpirationComplete);
 });
 beforeEach(() => bus.clear());
 

@@ -1,15 +1,13 @@
 import { Subjects } from '@ticketing/common';
-import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { holderOf, testBus } from '../../test/app';
-import { TicketCreatedListener } from './ticket-created-listener';
-import { TicketUpdatedListener } from './ticket-updated-listener';
+import { holderOf, testBus, testHolds } from '../../test/app';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { bus } = testBus();
 beforeAll(async () => {
-  await new TicketCreatedListener(bus).listen();
-  await new TicketUpdatedListener(bus).listen();
+  await listenTo(listenersOf(bus, testHolds()), Subjects.TicketCreated, Subjects.TicketUpdated);
 });
 beforeEach(() => bus.clear());
 

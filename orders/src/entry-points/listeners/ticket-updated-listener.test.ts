@@ -1,13 +1,13 @@
 import request from 'supertest';
 import { Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { createOrder, createTicket, holderOf, testApp, testBus } from '../../test/app';
-import { TicketUpdatedListener } from './ticket-updated-listener';
+import { createOrder, createTicket, holderOf, testApp, testBus, testHolds } from '../../test/app';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { bus } = testBus();
-beforeAll(() => new TicketUpdatedListener(bus).listen());
+beforeAll(() => listenTo(listenersOf(bus, testHolds()), Subjects.TicketUpdated));
 beforeEach(() => bus.clear());
 
 const updated = (ticket: { id?: unknown; userId: string }, version: number, overrides: Record<string, unknown> = {}) => ({

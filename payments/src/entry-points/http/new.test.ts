@@ -1,7 +1,6 @@
 import { OrderStatus, OutboxRelay, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, signin, useTestDatabase, waitFor } from '@ticketing/common/testing';
+import { InMemoryBus, listenTo, newId, signin, useTestDatabase, waitFor } from '@ticketing/common/testing';
 import request from 'supertest';
-import { OrderCancelledListener } from '../listeners/order-cancelled-listener';
 import { Order } from '../../data/order';
 import { Payment, PaymentStatus } from '../../data/payment';
 import { ALREADY_PAID, STILL_PROCESSING } from '../../domain/charges';
@@ -9,6 +8,7 @@ import { testApp } from '../../test/app';
 import { createOrder, createSucceededPayment } from '../../test/orders';
 import { apiError, cardDeclined, invalidRequest, requireStripeMock, testStripe } from '../../test/stripe';
 import * as orderPayments from '../../domain/order-payments';
+import { listenersOf } from '../listeners';
 
 useTestDatabase();
 requireStripeMock();
@@ -19,7 +19,7 @@ const bus = new InMemoryBus();
 const relay = new OutboxRelay(bus, [Payment]);
 
 beforeAll(async () => {
-  await new OrderCancelledListener(bus, stripe).listen();
+  await listenTo(listenersOf(bus, stripe), Subjects.OrderCancelled);
 });
 
 beforeEach(() => {

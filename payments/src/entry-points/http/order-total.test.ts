@@ -1,11 +1,11 @@
 import { OrderStatus, orderTotal, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { InMemoryBus, listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Order } from '../../data/order';
 import { Payment } from '../../data/payment';
 import { testApp } from '../../test/app';
 import { requireStripeMock, testStripe } from '../../test/stripe';
-import { OrderCreatedListener } from '../listeners/order-created-listener';
+import { listenersOf } from '../listeners';
 
 useTestDatabase();
 requireStripeMock();
@@ -13,7 +13,7 @@ requireStripeMock();
 const { stripe, http } = testStripe();
 const app = testApp(stripe);
 const bus = new InMemoryBus();
-beforeAll(() => new OrderCreatedListener(bus).listen());
+beforeAll(() => listenTo(listenersOf(bus, stripe), Subjects.OrderCreated));
 beforeEach(() => {
   http.reset();
   bus.clear();

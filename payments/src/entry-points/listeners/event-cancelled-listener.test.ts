@@ -1,11 +1,11 @@
 import { EventCategory, EventStatus, OutboxRelay, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
+import { InMemoryBus, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { CancelledEvent } from '../../data/cancelled-event';
 import { Payment, PaymentStatus, RefundReason } from '../../data/payment';
 import { CANCELLED, payOrder, recordSucceeded } from '../../domain/charges';
 import { createOrder, createSucceededPayment } from '../../test/orders';
 import { apiError, requireStripeMock, testStripe } from '../../test/stripe';
-import { EventCancelledListener } from './event-cancelled-listener';
+import { listenersOf } from '.';
 
 useTestDatabase();
 requireStripeMock();
@@ -13,7 +13,7 @@ requireStripeMock();
 const { stripe, http } = testStripe();
 const bus = new InMemoryBus();
 const relay = new OutboxRelay(bus, [Payment]);
-beforeAll(() => new EventCancelledListener(bus, stripe).listen());
+beforeAll(() => listenTo(listenersOf(bus, stripe), Subjects.EventCancelled));
 beforeEach(() => {
   bus.clear();
   http.reset();

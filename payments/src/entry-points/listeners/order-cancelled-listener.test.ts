@@ -1,17 +1,17 @@
 import { NotYetError, OrderStatus, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
+import { InMemoryBus, listenerOf, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { Payment, PaymentStatus } from '../../data/payment';
 import { createOrder, createSucceededPayment } from '../../test/orders';
 import { apiError, requireStripeMock, testStripe } from '../../test/stripe';
-import { OrderCancelledListener } from './order-cancelled-listener';
+import { listenersOf } from '.';
 
 useTestDatabase();
 requireStripeMock();
 
 const { stripe, http } = testStripe();
 const bus = new InMemoryBus();
-beforeAll(() => new OrderCancelledListener(bus, stripe).listen());
+beforeAll(() => listenTo(listenersOf(bus, stripe), Subjects.OrderCancelled));
 beforeEach(() => {
   bus.clear();
   http.reset();
@@ -41,7 +41,7 @@ describe('order:cancelled listener', () => {
     expect((await Order.findById(order.id))!.toJSON()).toMatchObject({ status: OrderStatus.Created, version: 0 });
     expect(await bus.deliver(Subjects.OrderCancelled, cancelled(newId()))).toBe(false);
     // As a "not yet": redelivered after a short back-off, not after the ack wait.
-    const listener = new OrderCancelledListener(bus, stripe);
+    const listener = listenerOf(listenersOf(bus, stripe), Subjects.OrderCancelled);
     const msg = { ack: jest.fn(), deliveryCount: 1, eventId: 'evt-early', time: new Date() };
     await expect(listener.onMessage(cancelled(order.id, 2), msg)).rejects.toBeInstanceOf(NotYetError);
     await expect(listener.onMessage(cancelled(newId()), msg)).rejects.toBeInstanceOf(NotYetError);

@@ -1,12 +1,13 @@
 import { OrderStatus, Subjects } from '@ticketing/common';
-import { InMemoryBus, newId, useTestDatabase } from '@ticketing/common/testing';
+import { InMemoryBus, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order, orderIdsOfEvent } from '../../data/order';
-import { OrderCreatedListener } from './order-created-listener';
+import { testStripe } from '../../test/stripe';
+import { listenersOf } from '.';
 
 useTestDatabase();
 
 const bus = new InMemoryBus();
-beforeAll(() => new OrderCreatedListener(bus).listen());
+beforeAll(() => listenTo(listenersOf(bus, testStripe().stripe), Subjects.OrderCreated));
 beforeEach(() => bus.clear());
 
 const orderCreated = () => ({

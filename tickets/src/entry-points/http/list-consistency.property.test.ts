@@ -7,12 +7,10 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { EventEnvelope, OrderStatus, Subjects } from '@ticketing/common';
-import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { deliverUntilAcked, envelopeOf, gateDatabaseCalls, listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
 import { testPassKeys, testService } from '../../test/app';
-import { OrderCancelledListener } from '../listeners/order-cancelled-listener';
-import { OrderCreatedListener } from '../listeners/order-created-listener';
-import { PaymentCreatedListener } from '../listeners/payment-created-listener';
+import { listenersOf } from '../listeners';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 60);
 
@@ -20,9 +18,7 @@ useTestDatabase();
 const { app, bus } = testService();
 const gate = gateDatabaseCalls([Ticket]);
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus, testPassKeys()).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.PaymentCreated);
 });
 afterAll(() => gate.restore());
 

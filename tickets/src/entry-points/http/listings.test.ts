@@ -3,22 +3,16 @@
 // price sort, the seller's counts.
 import request from 'supertest';
 import { EventStatus, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
 import { eventData, orderCreatedData, testPassKeys, testService } from '../../test/app';
-import { EventCancelledListener, EventCreatedListener } from '../listeners/event-listeners';
-import { OrderCancelledListener } from '../listeners/order-cancelled-listener';
-import { OrderCreatedListener } from '../listeners/order-created-listener';
-import { PaymentCreatedListener } from '../listeners/payment-created-listener';
+import { listenersOf } from '../listeners';
 
 useTestDatabase();
 const { app, bus, published } = testService();
-beforeAll(async () => {
-  for (const listener of [OrderCreatedListener, OrderCancelledListener, EventCreatedListener, EventCancelledListener]) {
-    await new listener(bus).listen();
-  }
-  await new PaymentCreatedListener(bus, testPassKeys()).listen();
-});
+beforeAll(() =>
+  listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.EventCreated, Subjects.EventCancelled, Subjects.PaymentCreated),
+);
 beforeEach(() => bus.clear());
 afterEach(() => jest.restoreAllMocks());
 

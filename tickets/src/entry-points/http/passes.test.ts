@@ -1,23 +1,25 @@
 import request from 'supertest';
 import { EventStatus, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Pass, PassStatus } from '../../data/pass';
 import { PassKeys } from '../../domain/pass-codes';
 import { ADMIN_EMAIL, eventData, orderCreatedData, paidOrder, testPassKeys, testService } from '../../test/app';
-import { EventCancelledListener, EventCreatedListener } from '../listeners/event-listeners';
-import { OrderCreatedListener } from '../listeners/order-created-listener';
-import { PaymentRefundedListener, UserCreatedListener } from '../listeners/pass-listeners';
-import { PaymentCreatedListener } from '../listeners/payment-created-listener';
+import { listenersOf } from '../listeners';
 
 useTestDatabase();
 const service = testService();
 const { app, bus, published } = service;
-beforeAll(async () => {
-  for (const listener of [OrderCreatedListener, EventCreatedListener, EventCancelledListener, PaymentRefundedListener, UserCreatedListener]) {
-    await new listener(bus).listen();
-  }
-  await new PaymentCreatedListener(bus, testPassKeys()).listen();
-});
+beforeAll(() =>
+  listenTo(
+    listenersOf(bus, testPassKeys()),
+    Subjects.OrderCreated,
+    Subjects.EventCreated,
+    Subjects.EventCancelled,
+    Subjects.PaymentRefunded,
+    Subjects.UserCreated,
+    Subjects.PaymentCreated,
+  ),
+);
 beforeEach(() => bus.clear());
 
 type PassBody = { id: string; code: string; status: string; holderId: string; seat: { section?: string; row?: string; number: number }; orderId: string };

@@ -1,14 +1,14 @@
 import request from 'supertest';
 import { Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
-import { OrderCreatedListener } from '../listeners/order-created-listener';
+import { listenerOf, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketDoc } from '../../data/ticket';
 import { RESERVED_MESSAGE } from '../../domain/tickets';
-import { buildTicket, createTicket, orderCreatedData, testService } from '../../test/app';
+import { buildTicket, createTicket, orderCreatedData, testPassKeys, testService } from '../../test/app';
+import { listenersOf } from '../listeners';
 
 useTestDatabase();
 const { app, bus, published } = testService();
-const orderCreated = new OrderCreatedListener(bus);
+const orderCreated = listenerOf(listenersOf(bus, testPassKeys()), Subjects.OrderCreated);
 beforeAll(() => orderCreated.listen());
 beforeEach(() => bus.clear());
 afterEach(() => jest.restoreAllMocks());

@@ -1,17 +1,15 @@
 import request from 'supertest';
 import { EventStatus, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenerOf, listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Event } from '../../data/event';
 import { Ticket } from '../../data/ticket';
-import { eventData, testService, ticketState } from '../../test/app';
-import { EventCancelledListener, EventCreatedListener, EventUpdatedListener } from './event-listeners';
+import { eventData, testPassKeys, testService, ticketState } from '../../test/app';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { app, bus, published } = testService();
 beforeAll(async () => {
-  await new EventCreatedListener(bus).listen();
-  await new EventUpdatedListener(bus).listen();
-  await new EventCancelledListener(bus).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.EventCreated, Subjects.EventUpdated, Subjects.EventCancelled);
 });
 beforeEach(() => bus.clear());
 
@@ -21,9 +19,9 @@ const list = async (eventId: string, body: object = {}) =>
 describe('event listeners', () => {
   it('subscribe to event:created, event:updated and event:cancelled in the tickets-service queue group', () => {
     for (const [listener, subject] of [
-      [new EventCreatedListener(bus), 'event:created'],
-      [new EventUpdatedListener(bus), 'event:updated'],
-      [new EventCancelledListener(bus), 'event:cancelled'],
+      [listenerOf(listenersOf(bus, testPassKeys()), Subjects.EventCreated), 'event:created'],
+      [listenerOf(listenersOf(bus, testPassKeys()), Subjects.EventUpdated), 'event:updated'],
+      [listenerOf(listenersOf(bus, testPassKeys()), Subjects.EventCancelled), 'event:cancelled'],
     ] as const) {
       expect(listener.subject).toBe(subject);
       expect(listener.queueGroupName).toBe('tickets-service');

@@ -1,17 +1,15 @@
 import request from 'supertest';
 import { ListenerMessage, NotYetError, Subjects } from '@ticketing/common';
 import mongoose from 'mongoose';
-import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { listenerOf, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketDoc } from '../../data/ticket';
-import { buildTicket, createTicket, orderCreatedData, testService, ticketState } from '../../test/app';
-import { OrderCancelledListener } from './order-cancelled-listener';
-import { OrderCreatedListener } from './order-created-listener';
+import { buildTicket, createTicket, orderCreatedData, testPassKeys, testService, ticketState } from '../../test/app';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { app, bus, relay, published, reservedTicket } = testService();
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled);
 });
 beforeEach(() => bus.clear());
 afterEach(() => jest.restoreAllMocks());
@@ -21,7 +19,7 @@ const cancelled = (orderId: string, ticketId: string) => ({ id: orderId, version
 
 describe('OrderCancelledListener (order:cancelled)', () => {
   it('subscribes to order:cancelled in the tickets-service queue group', () => {
-    const listener = new OrderCancelledListener(bus);
+    const listener = listenerOf(listenersOf(bus, testPassKeys()), Subjects.OrderCancelled);
     expect(listener.subject).toBe('order:cancelled');
     expect(listener.queueGroupName).toBe('tickets-service');
   });
@@ -66,7 +64,7 @@ describe('OrderCancelledListener (order:cancelled)', () => {
       return Promise.reject(new mongoose.Error.VersionError(this, this.version, ['orderId']));
     });
     const msg: ListenerMessage = { ack: jest.fn(), deliveryCount: 1, eventId: newId(), time: new Date() };
-    await expect(new OrderCancelledListener(bus).onMessage(cancelled(orderId, ticket.id), msg)).rejects.toBeInstanceOf(NotYetError);
+    await expect(listenerOf(listenersOf(bus, testPassKeys()), Subjects.OrderCancelled).onMessage(cancelled(orderId, ticket.id), msg)).rejects.toBeInstanceOf(NotYetError);
     expect(save).toHaveBeenCalledTimes(5);
     expect(msg.ack).not.toHaveBeenCalled();
   });

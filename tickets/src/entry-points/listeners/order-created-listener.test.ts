@@ -1,24 +1,22 @@
 import request from 'supertest';
 import { ListenerMessage, NotYetError, Subjects } from '@ticketing/common';
 import mongoose from 'mongoose';
-import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { listenerOf, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket, TicketDoc } from '../../data/ticket';
-import { buildTicket, createTicket, oneSeat, orderCreatedData, testService, ticketState } from '../../test/app';
-import { OrderCancelledListener } from './order-cancelled-listener';
-import { OrderCreatedListener } from './order-created-listener';
+import { buildTicket, createTicket, oneSeat, orderCreatedData, testPassKeys, testService, ticketState } from '../../test/app';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { app, bus, relay, published } = testService();
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled);
 });
 beforeEach(() => bus.clear());
 afterEach(() => jest.restoreAllMocks());
 
 describe('OrderCreatedListener (order:created)', () => {
   it('subscribes to order:created in the tickets-service queue group', () => {
-    const listener = new OrderCreatedListener(bus);
+    const listener = listenerOf(listenersOf(bus, testPassKeys()), Subjects.OrderCreated);
     expect(listener.subject).toBe('order:created');
     expect(listener.queueGroupName).toBe('tickets-service');
   });
@@ -30,7 +28,7 @@ describe('OrderCreatedListener (order:created)', () => {
       return Promise.reject(new mongoose.Error.VersionError(this, this.version, ['orderId']));
     });
     const msg: ListenerMessage = { ack: jest.fn(), deliveryCount: 1, eventId: newId(), time: new Date() };
-    await expect(new OrderCreatedListener(bus).onMessage(orderCreatedData(ticket), msg)).rejects.toBeInstanceOf(NotYetError);
+    await expect(listenerOf(listenersOf(bus, testPassKeys()), Subjects.OrderCreated).onMessage(orderCreatedData(ticket), msg)).rejects.toBeInstanceOf(NotYetError);
     expect(save).toHaveBeenCalledTimes(5);
     expect(msg.ack).not.toHaveBeenCalled();
   });

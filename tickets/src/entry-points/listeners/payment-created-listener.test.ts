@@ -1,19 +1,15 @@
 import request from 'supertest';
 import { Subjects } from '@ticketing/common';
-import { newId, useTestDatabase } from '@ticketing/common/testing';
+import { listenerOf, listenTo, newId, useTestDatabase } from '@ticketing/common/testing';
 import { Order } from '../../data/order';
 import { Ticket } from '../../data/ticket';
 import { createTicket, oneSeat, orderCreatedData, testPassKeys, testService, ticketState } from '../../test/app';
-import { OrderCancelledListener } from './order-cancelled-listener';
-import { OrderCreatedListener } from './order-created-listener';
-import { PaymentCreatedListener } from './payment-created-listener';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { app, bus, relay, published, reservedTicket } = testService();
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus, testPassKeys()).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.PaymentCreated);
 });
 beforeEach(() => bus.clear());
 
@@ -22,7 +18,7 @@ const payment = (orderId: string) => ({ id: newId(), orderId, stripeId: `ch_${ne
 
 describe('PaymentCreatedListener (payment:created)', () => {
   it('subscribes to payment:created in the tickets-service queue group', () => {
-    const listener = new PaymentCreatedListener(bus, testPassKeys());
+    const listener = listenerOf(listenersOf(bus, testPassKeys()), Subjects.PaymentCreated);
     expect(listener.subject).toBe('payment:created');
     expect(listener.queueGroupName).toBe('tickets-service');
   });

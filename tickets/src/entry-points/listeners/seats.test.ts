@@ -2,19 +2,15 @@
 // (sell) and order:cancelled (release), in any order and redelivered.
 import request from 'supertest';
 import { EventData, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
 import { orderCreatedData, testPassKeys, testService, ticketState } from '../../test/app';
-import { OrderCancelledListener } from './order-cancelled-listener';
-import { OrderCreatedListener } from './order-created-listener';
-import { PaymentCreatedListener } from './payment-created-listener';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { app, bus, published } = testService();
 beforeAll(async () => {
-  await new OrderCreatedListener(bus).listen();
-  await new OrderCancelledListener(bus).listen();
-  await new PaymentCreatedListener(bus, testPassKeys()).listen();
+  await listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.PaymentCreated);
 });
 beforeEach(() => bus.clear());
 

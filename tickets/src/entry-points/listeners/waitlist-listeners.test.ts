@@ -3,18 +3,14 @@
 // whatever the order of arrival and however often each event comes.
 import request from 'supertest';
 import { EventData, Subjects } from '@ticketing/common';
-import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
+import { listenTo, newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import { Ticket } from '../../data/ticket';
-import { orderCreatedData, testService } from '../../test/app';
-import { OrderCancelledListener } from './order-cancelled-listener';
-import { OrderCreatedListener } from './order-created-listener';
-import { WaitlistOfferedListener, WaitlistOfferEndedListener } from './waitlist-listeners';
+import { orderCreatedData, testPassKeys, testService } from '../../test/app';
+import { listenersOf } from '.';
 
 useTestDatabase();
 const { app, bus } = testService();
-beforeAll(async () => {
-  for (const l of [new OrderCreatedListener(bus), new OrderCancelledListener(bus), new WaitlistOfferedListener(bus), new WaitlistOfferEndedListener(bus)]) await l.listen();
-});
+beforeAll(() => listenTo(listenersOf(bus, testPassKeys()), Subjects.OrderCreated, Subjects.OrderCancelled, Subjects.WaitlistOffered, Subjects.WaitlistOfferEnded));
 beforeEach(() => bus.clear());
 
 async function listing(quantity: number) {
