@@ -51,6 +51,7 @@ const SCENARIOS = {
   order: 'POST /api/orders, each request a distinct ticket',
   'order-burst': '200 orders (BENCH_BURST_ORDERS), 20 in flight, each a distinct ticket: orders/s and latency',
   'order-burst-4': 'the same with 4-seat orders: 200 listings of 4 seats, each order takes all 4',
+  'orders-at-once': '20 buyers (distinct users) each ordering a distinct ticket at the same moment, 10 rounds (BENCH_AT_ONCE_ROUNDS) half a second apart: p50/p99 of the 200 answers (issue 25\'s "20 buyers at once")',
   pay: '100 payments (BENCH_PAYMENTS), 20 in flight, each a distinct order (stripe-mock): payments/s and latency',
   rush: 'the on-sale rush: 200 buyers (distinct users, BENCH_RUSH_BUYERS) at once for 50 listings of 4 seats of one event, each asking 1 or 2 seats, reloading the event page and trying a listing it shows when refused, paying what they won: orders/s, p50/p99, seats sold, CPU per order per service',
   propagation: 'ticket created → in orders’ replica, idle',
@@ -719,6 +720,27 @@ async function main() {
     if (want('order-burst-4')) {
       const forSale = await ticketsForSale(Number(process.env.BENCH_BURST_ORDERS || 200), 'order 4 seats of in a burst', { quantity: 4 });
       await run('order-burst-4', { url: `${gw}/api/orders`, connections: 20, amount: forSale.length, requests: orderRequests(forSale, { quantity: 4 }) });
+    }
+    if (want('orders-at-once')) {
+      const rounds = Number(process.env.BENCH_AT_ONCE_ROUNDS || 10);
+      const buyers = await inBatches(20, 10, (i) => api.signup(`at-once${i}-${Date.now()}@bench.dev`));
+      const forSale = await ticketsForSale(rounds * buyers.length, 'order 20 at once');
+      const latencies = [];
+      let refused = 0;
+      log('orders-at-once ...');
+      for (let round = 0; round < rounds; round += 1) {
+        await sleep(500);
+        await Promise.all(
+          buyers.map(async (b, i) => {
+            const t0 = performance.now();
+            const r = await api.call('POST', '/api/orders', { cookie: b.cookie, body: { ticketId: forSale[round * buyers.length + i] } });
+            latencies.push(performance.now() - t0);
+            if (r.status !== 201) refused += 1;
+          }),
+        );
+      }
+      R['orders-at-once'] = { buyers: buyers.length, rounds, refused, ...summary(latencies) };
+      log(`orders-at-once: ${JSON.stringify(R['orders-at-once'])}`);
     }
     if (want('pay')) {
       const orderIds = await placeOrders(await ticketsForSale(Number(process.env.BENCH_PAYMENTS || 100), 'pay for'));

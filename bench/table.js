@@ -101,6 +101,13 @@ function markdown(run) {
     ])
       if (l) lines.push(l);
   }
+  if (R['orders-at-once']) {
+    const a = R['orders-at-once'];
+    lines.push('');
+    lines.push('| Orders at once | buyers at once | rounds | answers | not 201 | p50 / p99 / max ms | goal |');
+    lines.push('|---|---:|---:|---:|---:|---:|---|');
+    lines.push(`| POST /api/orders, a distinct ticket each | ${fmt(a.buyers)} | ${fmt(a.rounds)} | ${fmt(a.n)} | ${fmt(a.refused)} | ${fmt(a.p50, 1)} / ${fmt(a.p99, 1)} / ${fmt(a.max, 1)} | ≤ the original's 278–293 / 516–523 |`);
+  }
   if (R.rush) {
     const r = R.rush;
     const cpu = Object.entries(r.cpuMsPerOrder).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
