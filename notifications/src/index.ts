@@ -10,6 +10,8 @@ import { Order } from './data/order';
 import { smtpTransport } from './data/smtp';
 import { User } from './data/user';
 import { Watch } from './data/watch';
+import { LocalSenders } from './domain/mail';
+import { notifierFor } from './domain/notify';
 import { MailSender } from './entry-points/jobs/mail-sender';
 import { startListeners } from './entry-points/listeners';
 
@@ -20,7 +22,9 @@ void runService({
     await connectMongo(config.MONGO_URI);
     await Promise.all([Notification.init(), Watch.init(), User.init(), Order.init(), Listing.init(), EventReplica.init()]);
     const bus = await connectBus(config, eventTelemetry);
-    await startListeners(bus, config.fees);
+    // The listeners' notify hands each new email to this process's sender at once.
+    const localSenders = new LocalSenders();
+    await startListeners(bus, config.fees, notifierFor(localSenders));
 
     const transport = smtpTransport(config.SMTP_URL, config.MAIL_FROM, config.MAIL_CONCURRENCY);
     const sender = new MailSender(
@@ -33,6 +37,7 @@ void runService({
         concurrency: config.MAIL_CONCURRENCY,
       },
       config.MAIL_POLL_INTERVAL_MS,
+      localSenders,
     );
     sender.start();
     logger.info({ smtp: new URL(config.SMTP_URL).host }, 'email outbox started');

@@ -4,7 +4,7 @@ import { Listing, ListingDoc } from '../data/listing';
 import { Order, OrderDoc } from '../data/order';
 import { Watch } from '../data/watch';
 import { NotificationKind } from './kinds';
-import { notify } from './notify';
+import { Notify } from './notify';
 import { applyListing, availableSeats, findOrder, listingAllInPrice, setOrderStatus } from './replicas';
 
 /** Deliveries of a fact about an order this service never saw created after which it is dropped (it predates the service). */
@@ -21,7 +21,7 @@ async function orderOf(orderId: string, deliveryCount: number): Promise<OrderDoc
 const titleOf = async (ticketId: string) => (await Listing.findById(ticketId, { title: 1 }).lean<{ title: string }>())?.title;
 
 /** payment:created — the buyer's order is paid (`order-paid`), the seller's seats sold (`ticket-sold`). */
-export async function orderPaid(data: EventData<Subjects.PaymentCreated>, deliveryCount: number): Promise<void> {
+export async function orderPaid(notify: Notify, data: EventData<Subjects.PaymentCreated>, deliveryCount: number): Promise<void> {
   const order = await orderOf(data.orderId, deliveryCount);
   if (!order) return;
   await setOrderStatus(data.orderId, OrderStatus.Complete, [OrderStatus.Created, OrderStatus.Cancelled]);
@@ -36,7 +36,7 @@ export async function orderPaid(data: EventData<Subjects.PaymentCreated>, delive
  * publishes it for expiry (the expiration job or its sweep), for the buyer's own
  * cancel and for a cancelled event alike, and only the time tells them apart.
  */
-export async function orderCancelled(data: EventData<Subjects.OrderCancelled>, cancelledAt: Date, deliveryCount: number): Promise<void> {
+export async function orderCancelled(notify: Notify, data: EventData<Subjects.OrderCancelled>, cancelledAt: Date, deliveryCount: number): Promise<void> {
   const order = await orderOf(data.id, deliveryCount);
   if (!order) return;
   await setOrderStatus(data.id, OrderStatus.Cancelled, [OrderStatus.Created]);
@@ -51,7 +51,7 @@ export async function orderCancelled(data: EventData<Subjects.OrderCancelled>, c
 }
 
 /** payment:refunded — the buyer's money went back (`order-refunded`). */
-export async function orderRefunded(data: EventData<Subjects.PaymentRefunded>, deliveryCount: number): Promise<void> {
+export async function orderRefunded(notify: Notify, data: EventData<Subjects.PaymentRefunded>, deliveryCount: number): Promise<void> {
   const order = await orderOf(data.orderId, deliveryCount);
   if (!order) return;
   await setOrderStatus(data.orderId, OrderStatus.Refunded, [OrderStatus.Created, OrderStatus.Complete]);
@@ -64,7 +64,7 @@ export async function orderRefunded(data: EventData<Subjects.PaymentRefunded>, d
 }
 
 /** event:cancelled — every buyer of a paid order and every seller of a listing of it hears it once (`event-cancelled`). */
-export async function eventCancelled(data: EventData<Subjects.EventCancelled>): Promise<void> {
+export async function eventCancelled(notify: Notify, data: EventData<Subjects.EventCancelled>): Promise<void> {
   const [orders, listings] = await Promise.all([
     Order.find({ eventId: data.id, status: { $in: [OrderStatus.Complete, OrderStatus.Refunded] } }, { buyerId: 1 }).lean<Array<{ buyerId: string }>>(),
     Listing.find({ eventId: data.id }, { userId: 1 }).lean<Array<{ userId: string }>>(),
@@ -74,7 +74,7 @@ export async function eventCancelled(data: EventData<Subjects.EventCancelled>): 
 }
 
 /** payout:paid — the seller was paid (`payout-paid`). */
-export async function payoutPaid(data: EventData<Subjects.PayoutPaid>): Promise<void> {
+export async function payoutPaid(notify: Notify, data: EventData<Subjects.PayoutPaid>): Promise<void> {
   const order = await findOrder(data.orderId);
   await notify(data.sellerId, NotificationKind.PayoutPaid, data.id, {
     orderId: data.orderId,
@@ -84,7 +84,7 @@ export async function payoutPaid(data: EventData<Subjects.PayoutPaid>): Promise<
 }
 
 /** pass:transferred — the recipient holds a new pass for the seat (`pass-received`), once per pass. */
-export async function passReceived(data: EventData<Subjects.PassTransferred>): Promise<void> {
+export async function passReceived(notify: Notify, data: EventData<Subjects.PassTransferred>): Promise<void> {
   await notify(data.toUserId, NotificationKind.PassReceived, data.id, {
     orderId: data.orderId,
     ticketId: data.ticketId,
@@ -93,7 +93,7 @@ export async function passReceived(data: EventData<Subjects.PassTransferred>): P
 }
 
 /** waitlist:offered — seats are held for a waiting buyer until the offer ends (`waitlist-offer`), once per offer. */
-export async function waitlistOffer(data: EventData<Subjects.WaitlistOffered>): Promise<void> {
+export async function waitlistOffer(notify: Notify, data: EventData<Subjects.WaitlistOffered>): Promise<void> {
   await notify(data.userId, NotificationKind.WaitlistOffer, data.id, {
     ticketId: data.ticketId,
     title: await titleOf(data.ticketId),
@@ -108,7 +108,7 @@ export async function waitlistOffer(data: EventData<Subjects.WaitlistOffered>): 
  * once per watch and listing: the key is both, so a repricing, a redelivery
  * or two racing messages alert at most once.
  */
-export async function listingChanged(data: EventData<Subjects.TicketCreated | Subjects.TicketUpdated>, fees: FeeSettings): Promise<void> {
+export async function listingChanged(notify: Notify, data: EventData<Subjects.TicketCreated | Subjects.TicketUpdated>, fees: FeeSettings): Promise<void> {
   const changed = await applyListing(data, fees);
   // A redelivery whose first delivery stored the listing but died before alerting: alert from what is stored.
   const listing = changed ?? (await Listing.findById(data.id).lean<ListingDoc>());

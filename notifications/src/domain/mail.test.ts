@@ -4,7 +4,10 @@ import { User } from '../data/user';
 import { RecordingTransport, testMailSettings } from '../test/app';
 import { NotificationKind } from './kinds';
 import { emailOf, sendDue } from './mail';
-import { notify } from './notify';
+import { notifierFor } from './notify';
+
+// No sender in this process: each email waits for a pass of the outbox (sendDue).
+const notify = notifierFor();
 
 useTestDatabase();
 

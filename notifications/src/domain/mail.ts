@@ -91,26 +91,32 @@ export interface LocalSender {
   wake(email: OutgoingEmail): void;
 }
 
-const senders = new Set<LocalSender>();
+/**
+ * The senders of one process, which take a notification's email the moment
+ * it is stored (index.ts makes one for the listeners' notify and the sender).
+ */
+export class LocalSenders {
+  private readonly senders = new Set<LocalSender>();
 
-/** Lets `sender` take the emails staged in this process from now on; returns the function that stops it. */
-export function onEmailStaged(sender: LocalSender): () => void {
-  senders.add(sender);
-  return () => senders.delete(sender);
-}
-
-/** A place at a sender of this process with room now (the email is then claimed in its insert), if any. */
-export function reserveSendSlot(): SendSlot | undefined {
-  for (const sender of senders) {
-    const slot = sender.reserve();
-    if (slot) return slot;
+  /** Lets `sender` take the emails staged from now on; returns the function that stops it. */
+  add(sender: LocalSender): () => void {
+    this.senders.add(sender);
+    return () => this.senders.delete(sender);
   }
-  return undefined;
-}
 
-/** An email was staged unclaimed (no sender here had room): this process's senders may queue it at once. */
-export function emailStaged(email: OutgoingEmail): void {
-  for (const sender of senders) sender.wake(email);
+  /** A place at a sender with room now (the email is then claimed in its insert), if any. */
+  reserve(): SendSlot | undefined {
+    for (const sender of this.senders) {
+      const slot = sender.reserve();
+      if (slot) return slot;
+    }
+    return undefined;
+  }
+
+  /** An email was staged unclaimed (no sender had room): the senders may queue it at once. */
+  staged(email: OutgoingEmail): void {
+    for (const sender of this.senders) sender.wake(email);
+  }
 }
 
 export type SendOutcome = 'sent' | 'failed' | 'waiting' | 'taken';

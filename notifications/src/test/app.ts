@@ -3,13 +3,14 @@ import { InMemoryBus, newId, TEST_JWT_KEY } from '@ticketing/common/testing';
 import { buildApp } from '../app';
 import { EventReplica } from '../data/event';
 import { Email, MailSettings, MailTransport } from '../domain/mail';
+import { notifierFor } from '../domain/notify';
 import { listenersOf } from '../entry-points/listeners';
 
-/** The service as tests drive it: the app (plain-http cookies, the test JWT key) and an in-memory bus with every listener. */
+/** The service as tests drive it: the app (plain-http cookies, the test JWT key) and an in-memory bus with every listener (no sender in process: emails wait for a pass). */
 export function testService() {
   const bus = new InMemoryBus();
   const app = buildApp({ JWT_KEY: TEST_JWT_KEY, JWT_TTL_SECONDS: 3600, COOKIE_SECURE: false }, bus);
-  const listening = Promise.all(listenersOf(bus, DEFAULT_FEES).map((l) => l.listen()));
+  const listening = Promise.all(listenersOf(bus, DEFAULT_FEES, notifierFor()).map((l) => l.listen()));
   return { app, bus, listening };
 }
 

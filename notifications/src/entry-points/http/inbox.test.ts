@@ -1,12 +1,13 @@
 import { newId, signin, useTestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { NotificationKind } from '../../domain/kinds';
-import { notify } from '../../domain/notify';
+import { notifierFor } from '../../domain/notify';
 import { testService } from '../../test/app';
 import { IDS_INVALID } from './validators';
 
 useTestDatabase();
 const { app } = testService();
+const notify = notifierFor();
 
 async function inboxOf(userId: string, count: number) {
   for (let i = 0; i < count; i += 1) {

@@ -2,8 +2,8 @@ import { newId, useTestDatabase, waitFor } from '@ticketing/common/testing';
 import { EmailStatus, Notification } from '../../data/notification';
 import { User } from '../../data/user';
 import { NotificationKind } from '../../domain/kinds';
-import { sendDue } from '../../domain/mail';
-import { notify } from '../../domain/notify';
+import { LocalSenders, sendDue } from '../../domain/mail';
+import { notifierFor } from '../../domain/notify';
 import { RecordingTransport, testMailSettings } from '../../test/app';
 import { MailSender } from './mail-sender';
 
@@ -12,9 +12,13 @@ useTestDatabase();
 /** A poll interval no test waits for: what is sent at once was sent by the wake-up. */
 const NEVER_MS = 600_000;
 
+/** This test process's senders, as index.ts wires them: notify hands them each email as it is stored. */
+const local = new LocalSenders();
+const notify = notifierFor(local);
+
 const senders: MailSender[] = [];
 function sender(smtp: RecordingTransport, settings = testMailSettings, intervalMs = NEVER_MS) {
-  const s = new MailSender(smtp, settings, intervalMs);
+  const s = new MailSender(smtp, settings, intervalMs, local);
   senders.push(s);
   return s;
 }

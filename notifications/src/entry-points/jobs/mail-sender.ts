@@ -1,5 +1,5 @@
 import { logger } from '@ticketing/common';
-import { AddressBook, dueEmails, LocalSender, MailSettings, MailTransport, noOutcomes, onEmailStaged, OutgoingEmail, SendSlot, sendOne } from '../../domain/mail';
+import { AddressBook, dueEmails, LocalSender, LocalSenders, MailSettings, MailTransport, noOutcomes, OutgoingEmail, SendSlot, sendOne } from '../../domain/mail';
 
 /**
  * The email outbox's sender (domain/mail.ts does the claiming and sending):
@@ -27,12 +27,14 @@ export class MailSender implements LocalSender {
     private readonly transport: MailTransport,
     private readonly settings: MailSettings,
     private readonly intervalMs: number,
+    /** This process's senders: the notify of its listeners hands them emails as they are stored. */
+    private readonly local: LocalSenders,
   ) {}
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unsubscribe = onEmailStaged(this);
+    this.unsubscribe = this.local.add(this);
     this.tick();
   }
 
