@@ -213,8 +213,10 @@ async function cancelOnce(orderId: Id, holds?: HoldLimit): Promise<CancelOutcome
   // an order without a new version, so the status is a precondition of its own.
   const cancelled = { id: order.id, version: order.version + 1, ticket: { id: String(order.ticket._id) }, quantity: order.quantity };
   await saveWithEvent(order, Subjects.OrderCancelled, cancelled, { status: OrderStatus.Created });
-  await releaseTicket(order.ticket._id, order._id);
+  // The lapse is counted before the seats come back: a buyer who sees the order cancelled and at once holds
+  // those seats again must already find it counted.
   if (holds) await holdEnded(holds, order, 'cancelled');
+  await releaseTicket(order.ticket._id, order._id);
   return 'cancelled';
 }
 
