@@ -41,7 +41,7 @@ type AdaptedConnection = mongoose.Connection & { [ADAPTER]?: FerretDBAdapter };
 
 const READS = ['find', 'findOne', 'countDocuments'] as const;
 /** Writes that may add records to a value's list, or move them between values. */
-const LISTED_WRITES = ['insertOne', 'insertMany', 'updateMany', 'bulkWrite'] as const;
+const LISTED_WRITES = ['insertOne', 'insertMany', 'bulkWrite'] as const;
 /** Writes that name no single record: a collection's view is read again after them. */
 const OTHER_WRITES = ['deleteMany', 'drop'] as const;
 
@@ -210,6 +210,24 @@ export class FerretDBAdapter {
         return Promise.resolve(written).finally(settle);
       };
     }
+
+    // FerretDB applies an updateMany as read, modify, write back whole records, outside any lock: a write of
+    // this process landing in between is lost. As on MongoDB (each record updated atomically), each matching
+    // record is updated here on its own, as a conditional updateOne under its record lock.
+    const updateMany = proto.updateMany;
+    collection.updateMany = async function updateEachAdapted(this: AdaptedCollection, ...args: unknown[]) {
+      const self = this as Methods;
+      const [filter, update, options] = args as [Filter, unknown, (Options & { upsert?: boolean }) | undefined];
+      if (this.buffer || typeof args[args.length - 1] === 'function' || options?.upsert || options?.session) return updateMany.apply(this, args);
+      const matching = (await (self.find(filter, { projection: { _id: 1 } }) as unknown as { toArray(): Promise<Array<{ _id: unknown }>> }).toArray());
+      const outcome = { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
+      for (const { _id } of matching) {
+        const one = (await self.updateOne({ ...filter, _id }, update, options ?? {})) as { matchedCount?: number; modifiedCount?: number };
+        outcome.matchedCount += one.matchedCount ?? 0;
+        outcome.modifiedCount += one.modifiedCount ?? 0;
+      }
+      return outcome;
+    };
 
     for (const method of OTHER_WRITES) {
       const original = proto[method];

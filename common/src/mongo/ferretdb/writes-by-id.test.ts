@@ -191,3 +191,33 @@ describe('reads of one record through $in (adapter on)', () => {
     ]);
   });
 });
+
+describe('updateMany (adapter on)', () => {
+  it('updates each matching record on its own: a conditional write racing it is never undone', async () => {
+    // FerretDB writes an updateMany back as whole records it read before: a claim landing in between was lost.
+    for (let round = 0; round < 30; round += 1) {
+      const seats = await SeatById.create(Array.from({ length: 5 }, (_, i) => ({ title: `many ${round}-${i}`, sold: false })));
+      const claimer = new mongoose.Types.ObjectId();
+      const [flagged, claims] = await Promise.all([
+        SeatById.updateMany({ title: { $regex: `^many ${round}-` } }, { $set: { sold: true } }),
+        Promise.all(seats.map((s) => SeatById.findOneAndUpdate({ _id: s._id, reservedBy: null }, { $set: { reservedBy: claimer } }, { new: true }))),
+      ]);
+      expect(flagged.matchedCount).toBe(5);
+      const stored = await SeatAsIs.find({ _id: { $in: seats.map((s) => s._id) } }).lean();
+      for (const seat of stored) {
+        expect(seat.sold).toBe(true);
+        expect(String(seat.reservedBy)).toBe(String(claimer));
+      }
+      expect(claims.every((c) => c !== null)).toBe(true);
+    }
+  });
+
+  it('counts only what still matches when its turn comes, and leaves upserts to the server', async () => {
+    const [a, b] = await SeatById.create([{ title: 'count a', sold: false }, { title: 'count b', sold: true }]);
+    const result = await SeatById.updateMany({ _id: { $in: [a._id, b._id] }, sold: false }, { $set: { title: 'counted' } });
+    expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    expect((await SeatAsIs.findById(b._id).lean())!.title).toBe('count b');
+    const upserted = await SeatById.updateMany({ title: 'upserted seat' }, { $set: { sold: true } }, { upsert: true });
+    expect(upserted.upsertedCount).toBe(1);
+  });
+});
