@@ -5,14 +5,18 @@ import { Order, OrderDoc } from '../data/order';
 import { Watch } from '../data/watch';
 import { NotificationKind } from './kinds';
 import { Notify } from './notify';
-import { applyListing, availableSeats, findOrder, listingAllInPrice, setOrderStatus } from './replicas';
+import { applyListing, availableSeats, findOrder, listingAllInPrice, moveOrder } from './replicas';
 
 /** Deliveries of a fact about an order this service never saw created after which it is dropped (it predates the service). */
 export const UNKNOWN_ORDER_DELIVERIES = 30;
 
-/** The order a fact is about; "not yet" while its order:created is on its way, null once it never came. */
-async function orderOf(orderId: string, deliveryCount: number): Promise<OrderDoc | null> {
-  const order = await findOrder(orderId);
+/**
+ * The order a fact is about, as it stood before the fact's status was applied
+ * to the replica; "not yet" while its order:created is on its way, null once
+ * it never came.
+ */
+async function orderOf(orderId: string, deliveryCount: number, moved: { to: OrderStatus; from: OrderStatus[] }): Promise<OrderDoc | null> {
+  const order = await moveOrder(orderId, moved.to, moved.from);
   if (order) return order;
   if (deliveryCount >= UNKNOWN_ORDER_DELIVERIES) return null;
   throw new NotYetError('a fact about an order not in the replica yet', { orderId });
@@ -22,9 +26,8 @@ const titleOf = async (ticketId: string) => (await Listing.findById(ticketId, { 
 
 /** payment:created — the buyer's order is paid (`order-paid`), the seller's seats sold (`ticket-sold`). */
 export async function orderPaid(notify: Notify, data: EventData<Subjects.PaymentCreated>, deliveryCount: number): Promise<void> {
-  const order = await orderOf(data.orderId, deliveryCount);
+  const order = await orderOf(data.orderId, deliveryCount, { to: OrderStatus.Complete, from: [OrderStatus.Created, OrderStatus.Cancelled] });
   if (!order) return;
-  await setOrderStatus(data.orderId, OrderStatus.Complete, [OrderStatus.Created, OrderStatus.Cancelled]);
   const facts = { orderId: data.orderId, ticketId: order.ticketId, title: await titleOf(order.ticketId), quantity: order.quantity, amount: order.total };
   await notify(order.buyerId, NotificationKind.OrderPaid, data.orderId, facts);
   if (order.sellerId) await notify(order.sellerId, NotificationKind.TicketSold, data.orderId, { ...facts, amount: undefined });
@@ -37,9 +40,8 @@ export async function orderPaid(notify: Notify, data: EventData<Subjects.Payment
  * cancel and for a cancelled event alike, and only the time tells them apart.
  */
 export async function orderCancelled(notify: Notify, data: EventData<Subjects.OrderCancelled>, cancelledAt: Date, deliveryCount: number): Promise<void> {
-  const order = await orderOf(data.id, deliveryCount);
+  const order = await orderOf(data.id, deliveryCount, { to: OrderStatus.Cancelled, from: [OrderStatus.Created] });
   if (!order) return;
-  await setOrderStatus(data.id, OrderStatus.Cancelled, [OrderStatus.Created]);
   if (order.status === OrderStatus.Complete || order.status === OrderStatus.Refunded) return;
   if (cancelledAt.getTime() < new Date(order.expiresAt).getTime()) return;
   await notify(order.buyerId, NotificationKind.OrderExpired, data.id, {
@@ -52,9 +54,8 @@ export async function orderCancelled(notify: Notify, data: EventData<Subjects.Or
 
 /** payment:refunded — the buyer's money went back (`order-refunded`). */
 export async function orderRefunded(notify: Notify, data: EventData<Subjects.PaymentRefunded>, deliveryCount: number): Promise<void> {
-  const order = await orderOf(data.orderId, deliveryCount);
+  const order = await orderOf(data.orderId, deliveryCount, { to: OrderStatus.Refunded, from: [OrderStatus.Created, OrderStatus.Complete] });
   if (!order) return;
-  await setOrderStatus(data.orderId, OrderStatus.Refunded, [OrderStatus.Created, OrderStatus.Complete]);
   await notify(order.buyerId, NotificationKind.OrderRefunded, data.orderId, {
     orderId: data.orderId,
     ticketId: order.ticketId,

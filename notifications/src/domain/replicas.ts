@@ -32,9 +32,21 @@ export async function addOrder(data: EventData<Subjects.OrderCreated>): Promise<
   }
 }
 
-/** Moves an order's replica to `status` unless it is already there or past it (complete and refunded are final for cancel). */
-export async function setOrderStatus(orderId: string, status: OrderStatus, from: OrderStatus[]): Promise<void> {
-  await Order.updateOne({ _id: orderId, status: { $in: from } }, { $set: { status } });
+/**
+ * Moves an order's replica to `status` when it is in one of `from` (so it is
+ * not moved back from a later state); resolves with the order as it stood
+ * before, or as it stands when it did not move; null when the replica has no
+ * such order.
+ */
+export async function moveOrder(orderId: string, status: OrderStatus, from: OrderStatus[]): Promise<OrderDoc | null> {
+  // One round trip when it moves, the usual case; a read too only when it was elsewhere (a redelivery) or is unknown.
+  for (;;) {
+    const before = await Order.findOneAndUpdate({ _id: orderId, status: { $in: from } }, { $set: { status } }, { new: false }).lean<OrderDoc>();
+    if (before) return before;
+    const now = await findOrder(orderId);
+    // Stored by its order:created between the two: moved on the next pass.
+    if (!now || !from.includes(now.status)) return now;
+  }
 }
 
 export const findOrder = (orderId: string) => Order.findById(orderId).lean<OrderDoc>();

@@ -18,7 +18,7 @@ import { Order } from '../data/order';
 import { Outcome, Pass, PassDoc, PassJSON, passJSON, PassOutcome, PassOutcomeDoc, PassStatus } from '../data/pass';
 import { Ticket } from '../data/ticket';
 import { findUserByEmail, User } from '../data/user';
-import { FieldError } from './tickets';
+import { FieldError, OrderSale } from './tickets';
 import { PassKeys } from './pass-codes';
 
 export const INVALID_PASS = 'Invalid pass';
@@ -87,18 +87,17 @@ async function voidPass(passId: string): Promise<void> {
 }
 
 /**
- * payment:created (after the sale is recorded) — one pass per seat the
+ * payment:created, with the sale as sellTicket stored it — one pass per seat the
  * order bought, seats numbered 1..N, section and row from the listing, to
  * the buyer order:created named. Each pass's id is derived from the order
  * and the seat, so a redelivery inserts nothing new. Passes issued after
  * their order's refund or their event's cancel was recorded are voided
  * here: the void's scan ran first or this read sees it.
  */
-export async function issuePasses(orderId: string, keys: PassKeys): Promise<void> {
-  const order = await Order.findById(orderId).lean();
-  const ticket = order ? await Ticket.findById(order.ticketId) : null;
-  const sale = ticket?.sales.find((s) => s.orderId === orderId);
-  if (!order || !ticket || !sale) return; // nothing sold to the order (sellTicket logged why)
+export async function issuePasses({ order, ticket }: OrderSale, keys: PassKeys): Promise<void> {
+  const orderId = order._id;
+  const sale = ticket.sales.find((s) => s.orderId === orderId);
+  if (!sale) return; // nothing sold to the order (sellTicket logged why)
   if (!order.buyerId) {
     // Its order:created was handled before passes existed: no buyer is known here.
     logger.error({ orderId }, 'no buyer recorded for the paid order; no passes issued');

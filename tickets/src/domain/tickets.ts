@@ -21,7 +21,7 @@ import {
   Subjects,
 } from '@ticketing/common';
 import mongoose from 'mongoose';
-import { Order } from '../data/order';
+import { Order, OrderDoc } from '../data/order';
 import { Event as EventReplica, findEvent } from '../data/event';
 import { findAvailableTickets, findListingsOfEvent, findTicket, findTicketsOf, ListingAttrs, ListingSort, Ticket, TicketDoc, TicketJSON } from '../data/ticket';
 import { decideOnCurrentTicket, retryOnVersionConflict } from './retry';
@@ -277,20 +277,28 @@ export async function releaseTicket(ticketId: string, orderId: string): Promise<
   }, { ticketId, orderId });
 }
 
+/** A paid order's seats as sold here: the order's record and its listing as stored with the sale. */
+export interface OrderSale {
+  order: OrderDoc;
+  ticket: TicketDoc;
+}
+
 /**
  * payment:created — the paid order's held seats are sold: its hold becomes
- * a sale, the version is bumped and ticket:updated published.
+ * a sale, the version is bumped and ticket:updated published. Resolves with
+ * the sale (also when a redelivery finds it applied) for the order's passes;
+ * undefined when nothing is sold to it.
  */
-export function sellTicket(orderId: string, paymentId: string): Promise<void> {
+export function sellTicket(orderId: string, paymentId: string): Promise<OrderSale | undefined> {
   return decideOnCurrentTicket(async () => {
-    const { ticket, cancelled } = await ticketOfOrder(orderId);
+    const { order, ticket, cancelled } = await ticketOfOrder(orderId);
     const { hold, sale } = ticket ? claims(ticket, orderId) : { hold: undefined, sale: undefined };
-    if (sale) return; // already applied (a redelivery)
+    if (ticket && sale) return order ? { order, ticket } : undefined; // already applied (a redelivery)
     if (!ticket || !hold) {
       if (cancelled) {
         // Paid after it was cancelled: payments refunds it; no seat is sold.
         logger.warn({ orderId, paymentId }, 'payment:created for a cancelled order ignored');
-        return;
+        return undefined;
       }
       // Its order:created has not held seats here yet: retried shortly.
       throw new NotYetError('no seat is held by the paid order yet', { orderId, paymentId });
@@ -298,21 +306,23 @@ export function sellTicket(orderId: string, paymentId: string): Promise<void> {
     const { quantity } = hold;
     dropClaim(ticket.holds, orderId);
     ticket.sales.push({ orderId, quantity });
-    await saveTicket(ticket);
+    const saved = await saveTicket(ticket);
+    return order ? { order, ticket: saved } : undefined;
   }, { orderId, paymentId });
 }
 
 /**
- * The listing the order is for, and whether the order is known here as
- * cancelled. Through the order's record; an order with none (its
- * order:created and order:cancelled not handled here yet, or handled before
- * orders were recorded) is looked up by version 1's lock on the listings.
+ * The listing the order is for, the order's record here, and whether the
+ * order is known here as cancelled. Through the order's record; an order
+ * with none (its order:created and order:cancelled not handled here yet, or
+ * handled before orders were recorded) is looked up by version 1's lock on
+ * the listings.
  */
-async function ticketOfOrder(orderId: string): Promise<{ ticket: TicketDoc | null; cancelled: boolean }> {
-  const order = await Order.findById(orderId).lean();
+async function ticketOfOrder(orderId: string): Promise<{ order: OrderDoc | null; ticket: TicketDoc | null; cancelled: boolean }> {
+  const order = await Order.findById(orderId).lean<OrderDoc>();
   const ticket = order ? await Ticket.findById(order.ticketId) : await Ticket.findOne({ orderId });
-  if (ticket) return { ticket, cancelled: ticket.cancelledOrderIds.includes(orderId) };
-  return { ticket: null, cancelled: !order && Boolean(await Ticket.exists({ cancelledOrderIds: orderId })) };
+  if (ticket) return { order, ticket, cancelled: ticket.cancelledOrderIds.includes(orderId) };
+  return { order, ticket: null, cancelled: !order && Boolean(await Ticket.exists({ cancelledOrderIds: orderId })) };
 }
 
 /**

@@ -19,8 +19,8 @@ export const handlersOf = (passKeys: PassKeys): Handlers => ({
   },
   // The paid order's seats are sold, then its buyer gets a pass per seat.
   [Subjects.PaymentCreated]: async (data) => {
-    await sellTicket(data.orderId, data.id);
-    await issuePasses(data.orderId, passKeys);
+    const sold = await sellTicket(data.orderId, data.id);
+    if (sold) await issuePasses(sold, passKeys);
   },
   // The order's money went back: its passes are void.
   [Subjects.PaymentRefunded]: async (data) => {
