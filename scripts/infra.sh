@@ -51,6 +51,7 @@ REDIS_PORT="${REDIS_PORT:-6379}"
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 STRIPE_MOCK_HTTPS_PORT="${STRIPE_MOCK_HTTPS_PORT:-12112}"
 ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
+ZIPKIN_MAX_SPANS="${ZIPKIN_MAX_SPANS:-50000}"
 MAILPIT_SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"
 MAILPIT_UI_PORT="${MAILPIT_UI_PORT:-8025}"
 START_TIMEOUT="${INFRA_START_TIMEOUT:-30}"
@@ -402,7 +403,9 @@ command_for() { # component -> prints NUL-free argv, one per line
         -https-addr "127.0.0.1:$STRIPE_MOCK_HTTPS_PORT" ;;
     zipkin)
       # In-memory storage (spans are gone on restart), loopback only, a small heap.
-      printf '%s\n' env STORAGE_TYPE=mem MEM_MAX_SPANS=200000 "QUERY_PORT=$ZIPKIN_PORT" \
+      # The span bound must fit the heap: a span takes about 2 KB of it, so 200,000 filled
+      # the old generation and the collector then spent a core on garbage collection (docs/observability.md).
+      printf '%s\n' env STORAGE_TYPE=mem "MEM_MAX_SPANS=$ZIPKIN_MAX_SPANS" "QUERY_PORT=$ZIPKIN_PORT" \
         java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
         "-Darmeria.ports[0].ip=127.0.0.1" "-Darmeria.ports[0].port=$ZIPKIN_PORT" \
         -jar "$BIN/$ZIPKIN_JAR" ;;
