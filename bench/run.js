@@ -263,6 +263,11 @@ class Api {
     if (r.status !== 201 || !r.cookie) throw new Error(`signup ${email}: ${r.status} ${JSON.stringify(r.body)}`);
     return { email, password, id: r.body.id, cookie: r.cookie };
   }
+  /** `n` new users, `<prefix><i>-<time>@bench.dev`, signed up 10 at a time. */
+  signUpMany(prefix, n) {
+    const at = Date.now();
+    return inBatches(n, 10, (i) => this.signup(`${prefix}${i}-${at}@bench.dev`));
+  }
   async createTicket(user, title = 'bench ticket', price = 10, seats = {}) {
     const r = await this.call('POST', '/api/tickets', { cookie: user.cookie, body: { title, price, ...seats } });
     if (r.status !== 201) throw new Error(`create ticket: ${r.status} ${JSON.stringify(r.body)}`);
@@ -738,7 +743,7 @@ async function main() {
     }
     if (want('orders-at-once')) {
       const rounds = Number(process.env.BENCH_AT_ONCE_ROUNDS || 10);
-      const buyers = await inBatches(20, 10, (i) => api.signup(`at-once${i}-${Date.now()}@bench.dev`));
+      const buyers = await api.signUpMany('at-once', 20);
       const forSale = await ticketsForSale(rounds * buyers.length, 'order 20 at once');
       const latencies = [];
       let refused = 0;
@@ -828,7 +833,7 @@ async function main() {
     await settle('writers');
     if (want('writers')) {
       log(`${o.writers} writers for ${o.writersSeconds}s, probing propagation meanwhile ...`);
-      const users = await inBatches(o.writers, 10, (i) => api.signup(`writer${i}-${Date.now()}@bench.dev`));
+      const users = await api.signUpMany('writer', o.writers);
       const tickets = await inBatches(o.writers, 10, (i) => api.createTicket(users[i], `writer ${i}`, 50));
       await sleep(500);
       const until = performance.now() + o.writersSeconds * 1000;
@@ -884,7 +889,7 @@ async function main() {
       R.sustained = [];
       for (const n of o.sustained) {
         log(`sustained writes: ${n} writers for ${o.sustainedSeconds}s ...`);
-        const users = await inBatches(n, 10, (i) => api.signup(`sustained${n}-${i}-${Date.now()}@bench.dev`));
+        const users = await api.signUpMany(`sustained${n}-`, n);
         const own = await inBatches(n, 10, (i) => api.createTicket(users[i], `sustained ${i}`, 50));
         const until = performance.now() + o.sustainedSeconds * 1000;
         const putLatency = [];
@@ -1136,7 +1141,7 @@ async function rushScenario({ api, log, sys, database, ordersDb, seller, ObjectI
     }
   };
   const listings = await inBatches(LISTINGS, 10, listOne);
-  const buyers = await inBatches(BUYERS, 10, (i) => api.signup(`rush${i}-${Date.now()}@bench.dev`));
+  const buyers = await api.signUpMany('rush', BUYERS);
   await waitForIds(ordersDb.collection('tickets'), listings.map((t) => new ObjectId(t.id)), 60000, log);
   const cheapestFirst = (await api.call('GET', `/api/tickets?eventId=${eventId}&sort=price&limit=100`)).body.map((t) => t.id);
 
@@ -1393,7 +1398,7 @@ async function waitlistScenario({ api, log, ordersDb, seller, ObjectId }) {
     if (r.status !== 201) throw new Error(`hold: ${r.status} ${JSON.stringify(r.body)}`);
     return { listing: i % LISTINGS, orderId: r.body.id };
   });
-  const waiters = await inBatches(buyers, 10, (i) => api.signup(`wl-waiter${i}-${Date.now()}@bench.dev`));
+  const waiters = await api.signUpMany('wl-waiter', buyers);
   await inBatches(buyers, 10, async (i) => {
     const r = await api.call('POST', '/api/waitlist', { cookie: waiters[i].cookie, body: { ticketId: listings[i % LISTINGS].id, quantity: 1 } });
     if (r.status !== 201) throw new Error(`join: ${r.status} ${JSON.stringify(r.body)}`);

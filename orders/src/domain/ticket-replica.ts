@@ -27,6 +27,10 @@ export async function addTicket({ id, ...data }: EventData<Subjects.TicketCreate
  */
 export async function updateTicket({ id, ...data }: EventData<Subjects.TicketUpdated>): Promise<void> {
   const fields = listingFields(data);
+  // Most updates leave the seats as they are (the tickets service's echo of a hold or a sale, a new price):
+  // one write conditional on the previous version and the same quantity applies them, available unchanged.
+  const sameSeats = await Ticket.updateOne({ _id: id, version: data.version - 1, quantity: fields.quantity }, { $set: fields });
+  if (sameSeats.matchedCount === 1) return;
   const current = await Ticket.findById(id, { version: 1, quantity: 1 }).lean<{ version: number; quantity: number }>();
   if (current && current.version === data.version - 1) {
     // Conditional on the version read: quantity changes only with the version, so the difference is exact.
