@@ -76,7 +76,7 @@ describe('infra/ingress-nginx/controller-config.yaml', () => {
     let backend: http.Server;
     let dir: string;
     let port: number;
-    let stop: () => void = () => undefined;
+    let stop: () => Promise<void> = async () => undefined;
 
     beforeAll(async () => {
       if (!gatewayLib.nginxBinary()) {
@@ -132,12 +132,18 @@ ${indent(data['server-snippet'], 4)}
       const check = spawnSync(bin, ['-t', '-q', '-e', 'stderr', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
       if (check.status !== 0) throw new Error(`nginx -t:\n${check.stderr}`);
       const child = require('node:child_process').spawn(bin, ['-e', 'stderr', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-      stop = () => child.kill('SIGKILL');
+      // SIGTERM, not SIGKILL: the master then stops its worker too (a killed master leaves the worker running, port and all).
+      stop = () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
       for (let i = 0; i < 100 && !(await exchange(port, request('GET', '/')).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
     });
 
     afterAll(async () => {
-      stop();
+      await stop();
       await new Promise<void>((r) => backend.close(() => r()));
       fs.rmSync(dir, { recursive: true, force: true });
     });
