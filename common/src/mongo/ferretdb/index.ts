@@ -37,6 +37,9 @@ interface AdaptedCollection {
   [WRAPPED]?: true;
 }
 type Methods = AdaptedCollection & Record<string, Method>;
+
+/** A call the adapter leaves to mongoose as it is: queued before the connection opened, or in callback style. */
+const leftAsIs = (collection: AdaptedCollection, args: unknown[]) => collection.buffer || typeof args[args.length - 1] === 'function';
 type AdaptedConnection = mongoose.Connection & { [ADAPTER]?: FerretDBAdapter };
 
 const READS = ['find', 'findOne', 'countDocuments'] as const;
@@ -110,7 +113,7 @@ export class FerretDBAdapter {
       const original = proto[method];
       // Not async: mongoose's find returns the driver's cursor as it is.
       collection[method] = function readAdapted(this: AdaptedCollection, ...args: unknown[]) {
-        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        if (leftAsIs(this, args)) return original.apply(this, args);
         const id = singleIdOfIn(args[0]);
         if (id !== undefined) args = [{ _id: id }, ...args.slice(1)];
         const kept = method === 'countDocuments' ? undefined : views.answerable(this.name, method, args[0], args[1]);
@@ -156,7 +159,7 @@ export class FerretDBAdapter {
     for (const [method, write] of Object.entries(RECORD_WRITES)) {
       const original = proto[method];
       collection[method] = async function writeAdapted(this: AdaptedCollection, ...args: unknown[]) {
-        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        if (leftAsIs(this, args)) return original.apply(this, args);
         const id = singleId(args[0]);
         let sent = false;
         const sendAs = (written: unknown[]) => {
@@ -184,7 +187,7 @@ export class FerretDBAdapter {
     for (const method of LISTED_WRITES) {
       const original = proto[method];
       collection[method] = function writeListed(this: AdaptedCollection, ...args: unknown[]) {
-        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        if (leftAsIs(this, args)) return original.apply(this, args);
         // An insert changes no record there was (a record inserted is as this process wrote it); the others may change any.
         const inserts = method === 'insertOne' || method === 'insertMany';
         if (!inserts) recent.changed(this.name);
@@ -218,7 +221,7 @@ export class FerretDBAdapter {
     collection.updateMany = async function updateEachAdapted(this: AdaptedCollection, ...args: unknown[]) {
       const self = this as Methods;
       const [filter, update, options] = args as [Filter, unknown, (Options & { upsert?: boolean }) | undefined];
-      if (this.buffer || typeof args[args.length - 1] === 'function' || options?.upsert || options?.session) return updateMany.apply(this, args);
+      if (leftAsIs(this, args) || options?.upsert || options?.session) return updateMany.apply(this, args);
       const matching = (await (self.find(filter, { projection: { _id: 1 } }) as unknown as { toArray(): Promise<Array<{ _id: unknown }>> }).toArray());
       const outcome = { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
       for (const { _id } of matching) {
@@ -232,7 +235,7 @@ export class FerretDBAdapter {
     for (const method of OTHER_WRITES) {
       const original = proto[method];
       collection[method] = function writeAll(this: AdaptedCollection, ...args: unknown[]) {
-        if (this.buffer || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+        if (leftAsIs(this, args)) return original.apply(this, args);
         recent.changed(this.name);
         return Promise.resolve(original.apply(this, args) as Promise<unknown>).finally(() => {
           recent.changed(this.name);
